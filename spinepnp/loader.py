@@ -1,0 +1,230 @@
+"""Compile and load spinepnp's NMODL mechanisms, once, into a cache directory.
+
+``load_mechanisms()`` compiles every ``.mod`` file shipped with spinepnp with NEURON's
+``nrnivmodl`` into ``<cache>/<key>/`` where ``key`` hashes the .mod sources, the NEURON
+version, the platform and whether CoreNEURON support was asked for, then loads the
+library into NEURON. Later calls (and later processes) reuse the build. Nothing is ever
+written into site-packages or the working directory.
+
+The cache root is ``$SPINEPNP_CACHE`` if set, else ``$XDG_CACHE_HOME/spinepnp``, else
+``~/.cache/spinepnp``. Concurrent builds (MPI ranks, parallel test workers) are
+serialised with a file lock and published with an atomic rename.
+"""
+
+from __future__ import annotations
+
+
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+__all__ = ["MechanismBuildError", "mod_files", "mod_dir", "cache_root", "build",
+           "load_mechanisms", "loaded_build"]
+
+
+
+
+_loaded: dict = {}   # {"path": Path, "coreneuron": bool}
+
+
+class MechanismBuildError(RuntimeError):
+    """nrnivmodl failed; the message quotes its output."""
+
+
+def mod_dir() -> Path:
+    """Directory holding the shipped .mod files.
+
+    An installed wheel carries them as package data (``spinepnp/mechanisms``); a source
+    checkout has them in the top-level ``mechanisms/`` folder.
+    """
+    here = Path(__file__).resolve().parent
+    for cand in (here / "mechanisms", here.parent / "mechanisms"):
+        if cand.is_dir() and any(cand.glob("*.mod")):
+            return cand
+    raise MechanismBuildError(
+        f"no .mod files found next to {here} (looked in spinepnp/mechanisms and "
+        "../mechanisms); reinstall spinepnp with `pip install .` from a checkout")
+
+
+def mod_files() -> list[Path]:
+    """The shipped .mod files, sorted by name."""
+    return sorted(mod_dir().glob("*.mod"))
+
+
+def cache_root() -> Path:
+    """Root of the build cache (see module docstring)."""
+    env = os.environ.get("SPINEPNP_CACHE")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "spinepnp"
+
+
+def _neuron_version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("neuron")
+    except Exception:  # pragma: no cover - neuron built from source
+        import neuron
+        return getattr(neuron, "__version__", "unknown")
+
+
+def _build_key(files: list[Path], coreneuron: bool) -> str:
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode())
+        h.update(b"\0")
+        h.update(f.read_bytes())
+        h.update(b"\0")
+    h.update(f"neuron={_neuron_version()};{platform.machine()};"
+             f"py={sys.version_info[:2]};core={coreneuron}".encode())
+    return h.hexdigest()[:16] + ("-core" if coreneuron else "")
+
+
+def _nrnivmodl() -> str:
+    cand = Path(sys.executable).parent / "nrnivmodl"
+    if cand.exists():
+        return str(cand)
+    found = shutil.which("nrnivmodl")
+    if not found:
+        raise MechanismBuildError(
+            "nrnivmodl was not found: install NEURON (`pip install neuron`) into the "
+            "Python environment that runs spinepnp")
+    return found
+
+
+def _arch_dir(build_dir: Path) -> Path:
+    libs = sorted(build_dir.glob("*/libnrnmech.so")) + sorted(
+        build_dir.glob("*/.libs/libnrnmech.so"))
+    if not libs:
+        raise MechanismBuildError(f"no libnrnmech.so under {build_dir}")
+    return libs[0].parent
+
+
+def build(coreneuron: bool = False, force: bool = False, verbose: bool = False) -> Path:
+    """Compile the shipped mechanisms (if not cached) and return the build directory.
+
+    Parameters
+    ----------
+    coreneuron : bool
+        Build with ``nrnivmodl -coreneuron`` (the library then also runs under
+        CoreNEURON; building takes longer).
+    force : bool
+        Rebuild even if a cached build exists.
+    verbose : bool
+        Print nrnivmodl's output to stderr.
+
+    Raises
+    ------
+    MechanismBuildError
+        If nrnivmodl fails (the message quotes its output) or is missing.
+    """
+    files = mod_files()
+    key = _build_key(files, coreneuron)
+    root = cache_root()
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / key
+    lock_path = root / f"{key}.lock"
+    with open(lock_path, "w") as lock:
+        try:
+            import fcntl
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except ImportError:  # pragma: no cover - non-POSIX
+            pass
+        if final.is_dir() and not force:
+            try:
+                _arch_dir(final)
+                return final
+            except MechanismBuildError:
+                shutil.rmtree(final, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=root))
+        try:
+            for f in files:
+                shutil.copy2(f, tmp / f.name)
+            cmd = [_nrnivmodl()] + (["-coreneuron"] if coreneuron else []) + ["."]
+            if verbose:
+                print(f"spinepnp: building mechanisms in {final}: {' '.join(cmd)}",
+                      file=sys.stderr)
+            proc = subprocess.run(cmd, cwd=tmp, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+            if verbose:
+                sys.stderr.write(proc.stdout)
+            if proc.returncode != 0:
+                tail = "\n".join(proc.stdout.splitlines()[-60:])
+                raise MechanismBuildError(
+                    f"nrnivmodl failed (exit {proc.returncode}) building {len(files)} "
+                    f"mechanisms from {mod_dir()}:\n{tail}\nFix the .mod file named "
+                    "above, or check that a C++ compiler and make are installed.")
+            _arch_dir(tmp)
+            if final.exists():
+                shutil.rmtree(final)
+            os.replace(tmp, final)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+def loaded_build() -> Path | None:
+    """Build directory loaded into this process, or None."""
+    return _loaded.get("path")
+
+
+def load_mechanisms(coreneuron: bool = False, verbose: bool = False) -> Path:
+    """Build if needed, then load spinepnp's mechanisms into NEURON (idempotent).
+
+    Parameters
+    ----------
+    coreneuron : bool
+        Load the CoreNEURON-enabled build (and point CoreNEURON at it via the
+        ``CORENEURONLIB`` environment variable) so that ``coreneuron.enable = True``
+        works. A process can hold only one build: asking for CoreNEURON after the plain
+        build was loaded raises an error.
+    verbose : bool
+        Print the build's output.
+
+    Returns
+    -------
+    Path
+        The build directory.
+    """
+    if _loaded:
+        if coreneuron and not _loaded["coreneuron"]:
+            raise MechanismBuildError(
+                "spinepnp mechanisms were already loaded without CoreNEURON support in "
+                "this process; call load_mechanisms(coreneuron=True) first thing, "
+                "before any other load, or run CoreNEURON in a fresh process")
+        return _loaded["path"]
+    from neuron import h
+    names = [f.stem for f in mod_files()]
+    present = [n for n in names if hasattr(h, n)]
+    if present:
+        # Already compiled into this NEURON (e.g. `nrnivmodl mechanisms` in the cwd,
+        # which NEURON loads at start-up). Loading again would fail with a name clash.
+        if len(present) != len(names):
+            missing = sorted(set(names) - set(present))
+            raise MechanismBuildError(
+                f"NEURON already holds some spinepnp mechanisms ({', '.join(present)}) but "
+                f"not {', '.join(missing)}: an outdated x86_64/ folder from nrnivmodl is "
+                "probably in the working directory. Delete it or rebuild it with "
+                "`nrnivmodl mechanisms`")
+        _loaded.update(path=None, coreneuron=coreneuron)
+        return None
+    path = build(coreneuron=coreneuron, verbose=verbose)
+    arch = _arch_dir(path)
+    if coreneuron:
+        core = arch / "libcorenrnmech.so"
+        if core.exists():
+            os.environ["CORENEURONLIB"] = str(core)
+    if not h.nrn_load_dll(str(arch / "libnrnmech.so")):
+        raise MechanismBuildError(f"NEURON could not load {arch / 'libnrnmech.so'}")
+    _loaded.update(path=path, coreneuron=coreneuron)
+    return path
+
+
