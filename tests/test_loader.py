@@ -1,0 +1,134 @@
+"""Mechanism loading: compiled once into a hash-keyed cache, errors quote nrnivmodl."""
+
+import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spinepnp import loader
+
+
+def test_mod_files_found_and_named_with_prefix():
+    files = loader.mod_files()
+    assert files, "no .mod files shipped"
+    for f in files:
+        assert f.stem.startswith("Spnp"), f"{f.name}: mechanism names carry the Spnp prefix"
+        text = f.read_text()
+        # the .mod file is named after its mechanism
+        assert f"POINT_PROCESS {f.stem}" in text or f"SUFFIX {f.stem}" in text
+
+
+def test_build_key_depends_on_sources(tmp_path, monkeypatch):
+    src = tmp_path / "mods"
+    src.mkdir()
+    for f in loader.mod_files():
+        shutil.copy(f, src / f.name)
+    monkeypatch.setattr(loader, "mod_dir", lambda: src)
+    k1 = loader._build_key(loader.mod_files(), False)
+    k2 = loader._build_key(loader.mod_files(), True)
+    (src / "SpnpKinSyn.mod").write_text((src / "SpnpKinSyn.mod").read_text() + "\n: x\n")
+    k3 = loader._build_key(loader.mod_files(), False)
+    assert len({k1, k2, k3}) == 3
+
+
+def test_failed_build_quotes_compiler(tmp_path, monkeypatch):
+    src = tmp_path / "mods"
+    src.mkdir()
+    (src / "SpnpBroken.mod").write_text(
+        "NEURON { POINT_PROCESS SpnpBroken }\nBREAKPOINT { x = }\n")
+    monkeypatch.setattr(loader, "mod_dir", lambda: src)
+    monkeypatch.setenv("SPINEPNP_CACHE", str(tmp_path / "cache"))
+    cwd_before = sorted(os.listdir(os.getcwd()))
+    with pytest.raises(loader.MechanismBuildError) as err:
+        loader.build()
+    msg = str(err.value)
+    assert "nrnivmodl failed" in msg and "SpnpBroken" in msg
+    # nothing published in the cache, nothing written to the working directory
+    assert not [p for p in (tmp_path / "cache").iterdir() if p.is_dir()]
+    assert sorted(os.listdir(os.getcwd())) == cwd_before
+
+
+def test_build_is_cached(mechanisms):
+    path = loader.build()
+    assert path == loader.build()         # same key, same directory, no rebuild
+    assert path.parent == loader.cache_root()
+    assert (loader._arch_dir(path) / "libnrnmech.so").exists()
+    assert loader.load_mechanisms() == mechanisms     # idempotent
+
+
+def test_never_writes_into_package(mechanisms):
+    pkg = Path(loader.__file__).parent
+    assert not list(pkg.rglob("libnrnmech.so"))
+    assert not (Path(os.getcwd()) / "x86_64").exists()
+
+
+def test_kinetic_synapse_matches_analytic(h):
+    """SpnpKinSyn under CVODE against the closed-form solution of eq 15."""
+    soma = h.Section(name="soma")
+    soma.L = soma.diam = 10
+    syn = h.SpnpKinSyn(soma(0.5))
+    syn.gmax, syn.alpha, syn.beta, syn.tmax, syn.tdur = 0.002, 1.1, 0.19, 1.0, 1.0
+    ns = h.NetStim()
+    ns.number, ns.start = 1, 2.0
+    nc = h.NetCon(ns, syn)
+    nc.weight[0] = 0.5               # half a standard pulse: T = 0.5 mM
+    nc.delay = 0.5                   # release at t = 2.5 ms
+    ts, ss = h.Vector(), h.Vector()
+    ts.record(h._ref_t)
+    ss.record(syn._ref_s)
+    h.cvode_active(1)
+    h.cvode.atol(1e-10)
+    h.cvode.rtol(1e-10)
+    h.finitialize(-65)
+    h.continuerun(10)
+    t, s = np.array(ts), np.array(ss)
+    t0, t1 = 2.5, 3.5
+    k_on = 1.1 * 0.5 + 0.19
+    s_inf = 1.1 * 0.5 / k_on
+    s1 = s_inf * (1 - math.exp(-k_on * (t1 - t0)))
+    expect = np.where(t <= t0, 0.0,
+                      np.where(t <= t1, s_inf * (1 - np.exp(-k_on * (t - t0))),
+                               s1 * np.exp(-0.19 * (t - t1))))
+    # CVODE at rtol = atol = 1e-10 with exact event times: error dominated by the
+    # integrator tolerance accumulated over ~100 steps, well below 1e-7.
+    assert np.max(np.abs(s - expect)) < 1e-7
+    assert np.max(s) == pytest.approx(s1, rel=1e-6)
+
+
+def test_kinetic_synapse_overlapping_pulses(h):
+    soma = h.Section(name="soma")
+    syn = h.SpnpKinSyn(soma(0.5))
+    ns = h.NetStim()
+    ns.number, ns.start, ns.interval, ns.noise = 3, 1.0, 0.3, 0   # pulses overlap
+    nc = h.NetCon(ns, syn)
+    nc.weight[0] = 1.0
+    tv = h.Vector()
+    tv.record(syn._ref_T)
+    h.finitialize(-65)
+    h.continuerun(5)
+    tmax = max(tv)
+    # three 1-ms pulses 0.3 ms apart overlap: peak transmitter is 3 pulses' worth, and
+    # it returns to exactly zero afterwards (no rounding residue).
+    assert tmax == pytest.approx(3.0, rel=1e-12)
+    assert tv[len(tv) - 1] == 0.0
+
+
+def test_installed_wheel_ships_mod_files(tmp_path):
+    """`pip wheel` packs the .mod files as spinepnp/mechanisms/*.mod."""
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "pyproject.toml").exists():
+        pytest.skip("not running from a source checkout")
+    out = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                          "-w", str(tmp_path), str(root)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    import zipfile
+    whl = next(tmp_path.glob("spinepnp-*.whl"))
+    names = zipfile.ZipFile(whl).namelist()
+    shipped = {Path(n).name for n in names if n.startswith("spinepnp/mechanisms/")}
+    assert {f.name for f in loader.mod_files()} <= shipped
