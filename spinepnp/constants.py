@@ -13,7 +13,7 @@ import scipy.constants as sc
 __all__ = [
     "BOLTZMANN", "ELEMENTARY_CHARGE", "FARADAY", "EPSILON_0", "GAS_CONSTANT",
     "ZERO_CELSIUS", "EPSILON_WATER",
-    "UM", "UM2", "UM3", "MM", "NA", "MV", "MS", "MOHM", "UM2_PER_MS", "US",
+    "UM", "UM2", "UM3", "MM", "NA", "MV", "MS", "MOHM", "UM2_PER_MS", "US", "OHM_CM",
     "kelvin", "thermal_voltage", "debye_length",
 ]
 
@@ -35,6 +35,7 @@ MV = sc.milli                    # V per mV
 MS = sc.milli                    # s per ms
 MOHM = sc.mega                   # Ohm per MOhm
 US = sc.micro                    # S per uS
+OHM_CM = sc.centi                # (Ohm m) per (Ohm cm), NEURON's unit of Ra
 UM2_PER_MS = UM2 / MS            # (m2/s) per (um2/ms)
 
 

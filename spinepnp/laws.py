@@ -28,13 +28,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .constants import FARADAY, MM, NA, UM, UM2_PER_MS, thermal_voltage
+from .constants import FARADAY, MM, MOHM, NA, OHM_CM, UM, UM2_PER_MS, thermal_voltage
 from .geometry import Cylinder, Hyperboloid, Neck, Profile, ball_and_neck, check_positive
 
 __all__ = [
     "Cylinder", "Hyperboloid", "Profile", "ball_and_neck", "thermal_voltage",
     "delta_v", "resistance", "current", "ohmic_resistance", "saturation_current",
-    "potential", "concentration",
+    "potential", "concentration", "cable_resistance",
     "MultiSpeciesProfile", "multispecies_profile", "multispecies_delta_v",
     "multispecies_saturation_current",
 ]
@@ -119,6 +119,22 @@ def ohmic_resistance(neck, conc: float = 167.0, diffusion: float = 1.33,
     Parameters as in :func:`saturation_current`.
     """
     return _vt(celsius) / _i_s(neck, conc, diffusion)   # mV / nA = MOhm
+
+
+def cable_resistance(neck, ra: float = 150.0) -> float:
+    """Neck resistance of the classical Ohmic cable, ``Ra * Gamma`` [MOhm].
+
+    For a cylinder this is NEURON's ``4 Ra L / (pi d^2)``.
+
+    Parameters
+    ----------
+    neck : Cylinder, Hyperboloid or Profile
+        Neck geometry.
+    ra : float
+        Cytoplasmic resistivity [Ohm cm] (NEURON's ``Ra``; users typically set 100-200).
+    """
+    ra = check_positive("ra", ra, "Ohm cm")
+    return ra * OHM_CM * _gamma(neck) / UM / MOHM
 
 
 def delta_v(current, neck, conc: float = 167.0, diffusion: float = 1.33,

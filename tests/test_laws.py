@@ -223,3 +223,14 @@ def test_bad_inputs():
         laws.delta_v(0.1, "cylinder")
     with pytest.raises(ValueError, match="absolute zero"):
         laws.delta_v(0.1, CYL, celsius=-300)
+
+
+def test_cable_resistance_is_neurons_formula():
+    # NEURON: R = 4 Ra L / (pi d^2), Ra in Ohm cm, L and d in um -> Ohm: x 1e4 (um/cm)
+    ra, length, d = 150.0, 1.0, 0.1
+    expect = 4 * ra * 1e4 * length / (math.pi * d * d) / 1e6      # MOhm
+    assert laws.cable_resistance(laws.Cylinder(length, d / 2), ra) == \
+        pytest.approx(expect, rel=1e-13)
+    # the electro-diffusion resistivity VT/(2 C D F) is ~59 Ohm cm (DESIGN.md)
+    rho = laws.ohmic_resistance(CYL) / laws.cable_resistance(CYL, 1.0)
+    assert rho == pytest.approx(59.0, abs=0.5)
