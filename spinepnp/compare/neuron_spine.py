@@ -1,0 +1,52 @@
+"""Run the drop-in spine (``SpnpSpine``) in NEURON for the comparisons."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import laws
+
+__all__ = ["spine_available", "steady_iv"]
+
+
+def spine_available() -> bool:
+    """True if the ``SpnpSpine`` mechanism is compiled and loadable."""
+    from ..loader import load_mechanisms
+    load_mechanisms()
+    from neuron import h
+    return hasattr(h, "SpnpSpine")
+
+
+def steady_iv(neck, currents, conc=167.0, diffusion=1.33, celsius=20.0, v_dend=-70.0):
+    """Steady head-minus-dendrite voltage [mV] of SpnpSpine (mode 1) for each ``iinj``.
+
+    The spine sits in a large, voltage-clamped dendrite, so the dendrite holds
+    ``v_dend`` [mV]; the head is quasi-static in SpnpSpine, so one time step after each
+    change of ``iinj`` [nA] it is at steady state. The head's floor conductance is set to
+    its minimum so it does not divert current.
+    """
+    from neuron import h
+    from ..loader import load_mechanisms
+    load_mechanisms()
+    h.load_file("stdrun.hoc")
+    h.celsius = celsius
+    dend = h.Section(name="iv_dend")
+    dend.L, dend.diam, dend.nseg = 10.0, 10.0, 1
+    clamp = h.SEClamp(dend(0.5))
+    clamp.dur1, clamp.amp1, clamp.rs = 1e9, v_dend, 1e-6
+    sp = h.SpnpSpine(dend(0.5))
+    sp.mode = 1
+    sp.gamma = neck.gamma
+    sp.conc = conc
+    sp.diff = diffusion
+    sp.gfloor = 1e-15
+    out = []
+    try:
+        for i in np.atleast_1d(currents):
+            sp.iinj = float(i)
+            h.finitialize(v_dend)
+            h.fadvance()
+            out.append(sp.vhead - dend(0.5).v)
+    finally:
+        h.delete_section(sec=dend)
+    return np.array(out)

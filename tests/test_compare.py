@@ -1,0 +1,113 @@
+"""Comparisons in --quick mode: their CSVs checked against the laws and the solvers."""
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spinepnp import laws
+from spinepnp.cli import main
+
+
+def _csv(path):
+    with open(path) as fh:
+        rows = list(csv.DictReader(fh))
+    return {k: np.array([float(r[k]) if _isnum(r[k]) else r[k] for r in rows])
+            for k in rows[0]}
+
+
+def _isnum(s):
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def quick_out(tmp_path_factory):
+    """Run the steady comparisons once (quick) through the CLI."""
+    out = tmp_path_factory.mktemp("compare")
+    rc = main(["compare", "fig1", "fig2", "validity", "nullclines", "--out", str(out),
+               "--quick"])
+    assert rc == 0
+    return out
+
+
+def test_report_lists_every_output(quick_out):
+    text = (quick_out / "report.md").read_text()
+    for png in quick_out.glob("*.png"):
+        assert f"]({png.name})" in text
+    for name in ("fig1.png", "fig2.png", "validity_map.png", "nullclines.png"):
+        assert (quick_out / name).stat().st_size > 10_000    # a real image, not a stub
+    assert not list(quick_out.glob(".*"))                   # no temporary files left
+
+
+@pytest.mark.parametrize("fig,necks", [
+    ("fig1", {"r0=50nm": laws.Cylinder(1.0, 0.05), "r0=75nm": laws.Cylinder(1.0, 0.075),
+              "r0=100nm": laws.Cylinder(1.0, 0.1)}),
+    ("fig2", {f"a={a}nm": laws.Hyperboloid(a * 1e-3, a * 1e-3, 0.1, 0.5)
+              for a in (25, 50, 90)}),
+])
+def test_steady_iv_csv_against_law(quick_out, fig, necks):
+    d = _csv(quick_out / f"{fig}_iv.csv")
+    for tag, neck in necks.items():
+        i = d[f"I_{tag}_nA"]
+        law = laws.delta_v(i, neck)
+        assert np.allclose(d[f"dV_law_{tag}_mV"], law, rtol=1e-9)  # CSV keeps 10 digits
+        # Full PNP (quick: 801 nodes) in the bulk vs the electroneutral law: the bulk
+        # head potential agrees to the solver's discretisation error, well below 1e-3
+        # (the 1e-5 acceptance level is tested on finer meshes in test_pnp_*).
+        assert np.allclose(d[f"dV_pnp_bulk_{tag}_mV"], law, rtol=1e-3, atol=1e-6)
+        assert np.allclose(d[f"dV_ohm_R0_{tag}_mV"], laws.ohmic_resistance(neck) * i,
+                           rtol=1e-9)
+        if f"dV_neuron_{tag}_mV" in d:
+            # SpnpSpine mode 1 solves the law by Newton to ~1e-10 mV; the head's floor
+            # conductance (1e-15 uS) diverts < 1e-13 nA.
+            assert np.allclose(d[f"dV_neuron_{tag}_mV"], law, rtol=1e-6, atol=1e-9)
+
+
+def test_fig1_profiles_against_multispecies_law(quick_out):
+    d = _csv(quick_out / "fig1_profiles.csv")
+    neck = laws.Cylinder(1.0, 0.05)
+    x = d["x_r0=50nm_um"]
+    law = laws.multispecies_profile(x, 0.1, neck, 12.0, 155.0, 1.33)
+    lam = 0.00075
+    bulk = (x > 50 * lam) & (x < 1 - 50 * lam)
+    # bulk Na concentration of the full PNP solution vs eq 12; quick mesh (801 nodes)
+    assert np.allclose(d["c_na_pnp_r0=50nm_mM"][bulk], law.c_na[bulk], rtol=1e-3)
+    assert np.allclose(d["V_pnp_r0=50nm_mV"][bulk], law.v[bulk], rtol=1e-3, atol=1e-4)
+
+
+def test_validity_csv_against_law(quick_out):
+    d = _csv(quick_out / "validity_map.csv")
+    y = d["current_nA"] / np.array([laws.saturation_current(laws.Cylinder(1.0, r))
+                                     for r in d["radius_um"]])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expect = np.where(y == 0, 0.0, 100 * (np.log1p(y) / y - 1))
+    assert np.allclose(d["deviation_percent"], expect, rtol=1e-8, atol=1e-8)
+    c = _csv(quick_out / "validity_contour.csv")
+    for r, i5 in zip(c["radius_um"], c["I_5pct_in_nA"]):
+        neck = laws.Cylinder(1.0, r)
+        # the contour current is where R(I)/R0 is exactly 0.95 (brentq, xtol 2e-12)
+        assert laws.resistance(i5, neck) / laws.ohmic_resistance(neck) == \
+            pytest.approx(0.95, abs=1e-9)
+
+
+def test_nullcline_fixed_points_are_fixed(quick_out):
+    from spinepnp import reduced
+    d = _csv(quick_out / "nullclines_fixed_points.csv")
+    assert len(d["V_mV"]) >= 2
+    for v0, v, hh in zip(d["V0_mV"], d["V_mV"], d["h"]):
+        dv, dh = reduced.rhs(v, hh, v0)
+        # fixed points written with 10 digits: residual of eq 12 ~ slope x 1e-9
+        assert abs(dv) < 1e-6 and abs(dh) < 1e-6
+    t = _csv(quick_out / "nullclines_trajectory.csv")
+    assert np.max(t["V_mV"]) > 0     # started above the saddle: a spike
+
+
+def test_unknown_comparison_is_an_error(capsys, tmp_path):
+    assert main(["compare", "fig9", "--out", str(tmp_path)]) != 0
+    assert "unknown comparison" in capsys.readouterr().err
