@@ -1,0 +1,154 @@
+"""Cost of the drop-in spine: 1000 SpnpSpines on a dendrite under Poisson input.
+
+A 1000 um dendrite carries 1000 synapses, each driven by its own Poisson NetStim, for
+1 s of simulated time (fixed step, dt = 25 us). Variants, built and timed in this one
+invocation so the ratios compare like with like:
+
+- ``exp2syn``: Exp2Syn on the dendrite, no spines (baseline a);
+- ``explicit``: classical spines, head and neck Sections (Ra giving R0), Exp2Syn in the
+  head (baseline b);
+- ``spine0``, ``spine1``, ``spine2``: SpnpSpine in modes 0, 1 and 2 with the same
+  synaptic kinetics.
+
+Targets (issue 4): mode 1 at most 1.5x baseline a, and cheaper than baseline b.
+Run ``python -m comparisons.bench_spine --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+import sys
+import time
+
+VARIANTS = ("exp2syn", "explicit", "spine0", "spine1", "spine2")
+
+
+def build(h, variant, nspines=1000, length=1000.0, rate=5.0, weight=0.0005, seed=1):
+    """Build one variant; returns objects to keep alive."""
+    h.celsius = 20.0
+    dend = h.Section(name="dend")
+    dend.L, dend.diam, dend.Ra, dend.cm = length, 1.0, 100.0, 1.0
+    dend.nseg = int(length / 5.0) + 1                          # 5 um segments
+    dend.insert("pas")
+    for seg in dend:
+        seg.pas.g, seg.pas.e = 1e-4, -70.0
+    keep = {"dend": dend, "secs": [], "syn": [], "stim": [], "nc": [], "rng": []}
+    # explicit spine geometry: neck 1 um x 0.1 um with Ra giving the law's R0 (75 MOhm)
+    ra_neck = 58.9
+    for k in range(nspines):
+        x = (k + 0.5) / nspines
+        if variant == "exp2syn":
+            syn = h.Exp2Syn(dend(x))
+            syn.tau1, syn.tau2, syn.e = 0.2, 2.0, 0.0
+        elif variant == "explicit":
+            neck = h.Section(name=f"neck{k}")
+            head = h.Section(name=f"head{k}")
+            neck.L, neck.diam, neck.Ra = 1.0, 0.1, ra_neck
+            head.L, head.diam, head.Ra = 0.5, 0.5, 100.0
+            for s in (neck, head):
+                s.insert("pas")
+                s(0.5).pas.g, s(0.5).pas.e = 1e-4, -70.0
+            neck.connect(dend(x), 0)
+            head.connect(neck(1), 0)
+            keep["secs"] += [neck, head]
+            syn = h.Exp2Syn(head(0.5))
+            syn.tau1, syn.tau2, syn.e = 0.2, 2.0, 0.0
+        else:
+            syn = h.SpnpSpine(dend(x))
+            syn.mode = int(variant[-1])
+            syn.neck_len, syn.neck_diam, syn.head_diam = 1.0, 0.1, 0.5
+            syn.tau1, syn.tau2, syn.e_ampa = 0.2, 2.0, 0.0
+            syn.gleak, syn.eleak = 1e-4 * (math.pi * 0.1 + math.pi * 0.25) * 1e-2, -70.0
+        ns = h.NetStim()
+        ns.interval, ns.number, ns.start, ns.noise = 1000.0 / rate, 1e9, 0.0, 1.0
+        rng = h.Random()
+        rng.Random123(seed, k, 0)
+        rng.negexp(1)
+        ns.noiseFromRandom(rng)
+        nc = h.NetCon(ns, syn)
+        nc.weight[0], nc.delay = weight, 1.0
+        keep["syn"].append(syn)
+        keep["stim"].append(ns)
+        keep["nc"].append(nc)
+        keep["rng"].append(rng)
+    return keep
+
+
+def time_run(h, tstop, dt=0.025, cvode=False):
+    """Wall time [s] of finitialize + run to tstop [ms]."""
+    h.cvode_active(int(cvode))
+    h.dt = dt
+    h.steps_per_ms = 1.0 / dt
+    t0 = time.perf_counter()
+    h.finitialize(-70.0)
+    h.continuerun(tstop)
+    wall = time.perf_counter() - t0
+    h.cvode_active(0)
+    return wall
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--quick", action="store_true",
+                   help="100 spines, 100 ms (a smoke test, not a measurement)")
+    p.add_argument("--nspines", type=int, default=1000)
+    p.add_argument("--tstop", type=float, default=1000.0, help="simulated time [ms]")
+    p.add_argument("--rate", type=float, default=5.0, help="Poisson rate per synapse [Hz]")
+    p.add_argument("--repeat", type=int, default=2, help="timings per variant (best kept)")
+    p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
+    a = p.parse_args(argv)
+    if a.quick:
+        a.nspines, a.tstop, a.repeat = 100, 100.0, 1
+
+    from spinepnp.loader import load_mechanisms
+    load_mechanisms()
+    from neuron import h
+    h.load_file("stdrun.hoc")
+
+    print(f"bench_spine: {a.nspines} synapses on a 1000 um dendrite, Poisson {a.rate} Hz, "
+          f"{a.tstop} ms, dt 25 us; {platform.node()} {platform.processor() or platform.machine()}, "
+          f"python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}",
+          flush=True)
+    walls, evals, vmax = {}, {}, {}
+    for variant in a.variants:
+        keep = build(h, variant, nspines=a.nspines, rate=a.rate)
+        vrec = h.Vector().record(keep["dend"](0.5)._ref_v)
+        best = min(time_run(h, a.tstop) for _ in range(a.repeat))
+        walls[variant] = best
+        vmax[variant] = vrec.max() - (-70.0)
+        if variant.startswith("spine"):
+            steps = a.tstop / 0.025
+            evals[variant] = sum(s.niter for s in keep["syn"]) / (len(keep["syn"]) * steps)
+        vrec.play_remove()
+        del vrec
+        for sec in list(h.allsec()):
+            h.delete_section(sec=sec)
+        keep.clear()
+        extra = f", {evals[variant]:.2f} head evaluations/step" if variant in evals else ""
+        print(f"  {variant:9s} {best:8.3f} s   peak dendritic depolarisation "
+              f"{vmax[variant]:6.2f} mV{extra}", flush=True)
+    print("ratios (wall time / baseline):")
+    for variant in a.variants:
+        parts = []
+        for base in ("exp2syn", "explicit"):
+            if base in walls and variant != base:
+                parts.append(f"{walls[variant] / walls[base]:.2f}x {base}")
+        if parts:
+            print(f"  {variant:9s} " + ", ".join(parts))
+    ok = True
+    if "spine1" in walls and "exp2syn" in walls:
+        r = walls["spine1"] / walls["exp2syn"]
+        print(f"target mode 1 <= 1.5x exp2syn: {'met' if r <= 1.5 else 'MISSED'} ({r:.2f}x)")
+        ok &= r <= 1.5
+    if "spine1" in walls and "explicit" in walls:
+        r = walls["spine1"] / walls["explicit"]
+        print(f"target mode 1 cheaper than explicit spines: {'met' if r < 1 else 'MISSED'} "
+              f"({r:.2f}x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
