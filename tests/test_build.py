@@ -1,0 +1,388 @@
+"""Builders: spines of every law on a segment, spine sets, spiny neuron, network wiring."""
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spinepnp import build, laws
+from spinepnp.spinesets import (SPINE_SETS, SpineParams, load_spine_params,
+                                spine_names, spine_sets_json)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# ------------------------------------------------------------------ spine sets (no NEURON)
+
+def test_spine_sets_by_name():
+    thin = load_spine_params("thin")
+    assert isinstance(thin, SpineParams)
+    assert load_spine_params("Mushroom") is SPINE_SETS["mushroom"]
+    # head_diam was derived from the 0.03 um3 mean head volume and rounded to 0.1 nm:
+    # the volume comes back to 1e-3 relative
+    assert thin.head_volume == pytest.approx(0.03, rel=1e-3)
+    assert SPINE_SETS["mushroom"].head_volume == pytest.approx(0.27, rel=1e-3)
+    for name in ("thin", "mushroom", "stubby"):
+        p = SPINE_SETS[name]
+        assert p.source, name
+        assert 0.0 < p.neck_diam <= p.head_diam
+    assert set(spine_names()) >= {"thin", "mushroom", "stubby", "paper"}
+
+
+def test_unknown_spine_set_lists_valid_names():
+    with pytest.raises(ValueError) as err:
+        load_spine_params("giant")
+    for name in ("thin", "mushroom", "stubby"):
+        assert name in str(err.value)
+
+
+def test_spine_sets_from_json(tmp_path):
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps({"spines": {"long": {"neck_len": 2.0, "neck_diam": 0.08,
+                                                    "head_diam": 0.5}}}))
+    p = load_spine_params("long", path=path)
+    assert (p.neck_len, p.neck_diam, p.head_diam) == (2.0, 0.08, 0.5)
+    assert load_spine_params("thin", path=path) is SPINE_SETS["thin"]
+    with pytest.raises(ValueError, match="must be a finite number > 0"):
+        SpineParams("bad", neck_len=-1, neck_diam=0.1, head_diam=0.5)
+
+
+@pytest.mark.skipif(not (ROOT / "models" / "spines.json").exists(), reason="no checkout")
+def test_models_json_mirrors_canonical_table():
+    text = (ROOT / "models" / "spines.json").read_text()
+    assert json.loads(text) == json.loads(spine_sets_json()), (
+        "models/spines.json is stale: run python -m spinepnp.spinesets --json "
+        "models/spines.json")
+
+
+def test_paper_spine_r0():
+    # DESIGN.md section 2: r0 = 50 nm, L = 1 um gives R0 = 75 MOhm at 20 degC; the
+    # design note rounds to 2 digits
+    assert laws.ohmic_resistance(SPINE_SETS["paper"].neck) == pytest.approx(75.0, rel=0.01)
+
+
+# ------------------------------------------------------------------ pure helpers
+
+def test_d_lambda_nseg():
+    n = build.d_lambda_nseg(500.0, 1.0, 150.0, 1.0)
+    # lambda_100Hz = 1e5 sqrt(1/(4 pi 100 150 1)) = 230.3 um; 500/(0.1*230.3) = 21.7
+    # -> int((21.7 + 0.9)/2)*2 + 1 = 23
+    assert n == 23
+    assert build.d_lambda_nseg(1.0, 1.0, 150.0, 1.0) == 1
+
+
+def test_explicit_neck_ra_inverts_resistance():
+    neck = SPINE_SETS["thin"].neck
+    ra = build.explicit_neck_ra(10.0, neck.gamma)
+    # R = 4 Ra L / (pi d^2) with Ra [Ohm cm] -> Ohm: x 1e-2 cm/um ... exact algebra
+    r = 4 * ra * 1e-2 * neck.length / (math.pi * (2 * neck.radius0) ** 2)
+    assert r == pytest.approx(10.0, rel=1e-12)
+
+
+# ------------------------------------------------------------------ NEURON: single spines
+
+def _dendrite(h, g_pas=1e-4):
+    d = h.Section(name="dend")
+    d.L, d.diam, d.nseg, d.Ra = 200.0, 1.0, 21, 150.0
+    d.insert("pas")
+    for seg in d:
+        seg.pas.g, seg.pas.e = g_pas, -65.0
+    return d
+
+
+def _steady(h, tstop=300.0):
+    h.dt = 0.025
+    h.finitialize(-65.0)
+    h.continuerun(tstop)
+
+
+def _need_spnp(h):
+    if not hasattr(h, "SpnpSpine"):
+        pytest.skip("SpnpSpine mechanism not available (mechanisms/SpnpSpine.mod)")
+
+
+@pytest.mark.parametrize("law", ["explicit", "explicit-ra"])
+def test_explicit_neck_resistance_is_analytic(h, law):
+    """A steady current into an explicit head drops 4 Ra L / (pi d^2) across the neck."""
+    h.celsius = 20.0
+    d = _dendrite(h)
+    # 1 neck segment for the calibrated spine, 3 for the typical-Ra one (the probe's neck
+    # current must not depend on the discretisation)
+    sp = build.attach_spine(d(0.5), law, "thin", g_pas=0.0, head_synapse="exp2syn",
+                            neck_nseg=1 if law == "explicit" else 3)
+    geo = SPINE_SETS["thin"]
+    r_analytic = 4 * sp.ra * 1e-2 * geo.neck_len / (math.pi * geo.neck_diam ** 2)  # MOhm
+    if law == "explicit":
+        # calibrated to the law's R0 at NEURON's temperature (exact algebra: 1e-12)
+        assert r_analytic == pytest.approx(laws.ohmic_resistance(geo.neck, celsius=20.0),
+                                           rel=1e-12)
+        # and the law's resistivity VT/(2 C D F) is ~59 Ohm cm (DESIGN.md section 2)
+        assert sp.ra == pytest.approx(59.0, rel=0.02)
+    else:
+        assert sp.ra == build.TYPICAL_RA
+    assert sp.r0 == pytest.approx(r_analytic, rel=1e-12)
+    stim = h.IClamp(sp.head(0.5))
+    stim.delay, stim.dur, stim.amp = 0.0, 1e9, 0.05
+    vtop = h.Vector().record(sp.neck(1)._ref_v)
+    vbase = h.Vector().record(d(0.5)._ref_v)
+    probe = sp.record()
+    _steady(h)
+    # no membrane on the spine, so at steady state all 50 pA cross the neck; the dendrite
+    # (tau = 10 ms) has relaxed for 30 tau (e^-30), so only round-off remains: 1e-7
+    drop = vtop[-1] - vbase[-1]
+    assert drop == pytest.approx(0.05 * r_analytic, rel=1e-7)
+    assert probe.arrays()["ineck"][-1] == pytest.approx(0.05, rel=1e-7)
+
+
+@pytest.mark.parametrize("law", ["ohmic", "ohmic-ra", "pnp", "pnp-dynamic"])
+def test_point_spine_steady_drop(h, law):
+    """SpnpSpine laws: steady head-dendrite drop for 50 pA into the head."""
+    _need_spnp(h)
+    h.celsius = 20.0
+    d = _dendrite(h)
+    geo = SPINE_SETS["thin"]
+    sp = build.attach_spine(d(0.5), law, "thin", g_pas=0.0, iinj=0.05, gfloor=1e-12)
+    r0 = laws.ohmic_resistance(geo.neck, celsius=20.0)
+    assert sp.r0_law == pytest.approx(r0, rel=1e-12)
+    probe = sp.record()
+    _steady(h, 2000.0 if law == "pnp-dynamic" else 300.0)
+    a = probe.arrays()
+    drop = a["vhead"][-1] - a["vdend"][-1]
+    if law == "ohmic":
+        expected = 0.05 * r0     # the calibrated reference: only the nonlinearity differs
+        # the mechanism's own R0 (from NEURON's FARADAY and R) vs scipy CODATA: 1e-6
+        assert sp.point.r0 == pytest.approx(r0, rel=1e-6)
+    elif law == "ohmic-ra":
+        expected = 0.05 * build.TYPICAL_RA * geo.neck.gamma * 1e-2
+        assert sp.r0 == pytest.approx(expected / 0.05, rel=1e-12)
+    else:
+        # steady state of both PNP modes is the law (mode 2 relaxes with the head's
+        # volume, tens of ms here; 2 s is > 50 time constants)
+        expected = laws.delta_v(0.05, geo.neck, celsius=20.0)
+    # tolerance 1e-5: NEURON's unit constants differ from CODATA 2018 at ~1e-6, gfloor
+    # leaks 1e-12 uS, the head balance is solved to 1e-10 mV
+    assert drop == pytest.approx(expected, rel=1e-5)
+    assert a["ineck"][-1] == pytest.approx(0.05, rel=1e-5)
+
+
+def test_every_law_has_a_head_synapse(h):
+    """One AMPA event on each law's target depolarises the head by a similar amount."""
+    _need_spnp(h)
+    h.celsius = 20.0
+    keep, peaks = [], {}
+    for law in build.LAWS:
+        d = _dendrite(h)
+        sp = build.attach_spine(d(0.5), law, "thin")
+        ns = h.NetStim()
+        ns.number, ns.start = 1, 1.0
+        nc = sp.netcon(ns, ampa=0.0005)
+        keep += [d, sp, ns, nc, sp.record()]
+    h.dt = 0.025
+    h.finitialize(-65.0)
+    h.continuerun(15.0)
+    for obj in keep[4::5]:
+        a = obj.arrays()
+        peaks[obj.spine.law] = a["vhead"].max() + 65.0
+    assert all(p > 1.0 for p in peaks.values()), peaks
+    # the calibrated Ohmic spines differ from the steady law only by the neck's
+    # nonlinearity, small at these ~30 pA (a few % of a ~1 mV neck drop): 2 %
+    for law in ("ohmic", "explicit"):
+        assert peaks[law] == pytest.approx(peaks["pnp"], rel=0.02), peaks
+
+
+def test_explicit_synapse_shim_equals_exp2syn(h):
+    """The SpnpSpine synapse in an explicit head reproduces Exp2Syn exactly (AMPA)."""
+    _need_spnp(h)
+    h.celsius = 20.0
+    traces, keep = [], []
+    for which in ("spnp", "exp2syn"):
+        d = _dendrite(h)
+        sp = build.attach_spine(d(0.5), "explicit-ra", "thin", head_synapse=which)
+        ns = h.NetStim()
+        ns.number, ns.start = 1, 1.0
+        nc = sp.netcon(ns, ampa=0.001)
+        traces.append(h.Vector().record(sp.head(0.5)._ref_v))
+        keep += [d, sp, ns, nc]
+    h.dt = 0.025
+    h.finitialize(-65.0)
+    h.continuerun(20.0)
+    a, b = np.array(traces[0]), np.array(traces[1])
+    assert a.max() > -60.0
+    # same kinetics and normalisation; the shim's 1 kOhm neck puts I * 1e-3 MOhm
+    # ~ 5e-5 mV between the synapse and the head at the ~50 pA peak: agreement to 2e-4 mV
+    np.testing.assert_allclose(a, b, atol=2e-4)
+    with pytest.raises(ValueError, match="NMDA"):
+        keep[-3].set_weights(keep[-1], 0.001, 0.001)
+
+
+def test_bad_arguments(h):
+    d = _dendrite(h)
+    with pytest.raises(ValueError, match="valid laws"):
+        build.attach_spine(d(0.5), "cable")
+    with pytest.raises(ValueError, match="do not apply"):
+        build.attach_spine(d(0.5), "explicit", gna_head=0.01)
+    with pytest.raises(ValueError, match="valid names"):
+        build.attach_spine(d(0.5), "explicit", "giant")
+
+
+# ------------------------------------------------------------------ spiny neuron
+
+def _drive(h, cell, w, t0=5.0):
+    keep = []
+    for k, sp in enumerate(cell.spines):
+        ns = h.NetStim()
+        ns.number, ns.start = 1, t0
+        keep += [ns, sp.netcon(ns, ampa=w)]
+    return keep
+
+
+@pytest.mark.parametrize("law", ["pnp", "explicit-ra"])
+def test_spiny_neuron_fires_for_strong_input_only(h, law):
+    if law == "pnp":
+        _need_spnp(h)
+    h.celsius = 6.3
+    counts = []
+    for w in (0.00005, 0.002):     # 20 spines x 0.05 nS (a ~3 mV EPSP) vs x 2 nS
+        cell = build.build_spiny_neuron(20, law, "thin", dend_length=300.0)
+        assert cell.dend.nseg % 2 == 1 and len(cell.spines) == 20
+        keep = _drive(h, cell, w)
+        tv = h.Vector()
+        det = cell.spike_detector()
+        det.record(tv)
+        h.dt = 0.025
+        h.finitialize(-65.0)
+        h.continuerun(40.0)
+        counts.append(len(tv))
+        del keep, det, cell
+        for sec in list(h.allsec()):
+            h.delete_section(sec=sec)
+    assert counts[0] == 0 and counts[1] >= 1, counts
+
+
+# ------------------------------------------------------------------ network
+
+def _rows(conns):
+    return sorted((c.pre, c.post, c.spine, c.ampa, c.nmda, c.delay) for c in conns)
+
+
+@pytest.mark.parametrize("nhost", [2, 3])
+def test_connectivity_independent_of_rank_count(nhost):
+    spec = build.NetworkSpec(n_cells=13, in_degree=4, seed=7)
+    serial = build.network_connectivity(spec)
+    owned = [build.gids_on_rank(spec.n_cells, r, nhost) for r in range(nhost)]
+    assert sorted(g for part in owned for g in part) == list(range(spec.n_cells))
+    split = [c for r in range(nhost) for c in build.network_connectivity(spec, owned[r])]
+    assert _rows(split) == _rows(serial)
+
+
+def test_connectivity_structure():
+    spec = build.NetworkSpec(n_cells=10, in_degree=3, seed=3, frac_inh=0.2)
+    conns = build.network_connectivity(spec)
+    assert len(conns) == 30
+    for post in range(10):
+        pres = [c.pre for c in conns if c.post == post]
+        assert len(set(pres)) == 3 and post not in pres
+    for c in conns:
+        assert (c.spine >= 0) == (c.pre < spec.n_exc)
+        assert spec.delay[0] <= c.delay <= spec.delay[1]
+    assert _rows(build.network_connectivity(spec)) == _rows(conns)       # reproducible
+    other = build.network_connectivity(build.NetworkSpec(n_cells=10, in_degree=3, seed=4))
+    assert _rows(other) != _rows(conns)
+
+
+def test_network_runs_and_spikes(h):
+    _need_spnp(h)
+    h.celsius = 6.3
+    spec = build.NetworkSpec(n_cells=6, in_degree=2, n_spines=6, dend_length=150.0)
+    net = build.build_network(spec)
+    assert sorted(net.cells) == list(range(6))
+    spikes = net.run(100.0)
+    assert spikes.shape[1] == 2 and len(spikes) > 0
+    assert set(spikes[:, 0].astype(int)) <= set(range(6))
+    net.pc.gid_clear()
+
+
+class _RankProxy:
+    """A ParallelContext that pretends to be rank ``rank`` of ``nhost`` (serial process).
+
+    Lets one process build each rank's part of a network with the real NEURON calls, to
+    check that the wiring does not depend on the number of ranks.
+    """
+
+    def __init__(self, pc, rank, nhost):
+        self._pc, self._rank, self._nhost = pc, rank, nhost
+
+    def id(self):
+        return self._rank
+
+    def nhost(self):
+        return self._nhost
+
+    def set_gid2node(self, gid, rank):
+        assert rank == self._rank
+        self._pc.set_gid2node(gid, 0)
+
+    def __getattr__(self, name):
+        return getattr(self._pc, name)
+
+
+def _wiring(net):
+    """(pre gid, post gid, spine index or -1, w0, w1, delay) of every gid_connect."""
+    where = {}
+    for gid, cell in net.cells.items():
+        where[cell.shaft_syn.hname()] = (gid, -1)
+        for k, sp in enumerate(cell.spines):
+            where[sp.target.hname()] = (gid, k)
+    rows = []
+    for nc in net._keep:
+        if nc.hname().startswith("NetCon") and nc.srcgid() >= 0:
+            post, k = where[nc.syn().hname()]
+            w1 = nc.weight[1] if k >= 0 else 0.0
+            rows.append((int(nc.srcgid()), post, k, nc.weight[0], w1, nc.delay))
+    return sorted(rows)
+
+
+def test_network_wiring_same_for_one_and_two_ranks(h):
+    """Build rank 0 and rank 1 of 2 (simulated) and the serial network: same synapses."""
+    _need_spnp(h)
+    spec = build.NetworkSpec(n_cells=7, in_degree=3, n_spines=4, dend_length=100.0,
+                             seed=11)
+    pc = h.ParallelContext()
+    serial = _wiring(build.build_network(spec, pc))
+    assert len(serial) == 7 * 3
+    parts = []
+    for rank in (0, 1):
+        net = build.build_network(spec, _RankProxy(pc, rank, 2))
+        assert sorted(net.cells) == build.gids_on_rank(7, rank, 2)
+        parts += _wiring(net)
+        del net
+    pc.gid_clear()
+    assert sorted(parts) == serial
+
+
+def test_profile_neck_explicit_and_pnp(h):
+    """A hyperboloid neck: the explicit cylinder keeps Gamma; pnp follows the law."""
+    _need_spnp(h)
+    h.celsius = 20.0
+    neck = laws.Hyperboloid(a=0.04, b=0.04, c=0.2, half_length=0.5)
+    r0 = laws.ohmic_resistance(neck, celsius=20.0)
+    d1, d2 = _dendrite(h), _dendrite(h)
+    ex = build.attach_spine(d1(0.5), "explicit", "thin", neck=neck, g_pas=0.0,
+                            head_synapse="exp2syn")
+    pn = build.attach_spine(d2(0.5), "pnp", "thin", neck=neck, g_pas=0.0, iinj=0.05,
+                            gfloor=1e-12)
+    # an equivalent cylinder of the profile's length and Gamma: same R0 (exact algebra)
+    assert ex.neck.L == pytest.approx(neck.length, rel=1e-12)
+    assert 4 * ex.ra * 1e-2 * ex.neck.L / (math.pi * ex.neck.diam ** 2) == pytest.approx(
+        r0, rel=1e-9)
+    assert pn.r0_law == pytest.approx(r0, rel=1e-12)
+    assert pn.point.gamma == pytest.approx(neck.gamma, rel=1e-12)
+    probe = pn.record()
+    _steady(h)
+    a = probe.arrays()
+    # steady state of the law for the hyperboloid (paper eq 18, corrected): 1e-5 as in
+    # test_point_spine_steady_drop
+    assert a["vhead"][-1] - a["vdend"][-1] == pytest.approx(
+        laws.delta_v(0.05, neck, celsius=20.0), rel=1e-5)
