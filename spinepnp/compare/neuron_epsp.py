@@ -1,0 +1,273 @@
+"""Cable vs PNP spines inside a neuron: EPSPs, paired pulses and spike output.
+
+Three experiments on the spiny neuron of :func:`spinepnp.build.build_spiny_neuron`, in
+which only the spine model changes (:data:`spinepnp.build.LAWS`):
+
+1. one synaptic event on a thin and on a mushroom spine in the middle of the dendrite:
+   EPSP peak in the head, the dendrite under the spine and the soma, for every law;
+2. paired pulses on a thin spine (dynamic vs steady PNP vs Ohm): the second EPSP
+   against the first, after removing the first one's tail, and the head salt
+   concentration of the dynamic neck, i.e. the neck's memory;
+3. spike output of the neuron with Poisson input on all its spines, per law.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .common import Result, save_csv, save_figure
+
+NAME = "neuron"
+TITLE = "Cable vs PNP spines in a neuron: EPSPs, paired pulses, spike output"
+
+LAW_LABELS = {
+    "explicit-ra": "cable, Ra = 150 Ohm cm (explicit Sections)",
+    "explicit": "cable, R0-calibrated (explicit Sections)",
+    "ohmic-ra": "SpnpSpine Ohmic, Ra = 150 Ohm cm",
+    "ohmic": "SpnpSpine Ohmic, R0",
+    "pnp": "SpnpSpine steady PNP",
+    "pnp-dynamic": "SpnpSpine dynamic PNP",
+}
+EPSP_CELSIUS = 20.0      # degC : the paper's temperature, for the EPSP experiments
+SPIKE_CELSIUS = 6.3      # degC : NEURON's hh fires robustly here (see models/)
+W_AMPA = 0.002           # uS : one strong AMPA event (~100 pA peak into a thin head)
+
+
+def _clear(h):
+    for sec in list(h.allsec()):
+        h.delete_section(sec=sec)
+
+
+def epsp(law: str, spine: str, w_ampa: float = W_AMPA, w_nmda: float = 0.0,
+         times=(5.0,), t_stop: float = 60.0, dt: float = 0.0125):
+    """One spine in the middle of the dendrite receives events at ``times`` [ms].
+
+    Returns t [ms], head, dendrite and soma voltage [mV], and for SpnpSpine laws the
+    head salt concentration [mM] (NaN otherwise).
+    """
+    from neuron import h
+    from ..build import build_spiny_neuron
+    from ..loader import load_mechanisms
+    load_mechanisms()
+    h.load_file("stdrun.hoc")
+    h.celsius = EPSP_CELSIUS
+    cell = build_spiny_neuron(1, law, spine, spine_range=(0.5, 0.5), name=f"e_{law}")
+    sp = cell.spines[0]
+    stims, ncs = [], []
+    for tk in times:                       # one NetStim per event, exact event times
+        ns = h.NetStim()
+        ns.number, ns.start, ns.noise = 1, float(tk), 0.0
+        stims.append(ns)
+        ncs.append(sp.netcon(ns, w_ampa, w_nmda, delay=0.0))
+    rec = {k: h.Vector() for k in ("t", "head", "dend", "soma", "chead")}
+    rec["t"].record(h._ref_t)
+    rec["head"].record(sp.head_v_ref)
+    rec["dend"].record(sp.seg._ref_v)
+    rec["soma"].record(cell.soma(0.5)._ref_v)
+    if not sp.explicit:
+        rec["chead"].record(sp.point._ref_chead)
+    h.dt = dt
+    h.finitialize(-65.0)
+    h.continuerun(t_stop)
+    out = {k: np.array(v) for k, v in rec.items()}
+    if out["chead"].size == 0:
+        out["chead"] = np.full_like(out["t"], np.nan)
+    del ncs, stims
+    _clear(h)
+    return out
+
+
+def spike_output(law: str, n_spines: int = 50, rate: float = 20.0, t_stop: float = 1000.0,
+                 w_ampa: float = 0.0015, seed: int = 3, dt: float = 0.025):
+    """Spike times [ms] of the spiny neuron, Poisson input of ``rate`` [Hz] per spine."""
+    from neuron import h
+    from ..build import build_spiny_neuron
+    from ..loader import load_mechanisms
+    load_mechanisms()
+    h.load_file("stdrun.hoc")
+    h.celsius = SPIKE_CELSIUS
+    cell = build_spiny_neuron(n_spines, law, "thin", dend_length=300.0, name=f"s_{law}")
+    keep = []
+    for k, sp in enumerate(cell.spines):
+        ns = h.NetStim()
+        ns.interval, ns.number, ns.start, ns.noise = 1000.0 / rate, 1e9, 0.0, 1.0
+        ns.noiseFromRandom123(int(seed), k, 7)
+        keep += [ns, sp.netcon(ns, w_ampa, 0.0, delay=1.0)]
+    det = cell.spike_detector(0.0)
+    spikes = h.Vector()
+    det.record(spikes)
+    h.dt = dt
+    h.finitialize(-65.0)
+    h.continuerun(t_stop)
+    out = np.array(spikes)
+    del keep, det
+    _clear(h)
+    return out
+
+
+def run(out: Path, quick: bool = False, progress=None) -> Result:
+    t0 = time.perf_counter()
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from ..build import LAWS
+
+    total = 2 * len(LAWS) + 3 + len(LAWS)
+    step = [0]
+
+    def tick():
+        step[0] += 1
+        if progress:
+            progress(step[0], total)
+
+    fig, ax = plt.subplots(2, 3, figsize=(15, 8.5))
+    numbers = {}
+    csvs = []
+    # ---- 1. single EPSPs --------------------------------------------------------
+    rows = {"spine": [], "law": [], "head_peak_mV": [], "dend_peak_mV": [],
+            "soma_peak_mV": []}
+    traces = {}
+    for j, spine in enumerate(("thin", "mushroom")):
+        for law in LAWS:
+            r = epsp(law, spine, t_stop=40.0 if quick else 60.0)
+            base = r["soma"][0]
+            pk = {k: float(np.max(r[k]) - base) for k in ("head", "dend", "soma")}
+            rows["spine"].append(spine)
+            rows["law"].append(law)
+            rows["head_peak_mV"].append(pk["head"])
+            rows["dend_peak_mV"].append(pk["dend"])
+            rows["soma_peak_mV"].append(pk["soma"])
+            traces[(spine, law)] = r
+            tick()
+        for law in LAWS:
+            r = traces[(spine, law)]
+            ax[0, j].plot(r["t"], r["head"] - r["head"][0], label=LAW_LABELS[law])
+            ax[1, j].plot(r["t"], r["soma"] - r["soma"][0], label=LAW_LABELS[law])
+        ax[0, j].set_title(f"{spine} spine: head EPSP (AMPA {W_AMPA * 1e3:g} nS)")
+        ax[1, j].set_title(f"{spine} spine: soma EPSP")
+        for a in (ax[0, j], ax[1, j]):
+            a.set_xlabel("t [ms]")
+            a.set_ylabel("depolarisation [mV]")
+        ax[0, j].legend(fontsize=7)
+    csvs.append(save_csv(out, "neuron_epsp_peaks.csv", rows))
+    tr_cols = {"t_ms": traces[("thin", LAWS[0])]["t"]}
+    for (spine, law), r in traces.items():
+        if r["t"].size == tr_cols["t_ms"].size:
+            for k in ("head", "dend", "soma"):
+                tr_cols[f"{spine}_{law}_{k}_mV"] = r[k]
+    csvs.append(save_csv(out, "neuron_epsp_traces.csv", tr_cols))
+    for spine in ("thin", "mushroom"):
+        ref = {law: p for s, law, p in zip(rows["spine"], rows["law"],
+                                           rows["head_peak_mV"]) if s == spine}
+        soma = {law: p for s, law, p in zip(rows["spine"], rows["law"],
+                                            rows["soma_peak_mV"]) if s == spine}
+        numbers[f"{spine}: head EPSP, dynamic PNP [mV]"] = ref["pnp-dynamic"]
+        numbers[f"{spine}: head EPSP, steady PNP [mV]"] = ref["pnp"]
+        numbers[f"{spine}: head EPSP, cable R0 [mV]"] = ref["explicit"]
+        numbers[f"{spine}: head EPSP, Ohmic R0 [mV]"] = ref["ohmic"]
+        numbers[f"{spine}: head EPSP, cable Ra=150 [mV]"] = ref["explicit-ra"]
+        numbers[f"{spine}: soma EPSP, dynamic PNP [mV]"] = soma["pnp-dynamic"]
+        numbers[f"{spine}: soma EPSP, cable Ra=150 [mV]"] = soma["explicit-ra"]
+    # ---- 2. paired pulses -------------------------------------------------------
+    intervals = (3.0, 10.0) if quick else (2.0, 3.0, 5.0, 10.0, 20.0, 50.0)
+    pp_rows = {"law": [], "interval_ms": [], "first_mV": [], "second_mV": [],
+               "ratio": []}
+    axp = ax[0, 2]
+    for law in ("pnp-dynamic", "pnp", "ohmic"):
+        single = epsp(law, "thin", times=(5.0,), t_stop=120.0)
+        for dtp in intervals:
+            pair = epsp(law, "thin", times=(5.0, 5.0 + dtp), t_stop=120.0)
+            n = min(pair["t"].size, single["t"].size)
+            # response to the second event alone: the pair minus the single response
+            second = pair["head"][:n] - single["head"][:n]
+            t = pair["t"][:n]
+            first = float(np.max(single["head"][:n]) - single["head"][0])
+            sec_pk = float(np.max(second[t >= 5.0 + dtp]))
+            pp_rows["law"].append(law)
+            pp_rows["interval_ms"].append(dtp)
+            pp_rows["first_mV"].append(first)
+            pp_rows["second_mV"].append(sec_pk)
+            pp_rows["ratio"].append(sec_pk / first)
+            if law == "pnp-dynamic" and dtp == intervals[0]:
+                ax[1, 2].plot(pair["t"], pair["chead"], "C3-", label="head salt (dynamic)")
+                ax[1, 2].set_xlabel("t [ms]")
+                ax[1, 2].set_ylabel("head salt concentration [mM]")
+                ax[1, 2].set_title(f"dynamic neck: head concentration, pair "
+                                   f"{dtp:g} ms apart")
+        tick()
+        ratios = [r for lw, r in zip(pp_rows["law"], pp_rows["ratio"]) if lw == law]
+        axp.plot(intervals, ratios, "o-", label=LAW_LABELS[law])
+    axp.axhline(1.0, color="0.5", lw=0.5)
+    axp.set_xlabel("interval between the two events [ms]")
+    axp.set_ylabel("second / first head EPSP (tail removed)")
+    axp.set_title("paired pulses on a thin spine: the neck's memory")
+    axp.legend(fontsize=7)
+    csvs.append(save_csv(out, "neuron_paired_pulse.csv", pp_rows))
+    for law, dtp, r in zip(pp_rows["law"], pp_rows["interval_ms"], pp_rows["ratio"]):
+        if dtp == intervals[0]:
+            numbers[f"paired-pulse ratio at {dtp:g} ms, {law}"] = r
+    # ---- 3. spike output --------------------------------------------------------
+    t_stop = 300.0 if quick else 2000.0
+    sp_rows = {"law": [], "n_spikes": [], "rate_Hz": [], "first_spike_ms": []}
+    raster = {}
+    for law in LAWS:
+        s = spike_output(law, n_spines=30 if quick else 50, t_stop=t_stop)
+        raster[law] = s
+        sp_rows["law"].append(law)
+        sp_rows["n_spikes"].append(int(s.size))
+        sp_rows["rate_Hz"].append(1000.0 * s.size / t_stop)
+        sp_rows["first_spike_ms"].append(float(s[0]) if s.size else float("nan"))
+        numbers[f"spiny neuron rate, {law} [Hz]"] = 1000.0 * s.size / t_stop
+        tick()
+    csvs.append(save_csv(out, "neuron_spike_output.csv", sp_rows))
+    sp_times = {"law": [], "t_ms": []}
+    for law, s in raster.items():
+        sp_times["law"] += [law] * s.size
+        sp_times["t_ms"] += [float(x) for x in s]
+    if sp_times["t_ms"]:
+        csvs.append(save_csv(out, "neuron_spike_times.csv", sp_times))
+    inset = ax[1, 2].inset_axes([0.45, 0.45, 0.52, 0.5])
+    for k, law in enumerate(LAWS):
+        inset.plot(raster[law], np.full(raster[law].size, k), "|", ms=6)
+    inset.set_yticks(range(len(LAWS)))
+    inset.set_yticklabels(LAWS, fontsize=6)
+    inset.set_xlabel("spike time [ms]", fontsize=7)
+    inset.tick_params(labelsize=6)
+    inset.set_title("spiny neuron output (Poisson input)", fontsize=7)
+    fig.suptitle("Cable vs electro-diffusion spines in a neuron (HH soma, passive "
+                 "dendrite; EPSPs at 20 degC, spiking at 6.3 degC)")
+    fig.tight_layout()
+    figs = [save_figure(fig, out, "neuron.png")]
+    th = numbers
+
+    def pct(a, b):
+        return 100.0 * (a - b) / b
+
+    i0 = intervals[0]
+    ppr = {lw: r for lw, dtp, r in zip(pp_rows["law"], pp_rows["interval_ms"],
+                                       pp_rows["ratio"]) if dtp == i0}
+    rates = dict(zip(sp_rows["law"], sp_rows["n_spikes"]))
+    caption = (
+        f"One AMPA event ({W_AMPA * 1e3:g} nS) on a spine mid-dendrite. Thin spine, head "
+        f"EPSP: {th['thin: head EPSP, dynamic PNP [mV]']:.2f} mV (dynamic PNP), "
+        f"{th['thin: head EPSP, steady PNP [mV]']:.2f} mV (steady PNP), "
+        f"{th['thin: head EPSP, cable R0 [mV]']:.2f} mV (cable with the law's R0: "
+        f"{pct(th['thin: head EPSP, cable R0 [mV]'], th['thin: head EPSP, dynamic PNP [mV]']):+.1f} "
+        "% vs dynamic PNP), "
+        f"{th['thin: head EPSP, cable Ra=150 [mV]']:.2f} mV (cable with Ra = 150 Ohm cm: "
+        f"{pct(th['thin: head EPSP, cable Ra=150 [mV]'], th['thin: head EPSP, dynamic PNP [mV]']):+.1f} %); "
+        f"soma {th['thin: soma EPSP, dynamic PNP [mV]']:.3f} mV (dynamic PNP) vs "
+        f"{th['thin: soma EPSP, cable Ra=150 [mV]']:.3f} mV (typical-Ra cable). In this "
+        "high-impedance thin dendrite most of the EPSP appears across the dendrite, not "
+        "the neck, so the neck carries a small fraction of I_s and the nonlinearity of "
+        "the law changes the head EPSP by under a percent; the choice of Ra (150 vs the "
+        "law's ~59 Ohm cm) matters far more. Paired pulses "
+        f"{i0:g} ms apart (second EPSP with the first one's tail removed, over the first): "
+        + ", ".join(f"{lw} {r:.4f}" for lw, r in ppr.items()) +
+        "; the head salt of the dynamic neck (bottom right) relaxes within a few ms in a "
+        "thin spine, so its memory is short. Spike counts of the spiny neuron under the "
+        "same Poisson input: " + ", ".join(f"{lw} {n}" for lw, n in rates.items()) + ".")
+    return Result(NAME, TITLE, caption, figs, csvs, numbers, time.perf_counter() - t0)
