@@ -47,7 +47,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import scipy.constants as sc
+
 from . import laws
+from .constants import UM2, US
 from .geometry import Cylinder, Neck, check_positive
 from .spinesets import SpineParams, load_spine_params
 
@@ -71,10 +74,8 @@ TYPICAL_RA = 150.0
 SYNAPSE_DEFAULTS = {"tau1": 0.2, "tau2": 2.0, "e_ampa": 0.0,
                     "nmda_tau1": 2.0, "nmda_tau2": 50.0, "e_nmda": 0.0, "mg": 1.0}
 
-# Ra [Ohm cm] * Gamma [1/um] -> MOhm: 1 Ohm cm / 1e-4 cm = 1e4 Ohm = 1e-2 MOhm
-_RA_GAMMA_TO_MOHM = 1e-2
-# g [S/cm2] * area [um2] -> uS: 1e-8 cm2/um2 * 1e6 uS/S
-_GAREA_TO_US = 1e-2
+# g [S/cm2] * area [um2] -> uS, from the unit factors of spinepnp.constants
+_GAREA_TO_US = UM2 / sc.centi ** 2 / US
 # neck of the SpnpSpine used as a synapse in an explicit head [MOhm] (1 kOhm): adds
 # I * 1 kOhm ~ 1e-4 mV at 0.1 nA. Not smaller: SpnpSpine solves the head voltage to
 # ~1e-10 mV, which is a current error of 1e-10 mV / rneck (1e-4 nA at 1 Ohm).
@@ -99,11 +100,22 @@ def _need_spnp(h):
 def explicit_neck_ra(r0: float, gamma: float) -> float:
     """Axial resistivity [Ohm cm] that gives a neck of ``Gamma`` [1/um] resistance ``r0``.
 
-    ``R = Ra Gamma`` (``4 Ra L / (pi d^2)`` for a cylinder), with Ra in Ohm cm and Gamma
-    in 1/um giving 1e-2 MOhm per unit.
+    ``R = Ra Gamma`` (``4 Ra L / (pi d^2)`` for a cylinder): the inverse of
+    :func:`spinepnp.laws.cable_resistance`.
     """
-    return check_positive("r0", r0, "MOhm") / (
-        check_positive("gamma", gamma, "1/um") * _RA_GAMMA_TO_MOHM)
+    return check_positive("r0", r0, "MOhm") / _cable_r(1.0, gamma)
+
+
+def _cable_r(ra: float, gamma: float) -> float:
+    """Neck resistance Ra Gamma [MOhm] for Ra [Ohm cm] and Gamma [1/um]."""
+    return laws.cable_resistance(_GammaOnly(check_positive("gamma", gamma, "1/um")), ra)
+
+
+class _GammaOnly:
+    """A neck known only by its Gamma [1/um] (what the resistance laws need)."""
+
+    def __init__(self, gamma: float):
+        self.gamma = gamma
 
 
 @dataclass
@@ -348,7 +360,7 @@ def attach_spine(seg, law: str = "pnp", params="thin", *, neck: Neck | None = No
         if law == "ohmic-ra":
             ra_used = check_positive("ra", ra, "ohm cm")
             pp_params["ra"] = ra_used
-            r0 = ra_used * gamma * _RA_GAMMA_TO_MOHM
+            r0 = _cable_r(ra_used, gamma)
         pp_params.update(syn)
         pp_params.update(point_params)
         pp = _spnp_point(h, seg, mode, neck_g, geo, pp_params)
@@ -367,7 +379,7 @@ def attach_spine(seg, law: str = "pnp", params="thin", *, neck: Neck | None = No
         ra_used = explicit_neck_ra(r0_law, gamma)
     else:
         ra_used = check_positive("ra", ra, "ohm cm")
-    r0 = ra_used * gamma * _RA_GAMMA_TO_MOHM
+    r0 = _cable_r(ra_used, gamma)
     neck_sec = h.Section(name=f"{name}_neck")
     head_sec = h.Section(name=f"{name}_head")
     neck_sec.L, neck_sec.diam, neck_sec.nseg = length, diam, n
