@@ -19,7 +19,14 @@ def h(mechanisms):
     """NEURON's hoc interpreter with the mechanisms loaded; sections deleted afterwards."""
     from neuron import h as _h
     _h.load_file("stdrun.hoc")
+    cv = _h.CVode()
+    saved = (_h.dt, cv.atol(), cv.rtol(), _h.celsius)
     yield _h
     for sec in list(_h.allsec()):
         _h.delete_section(sec=sec)
     _h.cvode_active(0)
+    # leave dt, CVODE tolerances and temperature as found (tests share the process)
+    _h.dt = saved[0]
+    cv.atol(saved[1])
+    cv.rtol(saved[2])
+    _h.celsius = saved[3]

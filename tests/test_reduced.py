@@ -12,19 +12,6 @@ from scipy.integrate import solve_ivp
 from spinepnp import channels, reduced
 
 
-@pytest.fixture(autouse=True)
-def _restore_solver_settings(request):
-    """Leave NEURON's dt and CVODE tolerances as found (other tests share the process)."""
-    if "h" not in request.fixturenames:
-        yield
-        return
-    h = request.getfixturevalue("h")
-    cv = h.CVode()
-    saved = (h.dt, cv.atol(), cv.rtol())
-    yield
-    h.dt = saved[0]
-    cv.atol(saved[1])
-    cv.rtol(saved[2])
 
 
 V_GRID = np.unique(np.concatenate([np.linspace(-120.0, 80.0, 801), [-40.0, -65.0]]))

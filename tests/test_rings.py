@@ -13,19 +13,6 @@ import scipy.constants as sc
 from spinepnp import channels
 
 
-@pytest.fixture(autouse=True)
-def _restore_solver_settings(request):
-    """Leave NEURON's dt and CVODE tolerances as found (other tests share the process)."""
-    if "h" not in request.fixturenames:
-        yield
-        return
-    h = request.getfixturevalue("h")
-    cv = h.CVode()
-    saved = (h.dt, cv.atol(), cv.rtol())
-    yield
-    h.dt = saved[0]
-    cv.atol(saved[1])
-    cv.rtol(saved[2])
 
 
 # Voltage grid: a wide sweep, v = -40 exactly (the removable singularity of alpha_m)

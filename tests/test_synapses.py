@@ -9,19 +9,6 @@ from scipy.integrate import quad
 from spinepnp import synapses
 
 
-@pytest.fixture(autouse=True)
-def _restore_solver_settings(request):
-    """Leave NEURON's dt and CVODE tolerances as found (other tests share the process)."""
-    if "h" not in request.fixturenames:
-        yield
-        return
-    h = request.getfixturevalue("h")
-    cv = h.CVode()
-    saved = (h.dt, cv.atol(), cv.rtol())
-    yield
-    h.dt = saved[0]
-    cv.atol(saved[1])
-    cv.rtol(saved[2])
 
 
 TAUS = [(1.0, 5.0), (0.2, 3.0), (5.0, 50.0)]   # ms: fast synapses and a slow one (eq 18)
