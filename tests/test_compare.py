@@ -147,3 +147,12 @@ def test_network_outputs(neuron_out):
         counts = np.bincount(s["gid"][s["law"] == law].astype(int),
                              minlength=len(c["gid"]))
         assert np.array_equal(counts, c[f"n_spikes_{law}"])
+
+
+def test_parallel_jobs_match_serial(quick_out, tmp_path):
+    """--jobs 2 runs comparisons in fresh worker processes: same numbers as serial."""
+    assert main(["compare", "validity", "nullclines", "--out", str(tmp_path), "--quick",
+                 "--jobs", "2"]) == 0
+    for name in ("validity_contour.csv", "nullclines_fixed_points.csv"):
+        assert (tmp_path / name).read_text() == (quick_out / name).read_text()
+    assert (tmp_path / "report.md").exists()

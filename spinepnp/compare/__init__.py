@@ -9,6 +9,7 @@ Importing this package does not import NEURON or matplotlib.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
