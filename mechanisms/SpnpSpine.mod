@@ -1,4 +1,4 @@
-TITLE SpnpSpine: a whole dendritic spine (electro-diffusive neck, head synapses, ring channels) as one point process
+TITLE SpnpSpine: a whole spine (electro-diffusive neck, synapses, rings) as one point process
 
 COMMENT
 A spine as ONE point process placed in a dendrite segment (spinepnp, issue 4; design in
@@ -9,63 +9,90 @@ evaluation the head voltage vhead solves
 
 where ineck is the current through the neck (positive from the head to the dendrite) and
 ihead the sum of the currents entering the head across its membrane. The head capacitance
-is dropped (its charging time R0*C_head is ~1 us, far below any dt). The current handed to
-the dendrite is then a function of the dendrite's v given the mechanism's states, and its
-derivative (the series combination of neck and head slope conductances, supplied through
-CONDUCTANCE) makes the coupling implicit.
+is dropped (its charging time R0*C_head is ~1 us, far below any dt; the head error this
+causes is ~ R0 C_head dvhead/dt). The current handed to the dendrite is then a function of
+the dendrite's v given the mechanism's states, and its derivative (the series combination
+of neck and head slope conductances, supplied analytically through CONDUCTANCE) makes the
+coupling implicit: fixed step, CVODE, threads and CoreNEURON treat it like a synapse.
 
 Sign convention: NEURON point-process currents are outward positive (leaving the
 dendrite). The neck current enters the dendrite, so i = -ineck: a depolarising spine shows
 a negative i.
 
-Neck laws (x = vhead - v, VT = k T/e from NEURON's celsius):
-  mode = 0  Ohmic:    ineck = x / r0. r0 = rneck if rneck > 0, else ra*gamma if ra > 0,
-            else the Ohmic limit of the PNP law, VT/isat (mode 0 then differs from
-            mode 1 only by the nonlinearity).
-  mode = 1  steady electroneutral PNP law (the paper, Cartailler/Holcman et al., eq 5-7,
-            15-18 and their generalisation to any profile, corrected as in DESIGN.md
-            section 2): ineck = isat*(exp(x/VT) - 1), isat = 2 C D F / gamma,
-            gamma = integral dx/S(x) over the neck [1/um]. For x/VT > 50 the exponential
-            is continued linearly (C1, still convex) so nothing overflows.
+Neck laws (x = vhead - v, VT = k T/e from NEURON's celsius, C = conc, D = diff):
+  mode = 0  Ohmic: ineck = x/r0. r0 = rneck if rneck > 0, else ra*gamma if ra > 0, else
+            the Ohmic limit of the PNP law VT/isat (then mode 0 differs from mode 1 only
+            by the nonlinearity).
+  mode = 1  steady electroneutral PNP law (the paper, seeds/000_c2a00f66632e34dd.txt,
+            eq 5-7 and 15-18, generalised to any profile; errata in DESIGN.md section 2):
+            ineck = isat (exp(x/VT) - 1), isat = 2 C D F/gamma, gamma = integral dx/S(x)
+            over the neck [1/um] (set gamma for a hyperboloid or any profile; 0 means a
+            cylinder neck_len x neck_diam). For x/VT > 50 the exponential is continued
+            linearly (C1, still convex) so nothing overflows.
   mode = 2  dynamic electroneutral neck for a binary salt (carrier cation D = diff, anion
-            D- = diff_anion). With c the salt concentration:
-              ineck = (x - ediff) / rdyn,
-              rdyn  = VT/(F (D + D-)) * integral dgamma / c,
+            D- = diff_anion). With c(x, t) the salt concentration:
+              ineck = (x - ediff)/rdyn,  rdyn = VT/(F (D + D-)) integral dgamma/c,
               ediff = -VT (D - D-)/(D + D-) ln(chead/conc),
-            and c obeys ambipolar diffusion, D_a = 2 D D-/(D + D-), in the neck
-            (4 segments of equal gamma, states c1 c2 c3) into a well-mixed head of
-            volume pi head_diam^3/6 (state chead) fed by t- ineck/F, t- = D-/(D + D-).
-            The resistance integral uses the exact logarithmic mean of c over each
-            segment, so the steady state (c linear in gamma) is exactly mode 1:
-            chead/conc = exp(x/VT). Concentrations are floored at cmin for the
-            conductance; a head emptied of salt (chead -> 0) is a physical end of the
-            model: watch chead.
+            and c obeys ambipolar diffusion, D_a = 2 D D-/(D + D-), along the neck
+            (4 cells of equal gamma, states c1 c2 c3; c = conc at the dendrite) into a
+            well-mixed head of volume pi head_diam^3/6 (state ch) fed by t- ineck/F,
+            t- = D-/(D + D-). The resistance integral uses the exact logarithmic mean of
+            c over each cell, so the steady state (c linear in gamma) is exactly mode 1:
+            chead/conc = 1 + ineck/isat = exp(x/VT). Right after a change the neck is the
+            bulk electrolyte, rdyn = r0 2 D/(D + D-) (0.79 r0 for NaCl): the anions still
+            carry current; they stop as they reach their Boltzmann profile, on the time
+            scale V_head L/(D_a S) (ms). Concentrations are floored at cmin for the
+            conductance; a head emptied of salt (chead -> 0) is the physical limit of the
+            model: watch chead. The neck volume is neck_vol (0: the cylinder's).
+  Errata kept in mind: DESIGN.md writes the segment law as (2 D F C/gamma_seg) VT
+  (w_a - w_b); 2 C D F/gamma is already a current (isat), so it is isat_seg (w_a - w_b).
 Head currents (positive = into the head):
-  iinj (constant), leak gleak (plus a floor conductance gfloor that keeps (1) solvable
-  when the neck saturates), AMPA double exponential (tau1, tau2, e_ampa), NMDA double
-  exponential (nmda_tau1, nmda_tau2, e_nmda) with Jahr & Stevens (1990) Mg block
-  1/(1 + mg/3.57 exp(-0.062 vhead)), a ring of HH Na channels gna_head m^3 h (vhead - ena)
-  with the summary's eq 13 rates (alpha_m corrected to a quotient, alpha_h prefactor ah0,
-  0.06 by default; identical to spinepnp/channels.py), and an instantaneous Boltzmann ring
-  gbz_head (vhead - ebz)/(1 + exp(-(vhead - vhalf_bz)/slope_bz)) (the paper's Fig 3 inset).
-  A NetCon event with weights (w_ampa, w_nmda) [uS] opens AMPA and NMDA; the double
-  exponentials are normalised so that one event of weight w peaks at w (as Exp2Syn).
-Solving (1): the head balance F(x) = ineck(x) - ihead(v + x) is increasing and convex
-  with passive head currents; NMDA and the Boltzmann ring can make it non-monotone with
-  several roots. Newton from the previous solution (warm start); if F keeps its sign the
-  walk continues in the direction -F (the way the dropped head capacitance would move
-  vhead), with capped, growing steps; once the sign changes the root is bracketed and
-  Newton is safeguarded by bisection. So the physical branch is followed continuously and
-  left only at a fold (hysteresis). In mode 1 Newton steps from the left are clipped at
-  VT ln(1 + ihead/isat), an upper bound of the root when ihead decreases with vhead.
-Outputs: vhead (mV), ineck (nA), reff (MOhm, (vhead - v)/ineck; the slope resistance at
-  ineck = 0), chead (mM: head concentration in mode 2, its steady value conc exp(x/VT) in
-  mode 1, conc in mode 0), r0 (MOhm, Ohmic limit), isat (nA, mode 1 saturation current;
-  an outward current larger than isat cannot be drawn through the neck), gampa, gnmda (uS),
-  niter (total evaluations of F, a cost counter).
-Sources: the paper (seeds/000_c2a00f66632e34dd.txt, eq 5-7, 14-18), the biophysics
-  summary (seeds/002_9e275d18b092ade4.txt, eq 13), Jahr & Stevens, J Neurosci 10:3178
-  (1990), DESIGN.md sections 2-3 (the dynamic neck and the embedding).
+  iinj (constant, for I-V protocols), a leak gleak to eleak (plus a floor conductance
+  gfloor, 1 pS by default, that keeps (1) solvable when the neck saturates), AMPA double
+  exponential (tau1, tau2, e_ampa), NMDA double exponential (nmda_tau1, nmda_tau2, e_nmda)
+  with the Jahr & Stevens (1990) Mg block 1/(1 + mg/3.57 exp(-0.062 vhead)), a ring of HH
+  Na channels gna_head m^3 h (vhead - ena) with the summary's eq 13 rates (alpha_m a
+  quotient as in Dayan & Abbott, alpha_h prefactor ah0 = 0.06 by default: the summary's
+  value; identical to spinepnp/channels.py), and an instantaneous Boltzmann ring
+  gbz_head (vhead - ebz)/(1 + exp(-(vhead - vhalf_bz)/slope_bz)) (the paper's Fig 3
+  inset). A NetCon event with weights (w_ampa, w_nmda) [uS] opens AMPA and NMDA; each
+  double exponential is normalised so that one event of weight w peaks at w (as Exp2Syn;
+  tau1 is kept below tau2 the same way).
+Neck ring (modes 0 and 1): gna_neck (HH Na, states mn hn) and gbz_neck (Boltzmann, same
+  kinetic parameters as the head's) at ring_pos (fraction of neck_len; ring_gamma, the
+  integral dx/S from the dendrite to the ring, for non-cylindrical necks). The steady neck
+  is linear in w = exp((V - v)/VT): segment a (dendrite-ring) carries isat_a (w_ring - 1),
+  segment b (ring-head) isat_b (w_head - w_ring), isat_a,b = 2 C D F/gamma_a,b (mode 0:
+  resistances r0 gamma_a,b/gamma), so the ring node is solved exactly (vring output).
+  The drop-in spine delivers segment a's current. Mode 2 has no ring node (the Python
+  helper refuses it; the mechanism ignores neck rings in mode 2).
+Solving (1): F(x) = ineck(x) - ihead(v + x) is increasing and convex with passive head
+  currents; NMDA and Boltzmann rings can make it non-monotone with several roots. Newton
+  from the previous solution (warm start); while F keeps its sign the walk goes in the
+  direction -F (where the dropped head capacitance would carry vhead) with capped,
+  doubling steps; once the sign changes the root is bracketed and Newton is safeguarded by
+  bisection. So the physical branch is followed continuously and left only at a fold
+  (hysteresis). In mode 1, Newton steps from the left are clipped at VT ln(1 + ihead/isat),
+  an upper bound of the root when ihead decreases with vhead. Tolerance 1e-10 mV. With a
+  neck ring the ring node is the outer unknown and the head balance the inner one.
+  A plain Newton step is accepted without a further evaluation when it is final: F linear
+  (modes 0 and 2 with a linear head) or, in mode 1, its error (dx)^2/(2 VT) below the
+  tolerance. The solve runs in BREAKPOINT (with the node's v passed explicitly) and, if
+  refresh = 1, again at the end of the state update, so that a recorded vhead belongs to
+  the recorded v and the next BREAKPOINT starts from it (refresh = 0 skips that solve:
+  ~1/3 cheaper, outputs lag one step under fixed step). Parameters are read at every
+  solve, except geometry, mode, conc, diff, diff_anion, rneck, ra and celsius, which are
+  read at INITIAL.
+Outputs: vhead (mV), vring (mV, with a neck ring; otherwise v), ineck (nA), reff (MOhm,
+  (vhead - v)/ineck; the slope value at ineck = 0), chead (mM: the mode 2 head state; in
+  mode 1 its steady value conc (1 + ineck/isat); conc in mode 0), r0 (MOhm, Ohmic limit
+  in use), isat (nA, saturation current: an outward current larger than isat cannot be
+  drawn through the neck), vt (mV), gampa, gnmda (uS), gtot (uS, the di/dv handed to
+  NEURON), niter (evaluations of F so far, a cost counter), minf mtau hinf htau (the
+  last rates() call, for tests).
+Sources: the paper (seeds/000_c2a00f66632e34dd.txt, eq 5-7, 14-18), the biophysics summary
+  (seeds/002_9e275d18b092ade4.txt, eq 13), Jahr & Stevens, J Neurosci 10:3178 (1990),
+  DESIGN.md sections 2-3 (the dynamic neck, the embedding and its prototype lessons).
 ENDCOMMENT
 
 NEURON {
@@ -77,6 +104,7 @@ NEURON {
     RANGE iinj, gleak, eleak, gfloor
     RANGE tau1, tau2, e_ampa, nmda_tau1, nmda_tau2, e_nmda, mg
     RANGE gna_head, ena, ah0, gbz_head, ebz, vhalf_bz, slope_bz
+    RANGE gna_neck, gbz_neck, ring_pos, ring_gamma, vring, refresh
     RANGE vhead, ineck, reff, chead, r0, isat, vt, gampa, gnmda, gtot, niter
     RANGE minf, mtau, hinf, htau
 }
@@ -126,6 +154,12 @@ PARAMETER {
     ebz = 50        (mV)      <-1e3, 1e3>  : Boltzmann ring reversal
     vhalf_bz = -30  (mV)      <-1e3, 1e3>  : Boltzmann ring half activation
     slope_bz = 5    (mV)      <1e-3, 1e3>  : Boltzmann ring slope
+    gna_neck = 0    (uS)      <0, 1e9>     : HH Na ring on the neck (modes 0, 1)
+    gbz_neck = 0    (uS)      <0, 1e9>     : Boltzmann ring on the neck (modes 0, 1)
+    ring_pos = 0.5  (1)       <1e-6, 0.999999> : neck ring position, fraction of neck_len
+    ring_gamma = 0  (/um)     <0, 1e12>    : integral dx/S from the dendrite to the ring
+                                           : (0: ring_pos*gamma, exact for a cylinder)
+    refresh = 1     (1)       <0, 1>       : 1: re-solve the head after each state update
 }
 
 ASSIGNED {
@@ -133,6 +167,7 @@ ASSIGNED {
     celsius (degC)
     i (nA)
     vhead (mV)
+    vring (mV)
     ineck (nA)
     reff (MOhm)
     chead (mM)
@@ -161,19 +196,11 @@ ASSIGNED {
     hinf (1)
     htau (ms)
     expmax (1)
-    : inputs of the last head solve (see headsolve)
-    sv (mV)
-    sga (uS)
-    sgn (uS)
-    sii (nA)
-    sgl (uS)
-    sgs (uS)
-    sgb (uS)
-    smd (1)
-    sch (mM)
-    sc1 (mM)
-    sc2 (mM)
-    sc3 (mM)
+    xrsol (mV)
+    isa (nA)
+    isb (nA)
+    rna (MOhm)
+    rnb (MOhm)
 }
 
 STATE {
@@ -183,6 +210,8 @@ STATE {
     Bn (uS)
     m (1)
     h (1)
+    mn (1)
+    hn (1)
     c1 (mM)
     c2 (mM)
     c3 (mM)
@@ -196,6 +225,12 @@ INITIAL {
     B = 0
     An = 0
     Bn = 0
+    if (tau1/tau2 > 0.9999) {
+        tau1 = 0.9999*tau2
+    }
+    if (nmda_tau1/nmda_tau2 > 0.9999) {
+        nmda_tau1 = 0.9999*nmda_tau2
+    }
     tp = (tau1*tau2)/(tau2 - tau1)*log(tau2/tau1)
     factor_ampa = 1/(-exp(-tp/tau1) + exp(-tp/tau2))
     tp = (nmda_tau1*nmda_tau2)/(nmda_tau2 - nmda_tau1)*log(nmda_tau2/nmda_tau1)
@@ -206,40 +241,49 @@ INITIAL {
     c2 = conc
     c3 = conc
     vhead = v
+    vring = v
     xsol = 0
+    xrsol = 0
     m = 0
     h = 1
+    mn = 0
+    hn = 1
     : the head voltage depends on m, h and m, h on the head voltage: iterate to the
     : resting fixed point (a contraction for any sensible ring; 20 sweeps are plenty)
     FROM k = 0 TO 19 {
         if (mode == 2) {
             : start the dynamic neck at the steady (mode 1) profile of the resting head
             mode = 1
-            headsolve()
+            headsolve(1, v)
             mode = 2
             c1 = conc + 0.25*(chead - conc)
             c2 = conc + 0.5*(chead - conc)
             c3 = conc + 0.75*(chead - conc)
             ch = chead
         }
-        headsolve()
+        headsolve(1, v)
         rates(vhead)
         m = minf
         h = hinf
+        rates(vring)
+        mn = minf
+        hn = hinf
     }
-    headsolve()
+    headsolve(1, v)
 }
 
 BREAKPOINT {
     SOLVE states METHOD cnexp
-    headsolve()
+    : v passed explicitly: with CONDUCTANCE, nocmodl's nrn_cur hands the BREAKPOINT the
+    : node voltage but does not update the copy a PROCEDURE would read
+    headsolve(0, v)
     i = -ineck
     CONDUCTANCE gtot
 }
 
 DERIVATIVE states {
-    if (mode == 2 || gna_head > 0) {
-        headsolve()
+    if (mode == 2 || gna_head > 0 || gna_neck > 0) {
+        headsolve(1, v)
     }
     : a synapse at rest (both states exactly 0) stays there: no exp per step
     if (A != 0 || B != 0) {
@@ -265,6 +309,14 @@ DERIVATIVE states {
         m' = 0
         h' = 0
     }
+    if (gna_neck > 0) {
+        rates(vring)
+        mn' = (minf - mn)/mtau
+        hn' = (hinf - hn)/htau
+    } else {
+        mn' = 0
+        hn' = 0
+    }
     if (mode == 2) {
         c1' = gdif*(conc - 2*c1 + c2)/vseg
         c2' = gdif*(c1 - 2*c2 + c3)/vseg
@@ -276,9 +328,11 @@ DERIVATIVE states {
         c3' = 0
         ch' = 0
     }
-    : refresh the head with the new v and states (what a recorded vhead shows; also the
-    : warm start of the next BREAKPOINT)
-    headsolve()
+    : refresh the head with the new v and states: a recorded vhead then belongs to the
+    : recorded v (refresh = 0 saves this solve; the outputs then lag one step)
+    if (refresh == 1) {
+        headsolve(1, v)
+    }
 }
 
 NET_RECEIVE(w_ampa (uS), w_nmda (uS)) {
@@ -293,10 +347,10 @@ NET_RECEIVE(w_ampa (uS), w_nmda (uS)) {
 }
 
 PROCEDURE setup() {
+    LOCAL f
     : derived constants (temperature, geometry, law); called from INITIAL
     vt = R*(celsius + 273.15 (degC))/FARADAY
     expmax = exp(50)
-    smd = -1
     if (gamma > 0) {
         gam = gamma
     } else {
@@ -311,6 +365,19 @@ PROCEDURE setup() {
             r0 = ra*gam*RAF
         }
     }
+    : neck ring: the neck splits into a (dendrite to ring) and b (ring to head)
+    if (ring_gamma > 0) {
+        f = ring_gamma/gam
+    } else {
+        f = ring_pos
+    }
+    : keep both segments finite (a ring at an end is a ring in the head or the dendrite)
+    if (f < 1e-6) { f = 1e-6 }
+    if (f > 1 - 1e-6) { f = 1 - 1e-6 }
+    isa = isat/f
+    isb = isat/(1 - f)
+    rna = r0*f
+    rnb = r0*(1 - f)
     dgam = gam/4
     if (neck_vol > 0) {
         vseg = neck_vol/4
@@ -375,83 +442,298 @@ PROCEDURE rates(vh (mV)) {
     UNITSON
 }
 
-PROCEDURE headsolve() {
-    : Solve F(x) = ineck(x) - ihead(v + x) = 0 for x = vhead - v (see COMMENT); set
-    : vhead, ineck, gtot, reff, chead. Every quantity is read once into a LOCAL: the
-    : spine is called several times per step and per instance, field access dominates.
-    LOCAL vv, md, x, xn, lo, hi, blo, bhi, cap, k, done, tol, xup, arg, ii, gl, el, ga, ea, gn, en, kmg, gs, es, gb, eb, vhb, sb, is, vtt, rr, ed, vh, u, e, bl, db, ex, fv, dfv, iv, div, ihv, ghv, e50
+PROCEDURE headsolve(full, vnow (mV)) {
+    : Solve F(x) = ineck(x) - ihead(vnow + x) = 0 for x = vhead - vnow (see COMMENT); set
+    : xsol, ineck, gtot and, if full = 1, the recorded outputs vhead, vring, reff, chead,
+    : gampa, gnmda. Called per instance several times per step: every field is read
+    : once into a LOCAL, and only when the feature using it is on (memory traffic, not
+    : arithmetic, is what a thousand spines cost).
+    LOCAL gsn, gbn, vv, md, x, xn, lo, hi, blo, bhi, cap, k, done, tol, xup, arg, ii, gl,
+          el, ga, ea, gn, en, kmg, gs, es, gb, eb, vhb, sb, is, vtt, rr, ed, vh, u, e, bl,
+          db, ex, fv, dfv, iv, div, ihv, ghv, e50
     done = 0
-    vv = v
+    vv = vnow
     md = mode
     ga = B - A
     gn = Bn - An
     ii = iinj
     gl = gleak + gfloor
-    gs = gna_head*m*m*m*h
-    gb = gbz_head
-    : the solution is a function of these inputs (and of parameters constant during a
-    : run): if none changed since the last solve it stands. This skips the BREAKPOINT's
-    : solve right after the one at the end of the state update.
-    if (vv == sv && ga == sga && gn == sgn && ii == sii && gl == sgl && gs == sgs && gb == sgb && md == smd && md != 2) {
-        done = 2
-    } else if (md == 2) {
-        if (vv == sv && ga == sga && gn == sgn && ii == sii && gl == sgl && gs == sgs && gb == sgb && md == smd && ch == sch && c1 == sc1 && c2 == sc2 && c3 == sc3) {
-            done = 2
-        }
-    }
-    if (done == 0) {
-        sv = vv
-        sga = ga
-        sgn = gn
-        sii = ii
-        sgl = gl
-        sgs = gs
-        sgb = gb
-        smd = md
-        sch = ch
-        sc1 = c1
-        sc2 = c2
-        sc3 = c3
-        el = eleak
+    el = eleak
+    ea = 0
+    en = 0
+    kmg = 0
+    gs = 0
+    es = 0
+    gsn = 0
+    eb = 0
+    vhb = 0
+    sb = 1 (mV)
+    is = 1 (nA)
+    vtt = 1 (mV)
+    e50 = 1
+    rr = 1 (MOhm)
+    ed = 0
+    if (ga != 0) {
         ea = e_ampa
+    }
+    if (gn != 0) {
         en = e_nmda
         kmg = mg/(3.57 (mM))
+    }
+    if (gna_head > 0) {
+        gs = gna_head*m*m*m*h
         es = ena
+    }
+    if (gna_neck > 0) {
+        gsn = gna_neck*mn*mn*mn*hn
+        es = ena
+    }
+    gb = gbz_head
+    gbn = gbz_neck
+    if (gb > 0 || gbn > 0) {
         eb = ebz
         vhb = vhalf_bz
         sb = slope_bz
+    }
+    if (md == 1) {
         is = isat
         vtt = vt
-        rr = r0
-        ed = 0
         e50 = expmax
-        if (md == 2) {
-            neck2()
-            rr = rdyn
-            ed = ediff
-        }
-        x = xsol
-        blo = 0
-        bhi = 0
-        cap = 20 (mV)
-        k = 0
-        while (done == 0) {
-            : evaluate F and F' at x: neck current iv and its slope div, head current into
-            : the head ihv and its slope conductance ghv = -d ihv / d vhead
-            vh = vv + x
-            if (md == 1) {
-                u = x/vtt
-                if (u > 50) {
-                    iv = is*(e50*(1 + u - 50) - 1)
-                    div = is*e50/vtt
+    } else if (md == 0) {
+        rr = r0
+    } else {
+        neck2()
+        rr = rdyn
+        ed = ediff
+    }
+    if (done == 0) {
+        if ((gsn > 0 || gbn > 0) && md != 2) {
+            ringsolve(vv, ga, gn, ii, gl, gs, gb, gsn, gbn)
+        } else {
+            x = xsol
+            blo = 0
+            bhi = 0
+            cap = 20 (mV)
+            k = 0
+            while (done == 0) {
+                : evaluate F and F' at x: neck current iv and its slope div, head current into
+                : the head ihv and its slope conductance ghv = -d ihv / d vhead
+                vh = vv + x
+                if (md == 1) {
+                    u = x/vtt
+                    if (u > 50) {
+                        iv = is*(e50*(1 + u - 50) - 1)
+                        div = is*e50/vtt
+                    } else {
+                        e = exp(u)
+                        iv = is*(e - 1)
+                        div = is*e/vtt
+                    }
                 } else {
-                    e = exp(u)
-                    iv = is*(e - 1)
-                    div = is*e/vtt
+                    iv = (x - ed)/rr
+                    div = 1/rr
                 }
+                ihv = ii - gl*(vh - el) - ga*(vh - ea) - gs*(vh - es)
+                ghv = gl + ga + gs
+                if (gn > 0) {
+                    ex = -0.062 (/mV) * vh
+                    if (ex > 700) { ex = 700 }
+                    bl = 1/(1 + kmg*exp(ex))
+                    db = 0.062 (/mV) * bl*(1 - bl)
+                    ihv = ihv - gn*bl*(vh - en)
+                    ghv = ghv + gn*(bl + db*(vh - en))
+                }
+                if (gb > 0) {
+                    ex = -(vh - vhb)/sb
+                    if (ex > 700) { ex = 700 }
+                    bl = 1/(1 + exp(ex))
+                    db = bl*(1 - bl)/sb
+                    ihv = ihv - gb*bl*(vh - eb)
+                    ghv = ghv + gb*(bl + db*(vh - eb))
+                }
+                fv = iv - ihv
+                dfv = div + ghv
+                k = k + 1
+                if (fv == 0 || k >= 200) {
+                    done = 1
+                } else {
+                    if (fv < 0) {
+                        lo = x
+                        blo = 1
+                    } else {
+                        hi = x
+                        bhi = 1
+                    }
+                    if (blo == 1 && bhi == 1) {
+                        : bracketed: Newton safeguarded by bisection
+                        xn = lo - 1 (mV)
+                        if (dfv > 0) {
+                            xn = x - fv/dfv
+                        }
+                        if (xn <= lo || xn >= hi) {
+                            xn = 0.5*(lo + hi)
+                        }
+                    } else {
+                        : walking towards the root in the direction -F
+                        if (dfv > 0) {
+                            xn = x - fv/dfv
+                        } else if (fv < 0) {
+                            xn = x + cap
+                        } else {
+                            xn = x - cap
+                        }
+                        if (md == 1 && fv < 0) {
+                            : upper bound of the root if ihead decreases with vhead
+                            arg = 1 + ihv/is
+                            if (arg > 0) {
+                                xup = vtt*log(arg)
+                                if (xup > x && xn > xup) {
+                                    xn = xup
+                                }
+                            }
+                        }
+                        if (xn - x > cap) {
+                            xn = x + cap
+                            cap = 2*cap
+                        } else if (x - xn > cap) {
+                            xn = x - cap
+                            cap = 2*cap
+                        }
+                    }
+                    tol = 1e-10 (mV) + 1e-13*fabs(x/(1 (mV)))*(1 (mV))
+                    if (fabs((xn - x)/(1 (mV))) < tol/(1 (mV))) {
+                        done = 1
+                    } else if (dfv > 0 && xn == x - fv/dfv && gn == 0 && gb == 0
+                               && (md != 1 || (xn - x)*(xn - x) < 2*vtt*tol)) {
+                        : a plain Newton step that is final: F is linear (modes 0, 2 with a
+                        : linear head) or its curvature, at most F'/VT in mode 1, leaves an
+                        : error (xn - x)^2/(2 VT) below tol. Accept it without evaluating.
+                        iv = iv + div*(xn - x)
+                        x = xn
+                        done = 1
+                    } else {
+                        x = xn
+                    }
+                }
+            }
+            niter = niter + k
+            xsol = x
+            ineck = iv
+            if (dfv > 0) {
+                gtot = div*ghv/dfv
             } else {
-                iv = (x - ed)/rr
-                div = 1/rr
+                : at a fold of the head balance: no finite series conductance
+                gtot = div
+            }
+            if (full == 1) {
+                vhead = vv + x
+                vring = vv
+                gampa = ga
+                gnmda = gn
+                if (fabs(iv/(1 (nA))) > 1e-12) {
+                    reff = x/iv
+                } else {
+                    reff = 1/div
+                }
+                if (md == 2) {
+                    chead = ch
+                } else if (md == 1) {
+                    chead = conc*(1 + iv/is)
+                } else {
+                    chead = conc
+                }
+            }
+        }
+    }
+}
+
+PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS),
+                    gsn (uS), gbn (uS)) {
+    : Head balance with a ring of channels part-way along the neck (modes 0 and 1).
+    : The steady neck is linear in w = exp((V - v)/VT) (mode 1) or in V (mode 0):
+    : segment a (dendrite to ring) carries ia*(wr - 1), segment b (ring to head)
+    : ib*(wh - wr). Unknowns xr = vring - v (outer) and xh = vhead - v (inner, the head
+    : balance at fixed xr, as in headsolve); both by the walking/bracketed Newton.
+    LOCAL md, vtt, e50, el, ea, en, kmg, es, eb, vhb, sb, ia, ib, rsa, rsb, xr, xrn, lo,
+          hi, blo, bhi, cap, k, done, tol, xh, xhn, lo2, hi2, blo2, bhi2, cap2, k2, done2,
+          u, wr, dwr, wh, dwh, ian, dia, pp, dpp, qq, dqq, vh, vr, ihv, ghv, irv, grv, bl,
+          db, ex, f1, df1, g, dg, arg, xup, sh, tt
+    md = mode
+    vtt = vt
+    e50 = expmax
+    el = eleak
+    ea = e_ampa
+    en = e_nmda
+    kmg = mg/(3.57 (mM))
+    es = ena
+    eb = ebz
+    vhb = vhalf_bz
+    sb = slope_bz
+    ia = isa
+    ib = isb
+    rsa = rna
+    rsb = rnb
+    xr = xrsol
+    xh = xsol
+    blo = 0
+    bhi = 0
+    cap = 20 (mV)
+    k = 0
+    done = 0
+    while (done == 0) {
+        : ring node: neck segments and ring currents at xr
+        vr = vv + xr
+        if (md == 1) {
+            u = xr/vtt
+            if (u > 50) {
+                wr = e50*(1 + u - 50)
+                dwr = e50/vtt
+            } else {
+                wr = exp(u)
+                dwr = wr/vtt
+            }
+            ian = ia*(wr - 1)
+            dia = ia*dwr
+            qq = ib*wr
+            dqq = ib*dwr
+        } else {
+            ian = xr/rsa
+            dia = 1/rsa
+            qq = xr/rsb
+            dqq = 1/rsb
+        }
+        irv = -gsn*(vr - es)
+        grv = gsn
+        if (gbn > 0) {
+            ex = -(vr - vhb)/sb
+            if (ex > 700) { ex = 700 }
+            bl = 1/(1 + exp(ex))
+            db = bl*(1 - bl)/sb
+            irv = irv - gbn*bl*(vr - eb)
+            grv = grv + gbn*(bl + db*(vr - eb))
+        }
+        : inner: head balance pp(xh) - qq = ihead(v + xh)
+        blo2 = 0
+        bhi2 = 0
+        cap2 = 20 (mV)
+        k2 = 0
+        done2 = 0
+        while (done2 == 0) {
+            vh = vv + xh
+            if (md == 1) {
+                u = xh/vtt
+                if (u > 50) {
+                    wh = e50*(1 + u - 50)
+                    dwh = e50/vtt
+                } else {
+                    wh = exp(u)
+                    dwh = wh/vtt
+                }
+                pp = ib*wh
+                dpp = ib*dwh
+            } else {
+                pp = xh/rsb
+                dpp = 1/rsb
             }
             ihv = ii - gl*(vh - el) - ga*(vh - ea) - gs*(vh - es)
             ghv = gl + ga + gs
@@ -471,86 +753,139 @@ PROCEDURE headsolve() {
                 ihv = ihv - gb*bl*(vh - eb)
                 ghv = ghv + gb*(bl + db*(vh - eb))
             }
-            fv = iv - ihv
-            dfv = div + ghv
-            k = k + 1
-            if (fv == 0 || k >= 200) {
-                done = 1
+            f1 = pp - qq - ihv
+            df1 = dpp + ghv
+            k2 = k2 + 1
+            if (f1 == 0 || k2 >= 200) {
+                done2 = 1
             } else {
-                if (fv < 0) {
-                    lo = x
-                    blo = 1
+                if (f1 < 0) {
+                    lo2 = xh
+                    blo2 = 1
                 } else {
-                    hi = x
-                    bhi = 1
+                    hi2 = xh
+                    bhi2 = 1
                 }
-                if (blo == 1 && bhi == 1) {
-                    : bracketed: Newton safeguarded by bisection
-                    xn = lo - 1 (mV)
-                    if (dfv > 0) {
-                        xn = x - fv/dfv
+                if (blo2 == 1 && bhi2 == 1) {
+                    xhn = lo2 - 1 (mV)
+                    if (df1 > 0) {
+                        xhn = xh - f1/df1
                     }
-                    if (xn <= lo || xn >= hi) {
-                        xn = 0.5*(lo + hi)
+                    if (xhn <= lo2 || xhn >= hi2) {
+                        xhn = 0.5*(lo2 + hi2)
                     }
                 } else {
-                    : walking towards the root in the direction -F
-                    if (dfv > 0) {
-                        xn = x - fv/dfv
-                    } else if (fv < 0) {
-                        xn = x + cap
+                    if (df1 > 0) {
+                        xhn = xh - f1/df1
+                    } else if (f1 < 0) {
+                        xhn = xh + cap2
                     } else {
-                        xn = x - cap
+                        xhn = xh - cap2
                     }
-                    if (md == 1 && fv < 0) {
-                        : upper bound of the root if ihead decreases with vhead
-                        arg = 1 + ihv/is
+                    if (md == 1 && f1 < 0) {
+                        arg = (qq + ihv)/ib
                         if (arg > 0) {
                             xup = vtt*log(arg)
-                            if (xup > x && xn > xup) {
-                                xn = xup
+                            if (xup > xh && xhn > xup) {
+                                xhn = xup
                             }
                         }
                     }
-                    if (xn - x > cap) {
-                        xn = x + cap
-                        cap = 2*cap
-                    } else if (x - xn > cap) {
-                        xn = x - cap
-                        cap = 2*cap
+                    if (xhn - xh > cap2) {
+                        xhn = xh + cap2
+                        cap2 = 2*cap2
+                    } else if (xh - xhn > cap2) {
+                        xhn = xh - cap2
+                        cap2 = 2*cap2
                     }
                 }
-                tol = 1e-10 (mV) + 1e-13*fabs(x/(1 (mV)))*(1 (mV))
-                if (fabs((xn - x)/(1 (mV))) < tol/(1 (mV))) {
-                    done = 1
+                tol = 1e-10 (mV) + 1e-13*fabs(xh/(1 (mV)))*(1 (mV))
+                if (fabs((xhn - xh)/(1 (mV))) < tol/(1 (mV))) {
+                    done2 = 1
                 } else {
-                    x = xn
+                    xh = xhn
                 }
             }
         }
-        niter = niter + k
-        xsol = x
-        vhead = vv + x
-        ineck = iv
-        gampa = ga
-        gnmda = gn
-        if (dfv > 0) {
-            gtot = div*ghv/dfv
+        niter = niter + k2
+        : outer: current balance at the ring node
+        g = ian - (pp - qq) - irv
+        if (dpp + ghv > 0) {
+            dg = dia + dqq*ghv/(dpp + ghv) + grv
         } else {
-            : at a fold of the head balance: no finite series conductance; use the neck's
-            gtot = div
+            dg = dia + dqq + grv
         }
-        if (fabs(iv/(1 (nA))) > 1e-12) {
-            reff = x/iv
+        k = k + 1
+        if (g == 0 || k >= 200) {
+            done = 1
         } else {
-            reff = 1/div
+            if (g < 0) {
+                lo = xr
+                blo = 1
+            } else {
+                hi = xr
+                bhi = 1
+            }
+            if (blo == 1 && bhi == 1) {
+                xrn = lo - 1 (mV)
+                if (dg > 0) {
+                    xrn = xr - g/dg
+                }
+                if (xrn <= lo || xrn >= hi) {
+                    xrn = 0.5*(lo + hi)
+                }
+            } else {
+                if (dg > 0) {
+                    xrn = xr - g/dg
+                } else if (g < 0) {
+                    xrn = xr + cap
+                } else {
+                    xrn = xr - cap
+                }
+                if (xrn - xr > cap) {
+                    xrn = xr + cap
+                    cap = 2*cap
+                } else if (xr - xrn > cap) {
+                    xrn = xr - cap
+                    cap = 2*cap
+                }
+            }
+            tol = 1e-10 (mV) + 1e-13*fabs(xr/(1 (mV)))*(1 (mV))
+            if (fabs((xrn - xr)/(1 (mV))) < tol/(1 (mV))) {
+                done = 1
+            } else {
+                xr = xrn
+            }
         }
-        if (md == 2) {
-            chead = ch
-        } else if (md == 1) {
-            chead = conc*(1 + iv/is)
-        } else {
-            chead = conc
-        }
+    }
+    xrsol = xr
+    xsol = xh
+    vhead = vv + xh
+    vring = vv + xr
+    ineck = ian
+    gampa = ga
+    gnmda = gn
+    : di/dv of the chain dendrite -a- ring(grv) -b- head(ghv), all slopes in x
+    if (dpp + ghv > 0) {
+        sh = dpp*ghv/(dpp + ghv)
+        tt = dqq*ghv/(dpp + ghv)
+    } else {
+        sh = dpp
+        tt = dqq
+    }
+    if (dia + grv + tt > 0) {
+        gtot = dia*(grv + sh)/(dia + grv + tt)
+    } else {
+        gtot = dia
+    }
+    if (fabs(ian/(1 (nA))) > 1e-12) {
+        reff = xh/ian
+    } else {
+        reff = 1/dia + 1/dqq
+    }
+    if (md == 1) {
+        chead = conc*wh
+    } else {
+        chead = conc
     }
 }

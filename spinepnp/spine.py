@@ -55,11 +55,19 @@ PARAMETERS = {
     "ebz": ("mV", "Boltzmann ring reversal"),
     "vhalf_bz": ("mV", "Boltzmann ring half-activation voltage"),
     "slope_bz": ("mV", "Boltzmann ring slope"),
+    "gna_neck": ("uS", "HH Na ring on the neck: maximal conductance (modes 0, 1)"),
+    "gbz_neck": ("uS", "Boltzmann ring on the neck: maximal conductance (modes 0, 1)"),
+    "ring_pos": ("1", "neck ring position as a fraction of the neck length from the dendrite"),
+    "ring_gamma": ("1/um", "integral dx/S from the dendrite to the neck ring "
+                   "(0: ring_pos*gamma, exact for a cylinder)"),
+    "refresh": ("1", "1: re-solve the head after each state update so recorded outputs "
+                "belong to the new v; 0: skip (outputs lag one step, ~25 % cheaper)"),
 }
 
 #: Outputs of SpnpSpine (RANGE variables): name -> (unit, meaning).
 OUTPUTS = {
     "vhead": ("mV", "head potential"),
+    "vring": ("mV", "potential at the neck ring (with a neck ring; else the dendrite's v)"),
     "ineck": ("nA", "neck current, positive from the head to the dendrite (i = -ineck)"),
     "reff": ("MOhm", "effective neck resistance (vhead - v)/ineck (slope value at 0)"),
     "chead": ("mM", "head salt concentration (mode 2 state; steady value in mode 1)"),
@@ -134,7 +142,9 @@ def configure_spine(pp, neck: Neck | None = None, mode: int | None = None, **par
     Notes
     -----
     Parameters are read by the mechanism's INITIAL block: call ``h.finitialize`` after
-    changing geometry, mode, concentration or diffusion coefficients.
+    changing geometry, mode, concentration or diffusion coefficients. Given ``neck`` and
+    ``ring_pos``, the ring's ``ring_gamma`` is set from the geometry (exact for any
+    profile). Neck rings are solved in modes 0 and 1 only (ValueError in mode 2).
     """
     unknown = sorted(set(params) - set(PARAMETERS))
     if unknown:
@@ -152,6 +162,11 @@ def configure_spine(pp, neck: Neck | None = None, mode: int | None = None, **par
         pp.neck_vol = geo["neck_vol"]
         if isinstance(neck, Cylinder):
             pp.neck_diam = 2.0 * neck.radius0
+    ring = any(float(params.get(k, getattr(pp, k, 0.0))) > 0
+               for k in ("gna_neck", "gbz_neck"))
+    if ring and int(pp.mode) == 2:
+        raise ValueError("neck rings (gna_neck, gbz_neck > 0) are solved in modes 0 and 1 "
+                         "only; the dynamic neck (mode 2) has no ring node yet")
     for name, value in params.items():
         try:
             val = float(value)
@@ -161,6 +176,8 @@ def configure_spine(pp, neck: Neck | None = None, mode: int | None = None, **par
         if not math.isfinite(val):
             raise ValueError(f"{name} = {value!r} must be finite ({PARAMETERS[name][0]})")
         setattr(pp, name, val)
+    if neck is not None and "ring_pos" in params:
+        pp.ring_gamma = float(neck.gamma_at(float(params["ring_pos"]) * neck.length))
     return pp
 
 

@@ -170,8 +170,10 @@ def test_extremes_never_nan(h, mode):
     for r0 in (1.0, 75.0, 5000.0):
         diam = 0.1 * math.sqrt(laws.ohmic_resistance(NECK) / r0)
         for w in (1.0, 0.001):
+            ring = {} if mode == 2 else {"gna_neck": 0.01, "gbz_neck": 0.001,
+                                         "ring_pos": 0.3}
             sp = configure_spine(h.SpnpSpine(d(0.5)), mode=mode, neck_len=1.0,
-                                 neck_diam=diam, gna_head=0.02, gbz_head=0.001)
+                                 neck_diam=diam, gna_head=0.02, gbz_head=0.001, **ring)
             nc = h.NetCon(stim, sp)
             nc.weight[0], nc.weight[1] = w, w
             keep.append((sp, nc))
@@ -196,7 +198,7 @@ def test_extremes_never_nan(h, mode):
         allv = np.array([np.array(r) for r in recs] + [np.array(vd)])
         assert np.all(np.isfinite(allv)), f"non-finite value with cvode={cvode}"
         for sp, _ in keep:
-            for name in ("vhead", "ineck", "reff", "chead", "gtot", "i"):
+            for name in ("vhead", "vring", "ineck", "reff", "chead", "gtot", "i"):
                 assert math.isfinite(getattr(sp, name)), name
     h.cvode_active(0)
     hi, lo, sat = (k[0] for k in keep[-3:])

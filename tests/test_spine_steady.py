@@ -215,3 +215,108 @@ def test_configure_spine_rejects_bad_input(h):
         configure_spine(s, rneck_mohm=3)
     with pytest.raises(ValueError, match="finite"):
         configure_spine(s, conc=float("nan"))
+
+
+# ------------------------------------------------------------------ neck rings
+def _ring_network_residual(s, v, xr, xh, gamma_a, gamma):
+    """Residuals [nA] of the steady neck with a ring: linear in w = exp(x/VT) (mode 1,
+    DESIGN.md section 2) or in V (mode 0); ring currents from spinepnp.channels."""
+    vt = s.vt
+    if s.mode == 1:
+        ia, ib = s.isat * gamma / gamma_a, s.isat * gamma / (gamma - gamma_a)
+        i_a = ia * np.expm1(xr / vt)
+        i_b = ib * (np.exp(xh / vt) - np.exp(xr / vt))
+    else:
+        i_a = xr / (s.r0 * gamma_a / gamma)
+        i_b = (xh - xr) / (s.r0 * (gamma - gamma_a) / gamma)
+    vr, vh = v + xr, v + xh
+    ihead = s.iinj - (s.gleak + s.gfloor) * (vh - s.eleak)
+    iring = -(float(channels.boltzmann_current(vr, s.gbz_neck, s.ebz, s.vhalf_bz, s.slope_bz))
+              + float(channels.hh_na_current(vr, s.mn, s.hn, s.gna_neck, s.ena)))
+    return i_b - ihead, i_a - i_b - iring
+
+
+@pytest.mark.parametrize("mode", [0, 1])
+@pytest.mark.parametrize("neck", [NECK, Profile([0, 0.4, 1.2], [0.08, 0.04, 0.06])],
+                         ids=["cylinder", "profile"])
+def test_neck_ring_steady_network(h, mode, neck):
+    """A ring part-way along the neck (Fig 3 placements) is solved exactly: the steady
+    neck is a two-segment linear network in w; checked by an independent solve."""
+    from scipy.optimize import fsolve
+    h.celsius = 20.0
+    dend, clamp = clamped_dendrite(h)
+    spines = []
+    for pos in (0.2, 0.5, 0.8):
+        s = configure_spine(h.SpnpSpine(dend(0.5)), neck=neck, mode=mode, iinj=0.1,
+                            gbz_neck=0.002, gna_neck=0.001, vhalf_bz=-60.0, slope_bz=6.0,
+                            ebz=50.0, ring_pos=pos)
+        spines.append((pos, s))
+    h.finitialize(-65.0)
+    h.continuerun(100.0)                     # HH gating of the ring relaxed (tau < 10 ms)
+    v = dend(0.5).v
+    for pos, s in spines:
+        gamma_a = float(neck.gamma_at(pos * neck.length))
+        assert s.ring_gamma == pytest.approx(gamma_a, rel=1e-12)
+        assert s.mn == pytest.approx(float(channels.m_inf(s.vring)), rel=1e-6)
+        res = _ring_network_residual(s, v, s.vring - v, s.vhead - v, gamma_a, neck.gamma)
+        # residual of a 1e-10 mV solution: slope (< 0.1 uS) * 1e-10 mV, plus rounding
+        assert abs(res[0]) < 1e-9 and abs(res[1]) < 1e-9
+        sol = fsolve(lambda z: _ring_network_residual(s, v, z[0], z[1], gamma_a, neck.gamma),
+                     [s.vring - v + 2.0, s.vhead - v - 2.0], xtol=1e-12)
+        assert s.vring - v == pytest.approx(sol[0], abs=1e-8)
+        assert s.vhead - v == pytest.approx(sol[1], abs=1e-8)
+        # the ring's inward current adds to what reaches the dendrite
+        assert s.ineck > s.iinj
+
+
+def test_neck_ring_off_is_continuous_with_no_ring(h):
+    """A vanishing ring (1e-12 uS) takes the two-node path and must give the no-ring
+    result; its node then sits on the law's steady profile V(x) (laws.potential)."""
+    h.celsius = 20.0
+    dend, clamp = clamped_dendrite(h)
+    a = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=1, iinj=0.2)
+    b = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=1, iinj=0.2,
+                        gbz_neck=1e-12, ring_pos=0.3)
+    h.finitialize(-65.0)
+    h.continuerun(1.0)
+    v = dend(0.5).v
+    assert b.vhead == pytest.approx(a.vhead, abs=1e-9)     # solver tolerance 1e-10 mV
+    assert b.ineck == pytest.approx(a.ineck, abs=1e-12)
+    assert b.vring - v == pytest.approx(laws.potential(0.3, b.ineck, NECK), rel=1e-6)
+
+
+def test_neck_ring_rejected_in_mode2(h):
+    dend, clamp = clamped_dendrite(h)
+    s = h.SpnpSpine(dend(0.5))
+    with pytest.raises(ValueError, match="modes 0 and 1"):
+        configure_spine(s, mode=2, gbz_neck=0.001)
+
+
+@pytest.mark.parametrize("mode,extra", [
+    (0, {}), (1, {}), (2, {}),
+    (1, {"gbz_head": 0.003, "vhalf_bz": -55.0, "gna_head": 0.002}),
+    (1, {"gbz_neck": 0.002, "ring_pos": 0.4, "vhalf_bz": -55.0}),
+    (0, {"gna_neck": 0.002, "ring_pos": 0.6})], ids=str)
+def test_conductance_is_di_dv(h, mode, extra):
+    """gtot, the analytic di/dv handed to NEURON (CONDUCTANCE), equals the derivative of
+    the delivered current -ineck with respect to the dendrite's v at frozen states
+    (central difference: h.fcurrent() evaluates the BREAKPOINT, so the head balance, at
+    the dendrite's v +- 1e-4 mV without advancing any state)."""
+    h.celsius = 20.0
+    dend, clamp = clamped_dendrite(h, v=-60.0)
+    s = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=mode, iinj=0.15,
+                        gleak=0.002, **extra)
+    h.finitialize(-60.0)
+    h.continuerun(0.5)
+    dv = 1e-4
+    seg = dend(0.5)
+    res = []
+    for v in (-60.0 - dv, -60.0 + dv, -60.0):
+        seg.v = v
+        h.fcurrent()
+        res.append((s.ineck, s.gtot))
+    fd = -(res[1][0] - res[0][0]) / (2 * dv)
+    # central difference: truncation ~ dv^2 times the third derivative (~1e-8 relative),
+    # rounding ~ 1e-16 nA / 1e-4 mV; 1e-5 leaves room for the 1e-10 mV solver tolerance
+    assert res[2][1] == pytest.approx(fd, rel=1e-5)
+    # (negative with a regenerative ring, as for NMDA: a negative slope conductance)

@@ -1,0 +1,92 @@
+"""Mode 2 (dynamic electroneutral neck) against the full PNP transient of a whole spine.
+
+A ball-and-neck spine (neck 1 um x 0.1 um, head 0.5 um) in a binary salt (carrier Na+
+167 mM, D 1.33 um2/ms; anion 167 mM, D 2.03 um2/ms), current injected at the head cap,
+head potential compared at the head centre (DESIGN.md section 3: the head is not
+isopotential near the narrow injection cap). SpnpSpine mode 2 gets the same gamma (neck
+plus the head up to its centre), neck volume and head volume.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from spinepnp.geometry import ball_and_neck
+from spinepnp.spine import configure_spine
+
+NECK_LEN, NECK_R, HEAD_R = 1.0, 0.05, 0.25
+T_ON, T_STOP = 1.0, 30.0
+
+
+def _pnp(waveform):
+    from spinepnp.pnp import Species, solve_transient
+    bn = ball_and_neck(neck_length=NECK_LEN, neck_radius=NECK_R, head_radius=HEAD_R,
+                       cap_radius=0.01)
+    xc = NECK_LEN + math.sqrt(HEAD_R ** 2 - NECK_R ** 2)         # head centre [um]
+    species = [Species("na", 1, 1.33, 167.0), Species("a", -1, 2.03, 167.0)]
+    t_eval = T_ON + np.array([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0,
+                              T_STOP - T_ON - 1e-3])
+    tr = solve_transient(bn, waveform, T_STOP, species=species, carrier="na",
+                         t_eval=np.concatenate([[0.0], t_eval]), rtol=1e-5)
+    k = int(np.argmin(np.abs(tr.x - xc)))
+    return bn, xc, tr.t[1:], tr.v[1:, k]
+
+
+def _mode2(h, bn, xc, current_of_t, t_samples):
+    h.celsius = 20.0
+    dend = h.Section(name="dend")
+    dend.L, dend.diam = 10.0, 2.0
+    clamp = h.SEClamp(dend(0.5))
+    clamp.rs, clamp.dur1, clamp.amp1 = 1e-9, 1e9, -70.0
+    neck_vol = math.pi * NECK_R ** 2 * NECK_LEN
+    head_vol = bn.volume - neck_vol
+    sp = configure_spine(h.SpnpSpine(dend(0.5)), mode=2, gamma=float(bn.gamma_at(xc)),
+                         neck_len=NECK_LEN, neck_vol=neck_vol,
+                         head_diam=(6.0 * head_vol / math.pi) ** (1.0 / 3.0),
+                         conc=167.0, diff=1.33, diff_anion=2.03)
+    dt = 0.0005
+    tt = np.arange(0.0, T_STOP + dt, dt)
+    tvec, ivec = h.Vector(tt), h.Vector(current_of_t(tt))
+    ivec.play(sp._ref_iinj, tvec, 1)
+    vh = h.Vector().record(sp._ref_vhead)
+    tr = h.Vector().record(h._ref_t)
+    h.dt = dt
+    h.finitialize(-70.0)
+    h.continuerun(T_STOP)
+    t, v = np.array(tr), np.array(vh) + 70.0
+    vecs = (tvec, ivec, vh, tr, clamp, dend, sp)
+    out = np.interp(t_samples, t, v)
+    for vec in vecs[:4]:
+        vec.play_remove()
+    return out
+
+
+@pytest.mark.parametrize("kind", ["step", "alpha"])
+def test_mode2_matches_full_pnp_transient(h, kind):
+    from spinepnp.pnp import alpha, step
+    if kind == "step":
+        wave = step(0.05, T_ON)                                    # 50 pA step
+
+        def cur(t):
+            return np.where(t >= T_ON, 0.05, 0.0)
+    else:
+        wave = alpha(0.05, 1.0, T_ON)                              # 50 pA peak at 1 ms
+
+        def cur(t):
+            s = np.maximum(t - T_ON, 0.0)
+            return 0.05 * math.e * s * np.exp(-s / 1.0)
+    bn, xc, t, v_pnp = _pnp(wave)
+    v_m2 = _mode2(h, bn, xc, cur, t)
+    # relative to the head potential, but not below a tenth of the peak: in the alpha
+    # response's tail (after 10 ms) the head potential falls to 0.1 % of its peak and a
+    # relative measure of a few uV means nothing
+    scale = np.maximum(np.abs(v_pnp), 0.1 * np.abs(v_pnp).max())
+    rel = np.abs(v_m2 - v_pnp) / scale
+    print(kind, "t-t_on [ms]", np.round(t - T_ON, 3), "PNP", np.round(v_pnp, 4),
+          "mode 2", np.round(v_m2, 4), "max rel", rel.max())
+    # contract: within 2 % from 10 us after the onset (before that the Debye layers and
+    # the head's own charging, absent from the electroneutral model, dominate). Observed
+    # 5e-4 (step) and 3e-3 (alpha): the margin covers mesh and tolerance changes in the
+    # PNP solver.
+    assert np.all(rel < 0.02)
