@@ -148,7 +148,7 @@ def _continue(problem: Problem, y, i_from, i_to, newton_kw, y_prev=None, i_prev=
 def _solution(problem: Problem, y, current, it, hist) -> SteadySolution:
     v, c = problem.unpack(y)
     cmin = c.min(axis=1)
-    if np.any(cmin < 0):
+    if (cmin < 0).any():
         k = int(np.argmin(cmin))
         raise DepletionError(f"species {problem.names[k]!r} has a negative concentration "
                              f"({cmin[k]:.3g} mM): it ran out, no steady state exists",

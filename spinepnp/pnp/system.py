@@ -29,6 +29,7 @@ nodes and enter as a rank-one term per ring, handled by the Woodbury identity.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -46,21 +47,33 @@ from .species import check_species
 __all__ = ["Problem", "bernoulli"]
 
 HEAD_BCS = ("insulating", "neutral")
+_UNSET = object()
 _GBSV = scipy.linalg.get_lapack_funcs("gbsv", (np.empty(1),))
 
 
-def bernoulli(t):
-    """Bernoulli function B(t) = t/(e^t - 1) and its derivative, overflow-free."""
+def bernoulli(t, deriv=True):
+    """Bernoulli function B(t) = t/(e^t - 1) and its derivative, overflow-free.
+
+    With ``deriv=False`` only B(t) is returned.
+    """
     t = np.asarray(t, dtype=float)
+    if t.ndim == 0:
+        out = bernoulli(t.reshape(1), deriv)
+        return tuple(o.reshape(()) for o in out) if deriv else out.reshape(())
     small = np.abs(t) < 1e-3
-    ts = np.where(small, 1.0, t)
+    any_small = bool(small.any())
+    ts = np.where(small, 1.0, t) if any_small else t
     b = ts / np.expm1(np.minimum(ts, 700.0))    # ~t e^-700 = 0 beyond the clip
-    # B'(t) = B(t) (1 - B(-t)) / t with B(-t) = B(t) + t
-    db = b * (1.0 - b - ts) / ts
-    t2 = t * t
-    b_s = 1.0 - 0.5 * t + t2 / 12.0 - t2 * t2 / 720.0
-    db_s = -0.5 + t / 6.0 - t2 * t / 180.0
-    return np.where(small, b_s, b), np.where(small, db_s, db)
+    if deriv:
+        # B'(t) = B(t) (1 - B(-t)) / t with B(-t) = B(t) + t
+        db = b * (1.0 - b - ts) / ts
+    if any_small:                               # series for |t| < 1e-3 (few entries)
+        tk = t[small]
+        t2 = tk * tk
+        b[small] = 1.0 - 0.5 * tk + t2 / 12.0 - t2 * t2 / 720.0
+        if deriv:
+            db[small] = -0.5 + tk / 6.0 - t2 * tk / 180.0
+    return (b, db) if deriv else b
 
 
 def _check_neck(neck):
@@ -76,6 +89,78 @@ def _check_neck(neck):
     if not (math.isfinite(length) and length > 0):
         raise ValueError(f"neck.length = {length!r} um must be finite and > 0")
     return length
+
+
+@functools.lru_cache(maxsize=64)
+def _pattern(n, nv, head_bc):
+    """Sparsity pattern of the Jacobian (depends only on the sizes and head_bc; shared,
+    read-only)."""
+    ns = nv - 1
+    N = n * nv
+    f = np.arange(n - 1)
+    s = np.arange(ns)
+    L = f[:, None] * nv + 1 + s[None, :]          # species rows/cols at left node
+    R = L + nv
+    uL = np.repeat((f * nv)[:, None], ns, axis=1)
+    uR = uL + nv
+    rows, cols = [], []
+    # species flow entries, order: (R: cL, cR, uL, uR), (L: cL, cR, uL, uR)
+    for r in (R, L):
+        for c in (L, R, uL, uR):
+            rows.append(r.ravel())
+            cols.append(c.ravel())
+    pL, pR = f * nv, f * nv + nv
+    for r, c in ((pL, pL), (pL, pR), (pR, pL), (pR, pR)):
+        rows.append(r)
+        cols.append(c)
+    node = np.arange(n)
+    ci = node[:, None] * nv + 1 + s[None, :]
+    pi = np.repeat((node * nv)[:, None], ns, axis=1)
+    rows.append(pi.ravel())                        # charge in Poisson
+    cols.append(ci.ravel())
+    rows.append(ci.ravel())                        # mass (transient)
+    cols.append(ci.ravel())
+    rows.append(np.arange(nv))                     # Dirichlet identity at node 0
+    cols.append(np.arange(nv))
+    rows = np.concatenate(rows)
+    cols = np.concatenate(cols)
+    keep = rows >= nv                              # node 0 rows are Dirichlet
+    keep[-nv:] = True
+    if head_bc == "neutral":                       # last Poisson row: sum z c only
+        nf = 8 * (n - 1) * ns
+        pl = (n - 1) * nv
+        face = np.arange(rows.size) < nf + 4 * (n - 1)
+        keep &= ~((rows == pl) & face)
+    bw = 2 * nv - 1
+    # entry (r, c) sits at row 2 bw + r - c of the (3 bw + 1, N) Fortran-ordered array
+    # of LAPACK's gbsv (its first bw rows are workspace for the LU fill-in)
+    flat = cols * (3 * bw + 1) + (2 * bw + rows - cols)
+    out = (rows, cols, keep.astype(float), flat, bw, (3 * bw + 1, N))
+    for a in out:
+        if isinstance(a, np.ndarray):
+            a.flags.writeable = False
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _flow_off(n, nv, head_bc):
+    """Positions of the flow entries that the pattern drops (Dirichlet rows)."""
+    keep = _pattern(n, nv, head_bc)[2]
+    off = np.nonzero(keep[:8 * (n - 1) * (nv - 1)] == 0)[0]
+    off.flags.writeable = False
+    return off
+
+
+@functools.lru_cache(maxsize=64)
+def _row_gather(N, bw):
+    """Indices into the flattened band (with one zero appended) such that entry
+    ``[bw + k, r]`` is row ``r``'s entry in column ``r - k`` (the zero if outside)."""
+    k = np.arange(-bw, bw + 1)[:, None]
+    r = np.arange(N)[None, :]
+    c = r - k
+    idx = np.where((c >= 0) & (c < N), (bw + k) * N + c, (2 * bw + 1) * N)
+    idx.flags.writeable = False
+    return idx
 
 
 class Problem:
@@ -101,6 +186,13 @@ class Problem:
         Node positions [um] from 0 to ``neck.length``.
     head_bc : {"insulating", "neutral"}
         Potential condition at the head end (see module docstring).
+
+    Notes
+    -----
+    Everything that does not change between Newton iterations (sparsity pattern,
+    geometric coefficients, the constant Jacobian entries, the saturation current) is
+    computed once; the assembly writes into a buffer owned by the problem, so one
+    problem must not be assembled from several threads at once.
     """
 
     def __init__(self, neck, species=None, carrier="na", celsius=20.0, rings=(),
@@ -125,7 +217,7 @@ class Problem:
         conc = np.array([s.conc for s in self.species], dtype=float)          # mM
         self.c_ref = float(conc.max())                                        # mM
         self.bulk = conc / self.c_ref
-        ionic = 0.5 * float(np.sum(self.z ** 2 * conc))
+        ionic = 0.5 * float((self.z ** 2 * conc).sum())
         self.debye = debye_length(ionic, self.celsius)                        # um
         # Poisson coefficient eps VT / (F c_ref) [um2]
         self.l2 = (EPSILON_WATER * EPSILON_0 * self.vt * MV /
@@ -140,17 +232,22 @@ class Problem:
         self.x = x
         self.n = x.size
         self.N = self.n * self.nv
+        h = x[1:] - x[:-1]
+        mid = 0.5 * (x[:-1] + x[1:])
+        m = self.n - 1
+        # one vectorised call for all the sample points (the geometries are pointwise)
+        pts = np.concatenate([x, x[:-1] + 0.25 * h, x[1:] - 0.25 * h, mid])
         with np.errstate(all="ignore"):
             gam = np.asarray(neck.gamma_at(x), dtype=float)
-            h = np.diff(x)
-            mid = 0.5 * (x[:-1] + x[1:])
-            s_node = np.asarray(neck.area(x), dtype=float)
-            s_q1 = np.asarray(neck.area(x[:-1] + 0.25 * h), dtype=float)
-            s_q3 = np.asarray(neck.area(x[1:] - 0.25 * h), dtype=float)
-            s_mid = np.asarray(neck.area(mid), dtype=float)
-        dg = np.diff(gam)
-        if not (np.all(np.isfinite(s_node)) and np.all(s_node > 0) and np.all(s_mid > 0)
-                and np.all(np.isfinite(dg)) and np.all(dg > 0)):
+            s_all = np.asarray(neck.area(pts), dtype=float)
+        if s_all.shape != pts.shape:
+            s_all = np.broadcast_to(s_all, pts.shape)
+        s_node, s_q1 = s_all[:self.n], s_all[self.n:self.n + m]
+        s_q3, s_mid = s_all[self.n + m:self.n + 2 * m], s_all[self.n + 2 * m:]
+        dg = gam[1:] - gam[:-1]
+        # finite and > 0 (a NaN fails the min tests, +inf the max tests)
+        if not (s_node.min() > 0 and s_mid.min() > 0 and dg.min() > 0
+                and s_node.max() < math.inf and dg.max() < math.inf):
             raise ValueError(f"neck {neck!r}: the cross-section must be finite and > 0 "
                              "everywhere on [0, length] (and gamma_at increasing)")
         self.Af = 1.0 / dg                                       # um
@@ -161,15 +258,25 @@ class Problem:
         self.vol = np.zeros(self.n)
         self.vol[:-1] += left
         self.vol[1:] += right                                    # um3
-        self.cell_lo = np.concatenate([[0.0], mid])
-        self.cell_hi = np.concatenate([mid, [length]])
+        self.s_node = s_node                                     # um2
         self.length = length
         self._setup_rings(rings)
         self._setup_pattern()
+        self._setup_constants()
         self.row_scale = None
         #: "banded" (LAPACK banded LU, the default) or "sparse" (SuperLU on the CSC
         #: matrix; slower, kept as a benchmark baseline)
         self.linear_solver = "banded"
+
+    @property
+    def cell_lo(self):
+        """Left ends of the dual cells [um]."""
+        return np.concatenate([[0.0], 0.5 * (self.x[:-1] + self.x[1:])])
+
+    @property
+    def cell_hi(self):
+        """Right ends of the dual cells [um]."""
+        return np.concatenate([0.5 * (self.x[:-1] + self.x[1:]), [self.length]])
 
     # ------------------------------------------------------------------ rings
     def _setup_rings(self, rings):
@@ -189,7 +296,7 @@ class Problem:
                                  f"[0, {self.length}] um")
             overlap = np.clip(np.minimum(self.cell_hi, hi) - np.maximum(self.cell_lo, lo),
                               0.0, None)
-            w = overlap * 2.0 * np.sqrt(np.pi * np.asarray(self.neck.area(self.x)))
+            w = overlap * 2.0 * np.sqrt(np.pi * self.s_node)
             w[0] = 0.0                                  # node 0 is a Dirichlet node
             if not w.sum() > 0:
                 w = np.zeros(self.n)
@@ -207,45 +314,37 @@ class Problem:
 
     # ------------------------------------------------------------ sparsity
     def _setup_pattern(self):
-        n, nv, ns = self.n, self.nv, self.ns
-        f = np.arange(n - 1)
-        s = np.arange(ns)
-        L = f[:, None] * nv + 1 + s[None, :]          # species rows/cols at left node
-        R = L + nv
-        uL = np.repeat((f * nv)[:, None], ns, axis=1)
-        uR = uL + nv
-        rows, cols = [], []
-        # species flow entries, order: (R: cL, cR, uL, uR), (L: cL, cR, uL, uR)
-        for r in (R, L):
-            for c in (L, R, uL, uR):
-                rows.append(r.ravel())
-                cols.append(c.ravel())
-        pL, pR = f * nv, f * nv + nv
-        for r, c in ((pL, pL), (pL, pR), (pR, pL), (pR, pR)):
-            rows.append(r)
-            cols.append(c)
-        node = np.arange(n)
-        ci = node[:, None] * nv + 1 + s[None, :]
-        pi = np.repeat((node * nv)[:, None], ns, axis=1)
-        rows.append(pi.ravel())                        # charge in Poisson
-        cols.append(ci.ravel())
-        rows.append(ci.ravel())                        # mass (transient)
-        cols.append(ci.ravel())
-        rows.append(np.arange(nv))                     # Dirichlet identity at node 0
-        cols.append(np.arange(nv))
-        self._rows = np.concatenate(rows)
-        self._cols = np.concatenate(cols)
-        keep = self._rows >= nv                        # node 0 rows are Dirichlet
-        keep[-nv:] = True
-        if self.head_bc == "neutral":                  # last Poisson row: sum z c only
-            nf = 8 * (n - 1) * ns
-            pl = (n - 1) * nv
-            face = np.arange(self._rows.size) < nf + 4 * (n - 1)
-            keep &= ~((self._rows == pl) & face)
-        self._keep = keep.astype(float)
-        self.bw = 2 * nv - 1
-        self._flat = (self.bw + self._rows - self._cols) * self.N + self._cols
-        self._band_shape = (2 * self.bw + 1, self.N)
+        (self._rows, self._cols, self._keep, self._flat, self.bw,
+         self._lapack_shape) = _pattern(self.n, self.nv, self.head_bc)
+
+    def _setup_constants(self):
+        """Per-problem constants of the assembly (reused by every Newton iteration)."""
+        n, ns = self.n, self.ns
+        self._z_row = self.z[None, :]
+        self._DA = self.D[None, :] * self.Af[:, None]
+        self._nDA = -self._DA
+        self._lA = self.l2 * self.Af
+        m = (n - 1) * ns
+        lA = self._lA
+        charge = (self.vol[:, None] * self.z[None, :]).ravel()
+        static = np.concatenate([-lA, lA, lA, -lA, charge])
+        vals = np.empty(self._flat.size)
+        self._flow_off = _flow_off(self.n, self.nv, self.head_bc)
+        k = 8 * m + static.size
+        vals[8 * m:k] = static * self._keep[8 * m:k]
+        self._mass_slice = slice(k, k + n * ns)
+        vals[self._mass_slice] = 0.0                 # steady: no mass entries
+        self._mass_set = False
+        vals[k + n * ns:] = 1.0                      # Dirichlet identity (always kept)
+        self._vals = vals
+        self._vol_rep = np.repeat(self.vol, ns)
+        self._z_carrier = float(self.z[self.icarrier])
+        is_conc = np.ones((n, self.nv), dtype=bool)
+        is_conc[:, 0] = False
+        self._is_conc = is_conc.ravel()
+        self._atol = {}
+        self._sat = _UNSET
+        self._law = None
 
     # ------------------------------------------------------------ assembly
     def assemble(self, y, current, ring_scale=1.0, a0=0.0, hist=None, ring_fun=None,
@@ -281,42 +380,51 @@ class Problem:
         U, V : ndarray or None
             Ring factors: full Jacobian = band + U V^T.
         """
+        F, a1, U, V = self._assemble(y, current, ring_scale, a0, hist, ring_fun, y_ref,
+                                     True)
+        return F, a1[self.bw:], U, V
+
+    def residual(self, y, current, ring_scale=1.0, a0=0.0, hist=None, ring_fun=None,
+                 y_ref=None):
+        """Residual only (the ``F`` of :meth:`assemble`, without the Jacobian)."""
+        return self._assemble(y, current, ring_scale, a0, hist, ring_fun, y_ref, False)
+
+    def _assemble(self, y, current, ring_scale, a0, hist, ring_fun, y_ref, jac):
         n, nv, ns = self.n, self.nv, self.ns
+        z = self._z_row
+        DA = self._DA
         Y = y.reshape(n, nv)
         u = Y[:, 0]
         C = Y[:, 1:]
         du = u[1:] - u[:-1]
-        T = du[:, None] * self.z[None, :]
-        bp, dbp = bernoulli(T)
+        T = du[:, None] * z
+        if jac:
+            bp, dbp = bernoulli(T)
+        else:
+            bp = bernoulli(T, deriv=False)
         bm = bp + T
-        DA = self.D[None, :] * self.Af[:, None]
         CL, CR = C[:-1], C[1:]
         Q = DA * (bp * CL - bm * CR)
-        dQ_cL = DA * bp
-        dQ_cR = -DA * bm
-        dQ_t = DA * (dbp * CL - (1.0 + dbp) * CR)
-        dQ_uR = dQ_t * self.z[None, :]
-        dQ_uL = -dQ_uR
-        G = np.zeros((n, ns))
-        G[1:] += Q
+        F = np.empty((n, nv))
+        G = F[:, 1:]
+        G[0] = 0.0
+        G[1:] = Q
         G[:-1] -= Q
-        lA = self.l2 * self.Af
-        flux_u = lA * du
-        P = np.zeros(n)
-        P[:-1] += flux_u
+        flux_u = self._lA * du
+        P = F[:, 0]
+        P[-1] = 0.0
+        P[:-1] = flux_u
         P[1:] -= flux_u
-        charge = self.vol[:, None] * self.z[None, :]
         P += C @ self.z * self.vol
         if self.head_bc == "neutral":
             P[-1] = self.vol[-1] * float(C[-1] @ self.z)
         # sources
-        G[-1, self.icarrier] += current * self.q_scale / self.z[self.icarrier]
-        mass = np.zeros((n, ns))
-        if a0 != 0.0 or hist is not None:
+        G[-1, self.icarrier] += current * self.q_scale / self._z_carrier
+        transient = a0 != 0.0 or hist is not None
+        if transient:
             H = hist.reshape(n, nv)[:, 1:] if hist is not None else 0.0
             Cr = y_ref.reshape(n, nv)[:, 1:] if y_ref is not None else 0.0
             G -= self.vol[:, None] * (a0 * (C - Cr) + H)
-            mass = -a0 * np.broadcast_to(self.vol[:, None], (n, ns))
         U = V = None
         if self.rings:
             k = len(self.rings)
@@ -333,22 +441,36 @@ class Problem:
                 G[idx, sp] += fac * i_r
                 U[idx * nv + 1 + sp, j] = fac * di_r
                 V[idx * nv, j] = self.vt * w
-        vals = np.concatenate([
-            dQ_cL.ravel(), dQ_cR.ravel(), dQ_uL.ravel(), dQ_uR.ravel(),
-            -dQ_cL.ravel(), -dQ_cR.ravel(), -dQ_uL.ravel(), -dQ_uR.ravel(),
-            -lA, lA, lA, -lA,
-            charge.ravel(), np.asarray(mass).ravel(), np.ones(nv)])
-        vals *= self._keep
-        ab = np.bincount(self._flat, weights=vals,
-                         minlength=self._band_shape[0] * self.N).reshape(self._band_shape)
-        F = np.empty((n, nv))
-        F[:, 0] = P
-        F[:, 1:] = G
+            U[:nv] = 0.0
         F[0, 0] = u[0]
         F[0, 1:] = C[0] - self.bulk
-        if U is not None:
-            U[:nv] = 0.0
-        return F.ravel(), ab, U, V
+        if not jac:
+            return F.ravel()
+        # Jacobian values in the order of the pattern, written into a reused buffer:
+        # flows (R rows: cL, cR, uL, uR; L rows: the negatives), then the constant
+        # Poisson, charge, mass and Dirichlet entries
+        m = (n - 1) * ns
+        vals = self._vals
+        blk = vals[:4 * m].reshape(4, n - 1, ns)
+        np.multiply(DA, bp, out=blk[0])                               # dQ/dcL
+        np.multiply(self._nDA, bm, out=blk[1])                        # dQ/dcR
+        dQ_t = DA * (dbp * CL - (1.0 + dbp) * CR)
+        np.multiply(dQ_t, z, out=blk[3])                              # dQ/duR
+        np.negative(blk[3], out=blk[2])                               # dQ/duL
+        np.negative(vals[:4 * m], out=vals[4 * m:8 * m])
+        vals[self._flow_off] = 0.0                  # flows into the Dirichlet rows
+        if transient:
+            mass = vals[self._mass_slice]
+            np.multiply(-a0, self._vol_rep, out=mass)
+            mass *= self._keep[self._mass_slice]
+            self._mass_set = True
+        elif self._mass_set:
+            vals[self._mass_slice] = 0.0
+            self._mass_set = False
+        # the (3 bw + 1, N) Fortran-ordered array of gbsv; the band is a1[bw:]
+        rows, N = self._lapack_shape
+        a1 = np.bincount(self._flat, weights=vals, minlength=rows * N).reshape(N, rows).T
+        return F.ravel(), a1, U, V
 
     def steady_ring_current(self, j, vm, h=1e-5):
         """Ring ``j`` current [nA] at ``vm`` [mV] with gating at steady state, and its
@@ -381,14 +503,21 @@ class Problem:
         """Solve (band + U V^T) d = rhs with LAPACK's banded LU and Woodbury."""
         bw = self.bw
         if self.linear_solver == "sparse":
+            return self._solve(None, ab, U, V, rhs)
+        a1 = np.empty((3 * bw + 1, self.N), order="F")     # Fortran order: no copy in
+        a1[:bw] = 0.0                                       # the LAPACK wrapper
+        a1[bw:] = ab
+        return self._solve(a1, ab, U, V, rhs)
+
+    def _solve(self, a1, ab, U, V, rhs):
+        """As :meth:`solve_linear`, given the gbsv array ``a1`` (overwritten by the LU;
+        ``ab = a1[bw:]``)."""
+        bw = self.bw
+        if self.linear_solver == "sparse":
             lu = scipy.sparse.linalg.splu(self._band_to_sparse(ab).tocsc())
             solve = lu.solve
         else:
             # LAPACK gbsv directly (scipy.linalg.solve_banded adds ~0.1 ms of checks)
-            a1 = np.empty((3 * bw + 1, self.N))
-            a1[:bw] = 0.0
-            a1[bw:] = ab
-
             def solve(b):
                 _, _, x, info = _GBSV(bw, bw, a1, b, overwrite_ab=1, overwrite_b=0)
                 if info > 0:
@@ -404,13 +533,9 @@ class Problem:
         return d0 - Z @ np.linalg.solve(small, V.T @ d0)
 
     def _row_scale(self, ab):
-        bw = self.bw
-        m = np.zeros(self.N)
-        a = np.abs(ab)
-        for k in range(-bw, bw + 1):        # row r, column r - k sits at ab[bw + k, r - k]
-            lo = max(k, 0)
-            hi = self.N + min(k, 0)
-            m[lo:hi] = np.maximum(m[lo:hi], a[bw + k, lo - k:hi - k])
+        """Largest |entry| of every Jacobian row (1 for empty rows)."""
+        a = np.append(np.abs(ab).ravel(), 0.0)
+        m = a[_row_gather(self.N, self.bw)].max(axis=0)
         m[m == 0] = 1.0
         return m
 
@@ -432,43 +557,46 @@ class Problem:
         """
         y = np.array(y0, dtype=float)
         nv = self.nv
-        atol = np.full(self.N, atol_c)
-        atol[0::nv] = atol_u
+        atol = self._atol.get((atol_u, atol_c))
+        if atol is None:
+            atol = np.full(self.N, atol_c)
+            atol[0::nv] = atol_u
+            self._atol[(atol_u, atol_c)] = atol
         res_hist, upd_hist = [], []
         for it in range(1, max_iter + 1):
-            F, ab, U, V = self.assemble(y, current, ring_scale, a0, hist, ring_fun, y_ref)
+            F, a1, U, V = self._assemble(y, current, ring_scale, a0, hist, ring_fun, y_ref,
+                                         True)
+            ab = a1[self.bw:]
             if self.row_scale is None:
                 self.row_scale = self._row_scale(ab)
-            rn = float(np.max(np.abs(F) / self.row_scale))
+            rn = float((np.abs(F) / self.row_scale).max())
             res_hist.append(rn)
-            if not np.isfinite(rn):
+            if not math.isfinite(rn):
                 raise ConvergenceError("Newton failed: the residual is not finite",
                                        res_hist, upd_hist)
             try:
-                d = self.solve_linear(ab, U, V, -F)
+                d = self._solve(a1, ab, U, V, -F)       # a1 is not needed afterwards
             except (np.linalg.LinAlgError, ValueError) as exc:
                 raise ConvergenceError(f"Newton failed: singular Jacobian ({exc})",
                                        res_hist, upd_hist) from None
-            if not np.all(np.isfinite(d)):
+            if not np.isfinite(d).all():
                 raise ConvergenceError("Newton failed: non-finite update", res_hist,
                                        upd_hist)
             alpha = 1.0
-            du = np.max(np.abs(d[0::nv]))
+            du = np.abs(d[0::nv]).max()
             if du > max_du:
                 alpha = max_du / du
-            c = y.reshape(-1, nv)[:, 1:]
-            dc = d.reshape(-1, nv)[:, 1:]
-            neg = dc < -0.9 * c
-            if np.any(neg):
-                alpha = min(alpha, float(np.min(0.9 * c[neg] / -dc[neg])))
-            y = y + alpha * d
+            neg = (d < -0.9 * y) & self._is_conc        # concentrations losing > 90 %
+            if neg.any():
+                alpha = min(alpha, float(np.min(0.9 * y[neg] / -d[neg])))
+            y = y + d if alpha == 1.0 else y + alpha * d
             y[0] = 0.0                      # Dirichlet values, exactly
             y[1:nv] = self.bulk
-            un = float(np.max(np.abs(d) / (atol + rtol * np.abs(y))))
+            un = float((np.abs(d) / (atol + rtol * np.abs(y))).max())
             upd_hist.append(un)
             if alpha == 1.0 and un <= 1.0:
-                F, *_ = self.assemble(y, current, ring_scale, a0, hist, ring_fun, y_ref)
-                res_hist.append(float(np.max(np.abs(F) / self.row_scale)))
+                F = self.residual(y, current, ring_scale, a0, hist, ring_fun, y_ref)
+                res_hist.append(float((np.abs(F) / self.row_scale).max()))
                 return y, it, res_hist
         raise ConvergenceError(f"Newton did not converge in {max_iter} iterations",
                                res_hist, upd_hist)
@@ -495,6 +623,11 @@ class Problem:
         ``z I = -(1 - sqrt(C_same/C_counter)) 2 C_counter D F / Gamma``. Returns that
         current (negative for a cation carrier).
         """
+        if self._sat is _UNSET:
+            self._sat = self._saturation_current()
+        return self._sat
+
+    def _saturation_current(self):
         if self.rings or np.any(np.abs(self.z) != 1):
             return None
         zc = self.z[self.icarrier]
@@ -524,13 +657,16 @@ class Problem:
         zc = self.z[self.icarrier]
         if not zc * current > zc * sat:
             return None
-        conc = self.bulk * self.c_ref
-        same = sum(c for c, z, i in zip(conc, self.z, range(self.ns))
-                   if z == zc and i != self.icarrier)
-        counter = sum(c for c, z in zip(conc, self.z) if z != zc)
-        g = self.gamma / self.Gamma
-        w = 1.0 + zc * current * g / self._i2(counter)
-        Y = np.zeros((self.n, self.nv))
+        if self._law is None:
+            conc = self.bulk * self.c_ref
+            same = sum(c for c, z, i in zip(conc, self.z, range(self.ns))
+                       if z == zc and i != self.icarrier)
+            counter = sum(c for c, z in zip(conc, self.z) if z != zc)
+            self._law = (conc, same, counter, self.gamma / self.Gamma,
+                         self._i2(counter))
+        conc, same, counter, g, i2 = self._law
+        w = 1.0 + zc * current * g / i2
+        Y = np.empty((self.n, self.nv))
         Y[:, 0] = zc * np.log(w)
         for i, z in enumerate(self.z):
             if i == self.icarrier:
