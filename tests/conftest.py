@@ -22,6 +22,13 @@ def h(mechanisms):
     cv = _h.CVode()
     saved = (_h.dt, cv.atol(), cv.rtol(), _h.celsius)
     yield _h
+    # Stop every Vector play/record and NetCon before the sections go: a failed test
+    # keeps its Vectors alive in the traceback, and recording into freed memory crashes
+    # the run.
+    for vec in _h.List("Vector"):
+        vec.play_remove()
+    for nc in _h.List("NetCon"):
+        nc.active(False)
     for sec in list(_h.allsec()):
         _h.delete_section(sec=sec)
     _h.cvode_active(0)

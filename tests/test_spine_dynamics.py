@@ -12,20 +12,6 @@ from spinepnp.spine import configure_spine
 NECK = Cylinder(length=1.0, radius=0.05)
 
 
-@pytest.fixture(autouse=True)
-def _release_vectors(h):
-    """Stop every Vector play/record before the sections go (a failed test keeps its
-    Vectors alive in the traceback; recording into freed memory would crash the run)."""
-    yield
-    for vec in h.List("Vector"):
-        vec.play_remove()
-    for nc in h.List("NetCon"):
-        nc.active(False)
-    h.cvode_active(0)
-    h.cvode.atol(1e-3)          # NEURON's defaults, for the next test
-    h.cvode.rtol(0.0)
-
-
 def passive_dendrite(h, L=200.0, diam=1.0, nseg=41):
     d = h.Section(name="dend")
     d.L, d.diam, d.nseg, d.Ra, d.cm = L, diam, nseg, 100.0, 1.0
