@@ -43,3 +43,15 @@ def test_light_imports():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("k", range(len(re.findall(r"```python\n", (ROOT / "README.md").read_text()))))
+def test_readme_python_examples_run(k, tmp_path):
+    """Every Python example in README.md runs as written (in a fresh process)."""
+    import subprocess
+    import sys
+    blocks = re.findall(r"```python\n(.+?)\n```", (ROOT / "README.md").read_text(), re.S)
+    out = subprocess.run([sys.executable, "-c", blocks[k]], capture_output=True, text=True,
+                         cwd=tmp_path, env={**__import__("os").environ,
+                                            "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr[-3000:]
