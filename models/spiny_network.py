@@ -20,12 +20,9 @@ Run ``python models/spiny_network.py --help``; importable, ``main(argv)`` does t
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-# environment variables set by common MPI launchers (Open MPI, MPICH/Hydra, PMIx, Slurm)
-_MPI_ENV = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS")
 
 
 def _spinepnp():
@@ -102,9 +99,9 @@ def main(argv=None) -> dict:
     _spinepnp()
     from dataclasses import replace
 
+    from spinepnp import parallel
+    parallel.init()          # MPI exactly when started by mpiexec (finds the library)
     from neuron import h
-    if any(k in os.environ for k in _MPI_ENV):
-        h.nrnmpi_init()
     from spinepnp import build
     from spinepnp.io import atomic_path, write_csv_atomic
     laws = [s.strip() for s in args.laws.split(",") if s.strip()]
@@ -166,8 +163,5 @@ def main(argv=None) -> dict:
 
 if __name__ == "__main__":
     main()
-    from neuron import h
-    _pc = h.ParallelContext()
-    if int(_pc.nhost()) > 1:      # under MPI: release the ranks and finalize
-        _pc.done()
-        h.quit()
+    from spinepnp import parallel
+    parallel.finish()         # under MPI: release the ranks and finalize

@@ -58,7 +58,7 @@ __all__ = [
     "LAWS", "POINT_LAWS", "EXPLICIT_LAWS", "TYPICAL_RA", "SYNAPSE_DEFAULTS",
     "Spine", "SpineProbe", "attach_spine", "explicit_neck_ra",
     "d_lambda_nseg", "SpinyNeuron", "build_spiny_neuron",
-    "NetworkSpec", "Connection", "gids_on_rank", "network_connectivity",
+    "NetworkSpec", "Connection", "gids_on_rank", "network_connectivity", "external_spines",
     "SpinyNetwork", "build_network",
 ]
 
@@ -147,7 +147,7 @@ class SpineProbe:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Spine:
     """A spine attached to a dendrite segment by :func:`attach_spine`.
 
@@ -651,7 +651,8 @@ def network_connectivity(spec: NetworkSpec, post_gids=None) -> list:
     return out
 
 
-def _ext_spines(spec: NetworkSpec, gid: int) -> list:
+def external_spines(spec: NetworkSpec, gid: int) -> list:
+    """Indices of the spines of cell ``gid`` that receive the external Poisson drive."""
     rng = np.random.default_rng([int(spec.seed), 1, int(gid)])
     k = min(int(spec.n_ext), int(spec.n_spines))
     return [int(i) for i in rng.choice(int(spec.n_spines), size=k, replace=False)]
@@ -748,7 +749,7 @@ def build_network(spec: NetworkSpec | None = None, pc=None) -> SpinyNetwork:
         keep.append(nc)
     for gid in mine:
         cell = cells[gid]
-        for j, k in enumerate(_ext_spines(spec, gid)):
+        for j, k in enumerate(external_spines(spec, gid)):
             ns = h.NetStim()
             ns.interval = 1000.0 / spec.ext_rate
             ns.number = 1e9

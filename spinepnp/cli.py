@@ -21,7 +21,7 @@ from . import __version__
 __all__ = ["main", "build_parser"]
 
 # Subcommands that live with their own subsystem: module path -> (add_parser, run).
-_PLUGINS = ["spinepnp.pnp.cli", "spinepnp.compare_cli"]
+_PLUGINS = ["spinepnp.pnp.cli", "spinepnp.compare_cli", "spinepnp.bench_cli"]
 
 
 class CLIError(Exception):
