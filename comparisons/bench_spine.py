@@ -103,7 +103,7 @@ def main(argv=None):
     p.add_argument("--nspines", type=int, default=1000)
     p.add_argument("--tstop", type=float, default=1000.0, help="simulated time [ms]")
     p.add_argument("--rate", type=float, default=5.0, help="Poisson rate per synapse [Hz]")
-    p.add_argument("--repeat", type=int, default=2, help="timings per variant (best kept)")
+    p.add_argument("--repeat", type=int, default=3, help="timings per variant (best kept)")
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     a = p.parse_args(argv)
     if a.quick:
@@ -114,8 +114,13 @@ def main(argv=None):
     from neuron import h
     h.load_file("stdrun.hoc")
 
-    print(f"bench_spine (CPU seconds): {a.nspines} synapses on a 1000 um dendrite, Poisson {a.rate} Hz, "
-          f"{a.tstop} ms, dt 25 us; {platform.node()} {platform.processor() or platform.machine()}, "
+    import os
+    import neuron
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    print(f"bench_spine (CPU seconds, best of {a.repeat}): {a.nspines} synapses on a 1000 um "
+          f"dendrite (nseg {int(1000.0 / 5.0) + 1} in every variant), Poisson {a.rate} Hz, {a.tstop} ms, dt 25 us; "
+          f"{platform.node()} {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} CPUs, load average {load[0]:.2f}, NEURON {neuron.__version__}, "
           f"python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}",
           flush=True)
     walls, evals, vmax = {}, {}, {}
