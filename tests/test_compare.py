@@ -174,3 +174,11 @@ def test_validity_epsp_bounds(quick_out):
     # relaxation time V_h L / (D_a S) falls as 1/r^2: deviation shrinks with radius
     order = np.argsort(r)
     assert np.all(np.diff(np.abs(dev[order])) < 0)
+
+
+def test_checkout_script_runs(tmp_path):
+    import runpy
+    mod = runpy.run_path(str(Path(__file__).resolve().parents[1] / "comparisons" /
+                             "run_comparisons.py"))
+    assert mod["main"](["validity", "--out", str(tmp_path), "--quick"]) == 0
+    assert (tmp_path / "validity_map.csv").exists()
