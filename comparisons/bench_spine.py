@@ -21,6 +21,7 @@ import argparse
 import math
 import platform
 import sys
+from pathlib import Path
 import time
 
 VARIANTS = ("exp2syn", "explicit", "spine0", "spine1", "spine1-lag", "spine2")
@@ -109,6 +110,10 @@ def main(argv=None):
     if a.quick:
         a.nspines, a.tstop, a.repeat = 100, 100.0, 1
 
+    try:
+        import spinepnp  # noqa: F401
+    except ImportError:      # run from a checkout without installing
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from spinepnp.loader import load_mechanisms
     load_mechanisms()
     from neuron import h
