@@ -58,8 +58,8 @@ class Neck:
     def volume(self) -> float:
         """Volume of the domain [um3] (numerical quadrature of S(x))."""
         xs = np.linspace(0.0, self.length, 4001)
-        return float(np.trapz(self.area(xs), xs)) if hasattr(np, "trapz") else \
-            float(np.trapezoid(self.area(xs), xs))
+        from scipy.integrate import trapezoid
+        return float(trapezoid(self.area(xs), xs))
 
     def _x(self, x):
         xa = np.asarray(x, dtype=float)

@@ -94,16 +94,9 @@ def neck_pulses(law: str, spine: str, interval: float, amp: float = PULSE_NA,
     pulses identically; the dynamic neck answers the second one with the salt the first
     one left behind.
     """
-    from neuron import h
     from ..build import attach_spine
-    from ..loader import load_mechanisms
-    load_mechanisms()
-    h.load_file("stdrun.hoc")
-    h.celsius = EPSP_CELSIUS
-    dend = h.Section(name="pp_dend")
-    dend.L = dend.diam = 10.0
-    clamp = h.SEClamp(dend(0.5))
-    clamp.dur1, clamp.amp1, clamp.rs = 1e9, -65.0, 1e-6
+    from .neuron_spine import clamped_dendrite
+    h, dend, clamp = clamped_dendrite("pp_dend", -65.0, EPSP_CELSIUS)
     sp = attach_spine(dend(0.5), law, spine)
     t1 = 2.0
     t2 = t1 + width + interval

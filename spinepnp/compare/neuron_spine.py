@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import laws
 
-__all__ = ["spine_available", "steady_iv"]
+__all__ = ["spine_available", "steady_iv", "clamped_dendrite"]
 
 
 def spine_available() -> bool:
@@ -17,6 +16,25 @@ def spine_available() -> bool:
     return hasattr(h, "SpnpSpine")
 
 
+def clamped_dendrite(name: str, v: float, celsius: float, rs: float = 1e-6):
+    """A short, thick dendrite voltage-clamped at ``v`` [mV], mechanisms loaded.
+
+    Point processes placed on it see a fixed dendrite voltage, so several of them do not
+    interact (each perturbs v by its current times ``rs`` [MOhm]). Returns
+    ``(h, dend, clamp)``; delete ``dend`` when done.
+    """
+    from neuron import h
+    from ..loader import load_mechanisms
+    load_mechanisms()
+    h.load_file("stdrun.hoc")
+    h.celsius = celsius
+    dend = h.Section(name=name)
+    dend.L, dend.diam, dend.nseg = 10.0, 10.0, 1
+    clamp = h.SEClamp(dend(0.5))
+    clamp.dur1, clamp.amp1, clamp.rs = 1e9, v, rs
+    return h, dend, clamp
+
+
 def steady_iv(neck, currents, conc=167.0, diffusion=1.33, celsius=20.0, v_dend=-70.0):
     """Steady head-minus-dendrite voltage [mV] of SpnpSpine (mode 1) for each ``iinj``.
 
@@ -25,15 +43,7 @@ def steady_iv(neck, currents, conc=167.0, diffusion=1.33, celsius=20.0, v_dend=-
     change of ``iinj`` [nA] it is at steady state. The head's floor conductance is set to
     its minimum so it does not divert current.
     """
-    from neuron import h
-    from ..loader import load_mechanisms
-    load_mechanisms()
-    h.load_file("stdrun.hoc")
-    h.celsius = celsius
-    dend = h.Section(name="iv_dend")
-    dend.L, dend.diam, dend.nseg = 10.0, 10.0, 1
-    clamp = h.SEClamp(dend(0.5))
-    clamp.dur1, clamp.amp1, clamp.rs = 1e9, v_dend, 1e-6
+    h, dend, clamp = clamped_dendrite("iv_dend", v_dend, celsius)
     sp = h.SpnpSpine(dend(0.5))
     sp.mode = 1
     sp.gamma = neck.gamma

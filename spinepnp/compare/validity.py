@@ -91,16 +91,9 @@ def epsp_deviation(radius, peaks, dt=0.01, t_stop=25.0):
 
     Returns an array of shape (len(radius), len(peaks)) [%].
     """
-    from neuron import h
-    from ..loader import load_mechanisms
     from ..spine import configure_spine
-    load_mechanisms()
-    h.load_file("stdrun.hoc")
-    h.celsius = CELSIUS
-    dend = h.Section(name="validity_dend")
-    dend.L = dend.diam = 10.0
-    clamp = h.SEClamp(dend(0.5))
-    clamp.dur1, clamp.amp1, clamp.rs = 1e9, -65.0, 1e-9
+    from .neuron_spine import clamped_dendrite
+    h, dend, clamp = clamped_dendrite("validity_dend", -65.0, CELSIUS, rs=1e-9)
     tvec = h.Vector(np.arange(0.0, t_stop + dt, dt))
     keep, recs = [], {}
     for a, r in enumerate(radius):

@@ -22,6 +22,14 @@ from ..geometry import check_positive
 __all__ = ["Ring", "BoltzmannRing", "HHNaRing"]
 
 
+def _conductance(gmax) -> float:
+    """A ring's maximal conductance [uS], checked finite and >= 0."""
+    g = float(gmax)
+    if not (math.isfinite(g) and g >= 0):
+        raise ValueError(f"gmax = {gmax!r} uS must be finite and >= 0")
+    return g
+
+
 class Ring:
     """Base class: position, band width and carried species of a ring.
 
@@ -97,10 +105,7 @@ class BoltzmannRing(Ring):
 
     def __init__(self, x, gmax, erev, vhalf, slope, width=0.02, species=None):
         super().__init__(x, width, species)
-        self.gmax = float(gmax)
-        if not (math.isfinite(self.gmax) and self.gmax >= 0):
-            raise ValueError(f"gmax = {gmax!r} uS must be finite and >= 0")
-        self.erev = float(erev)
+        self.gmax, self.erev = _conductance(gmax), float(erev)
         self.vhalf = float(vhalf)
         self.slope = check_positive("slope", slope, "mV")
 
@@ -141,10 +146,7 @@ class HHNaRing(Ring):
     def __init__(self, x, gmax, erev=50.0, width=0.02, species=None,
                  ah0=channels.AH0_SUMMARY):
         super().__init__(x, width, species)
-        self.gmax = float(gmax)
-        if not (math.isfinite(self.gmax) and self.gmax >= 0):
-            raise ValueError(f"gmax = {gmax!r} uS must be finite and >= 0")
-        self.erev = float(erev)
+        self.gmax, self.erev = _conductance(gmax), float(erev)
         self.ah0 = float(ah0)
 
     def rates(self, vm):
