@@ -171,6 +171,7 @@ PARAMETER {
 
 ASSIGNED {
     v (mV)
+    dt (ms)
     celsius (degC)
     i (nA)
     vhead (mV)
@@ -195,7 +196,7 @@ ASSIGNED {
     tminus (1)
     fdiff (1)
     gcoef (uS/mM)
-    rdyn (MOhm)
+    gdyn (uS)
     ediff (mV)
     xsol (mV)
     minf (1)
@@ -203,15 +204,20 @@ ASSIGNED {
     hinf (1)
     htau (ms)
     expmax (1)
+    isv (uS)
+    cis (mM/nA)
     xrsol (mV)
     isa (nA)
     isb (nA)
     rna (MOhm)
     rnb (MOhm)
-    kok (1)
+    kt (ms)
     kv (mV)
-    kgh (uS)
-    ki0 (nA)
+    kiinj (nA)
+    nc1 (mM)
+    nc2 (mM)
+    nc3 (mM)
+    nch (mM)
     kxw (mV)
     kww (1)
 }
@@ -249,7 +255,13 @@ INITIAL {
     tp = (nmda_tau1*nmda_tau2)/(nmda_tau2 - nmda_tau1)*log(nmda_tau2/nmda_tau1)
     factor_nmda = 1/(-exp(-tp/nmda_tau1) + exp(-tp/nmda_tau2))
     niter = 0
-    kok = 0
+    kt = -1e300 (ms)
+    kv = 0
+    kiinj = 0
+    nc1 = -1
+    nc2 = -1
+    nc3 = -1
+    nch = -1
     kxw = 0
     kww = 1
     ch = conc
@@ -270,14 +282,14 @@ INITIAL {
         if (mode == 2) {
             : start the dynamic neck at the steady (mode 1) profile of the resting head
             mode = 1
-            headsolve(1, v)
+            spine(1, v)
             mode = 2
             c1 = conc + 0.25*(chead - conc)
             c2 = conc + 0.5*(chead - conc)
             c3 = conc + 0.75*(chead - conc)
             ch = chead
         }
-        headsolve(1, v)
+        spine(1, v)
         rates(vhead)
         m = minf
         h = hinf
@@ -285,21 +297,27 @@ INITIAL {
         mn = minf
         hn = hinf
     }
-    headsolve(1, v)
+    spine(1, v)
 }
 
 BREAKPOINT {
     SOLVE states METHOD cnexp
     : v passed explicitly: with CONDUCTANCE, nocmodl's nrn_cur hands the BREAKPOINT the
-    : node voltage but does not update the copy a PROCEDURE would read
-    headsolve(0, v)
+    : node voltage but does not update the copy a PROCEDURE would read.
+    : With refresh = 1 the fixed-step state update ends with the head solved for the new v
+    : and states, and this evaluation (half a step later) reuses that solution unless an
+    : event arrived (NET_RECEIVE clears kt) or v or iinj changed. With refresh = 0 the
+    : head is solved here, outputs included (they then lag v by one step).
+    if (refresh == 0 || t != kt + 0.5*dt || v != kv || iinj != kiinj) {
+        spine(1 - refresh, v)
+    }
     i = -ineck
     CONDUCTANCE gtot
 }
 
 DERIVATIVE states {
     if (mode == 2 || gna_head > 0 || gna_neck > 0) {
-        headsolve(1, v)
+        spine(1, v)
     }
     : a synapse at rest (both states exactly 0) stays there: no exp per step
     if (A != 0 || B != 0) {
@@ -347,7 +365,10 @@ DERIVATIVE states {
     : refresh the head with the new v and states: a recorded vhead then belongs to the
     : recorded v (refresh = 0 saves this solve; the outputs then lag one step)
     if (refresh == 1) {
-        headsolve(1, v)
+        spine(1, v)
+        kt = t
+        kv = v
+        kiinj = iinj
     }
 }
 
@@ -360,6 +381,7 @@ NET_RECEIVE(w_ampa (uS), w_nmda (uS)) {
     B = B + w_ampa*factor_ampa
     An = An + w_nmda*factor_nmda
     Bn = Bn + w_nmda*factor_nmda
+    kt = -1e300 (ms)
 }
 
 PROCEDURE setup() {
@@ -374,6 +396,8 @@ PROCEDURE setup() {
     }
     isat = 2*conc*diff*FN/gam
     r0 = vt/isat
+    isv = isat/vt
+    cis = conc/isat
     if (mode == 0) {
         if (rneck > 0) {
             r0 = rneck
@@ -407,19 +431,21 @@ PROCEDURE setup() {
     gcoef = FN*(diff + diff_anion)/(vt*dgam)
 }
 
-FUNCTION logmean(a (mM), b (mM)) (mM) {
-    : (b - a)/ln(b/a), continuous at b = a; arguments already floored > 0
+FUNCTION ilm(a (mM), b (mM)) (/mM) {
+    : 1/logmean(a, b) = ln(b/a)/(b - a), continuous at b = a; arguments already floored > 0
     LOCAL r
     r = b/a - 1
-    if (fabs(r) < 1e-4) {
-        logmean = a*(1 + r*(0.5 - r/12))
+    if (fabs(r) < 1e-2) {
+        : ln(1 + r)/r to r^7: truncation below r^8/9 < 1.2e-17 (no log in the quiet regime)
+        ilm = (1 - r*(0.5 - r*(1/3 - r*(0.25 - r*(0.2 - r*(1/6 - r*(1/7 - r/8)))))))/a
     } else {
-        logmean = a*r/log(1 + r)
+        ilm = log(1 + r)/(a*r)
     }
 }
 
 PROCEDURE neck2() {
-    : mode 2: resistance and diffusion potential of the neck from the salt profile
+    : mode 2: conductance and diffusion potential of the neck from the salt profile (the
+    : exact logarithmic mean of c over each cell); remembers the profile it was computed for
     LOCAL a0, a1, a2, a3, a4
     a0 = conc
     a1 = c1
@@ -430,8 +456,12 @@ PROCEDURE neck2() {
     if (a2 < cmin) { a2 = cmin }
     if (a3 < cmin) { a3 = cmin }
     if (a4 < cmin) { a4 = cmin }
-    rdyn = (1/logmean(a0, a1) + 1/logmean(a1, a2) + 1/logmean(a2, a3) + 1/logmean(a3, a4))/gcoef
+    gdyn = gcoef/(ilm(a0, a1) + ilm(a1, a2) + ilm(a2, a3) + ilm(a3, a4))
     ediff = -vt*fdiff*log(a4/a0)
+    nc1 = c1
+    nc2 = c2
+    nc3 = c3
+    nch = ch
 }
 
 PROCEDURE rates(vh (mV)) {
@@ -458,15 +488,128 @@ PROCEDURE rates(vh (mV)) {
     UNITSON
 }
 
+PROCEDURE spine(full, vnow (mV)) {
+    : The head solve of every evaluation (see COMMENT, "Solving (1)"). Fast path, for a
+    : linear head (no NMDA conductance, no Boltzmann ring, no neck ring): F is linear in x
+    : in modes 0 and 2 (one step solves it); in mode 1 F is increasing and convex and
+    : Newton runs from the anchor (kxw, kww = exp(kxw/VT), the last point where the law
+    : was evaluated): a step whose error (dx)^2/(2 VT) is below the tolerance is final
+    : without a further evaluation (the quiet regime between inputs needs no exp at all).
+    : Large steps (over 5 mV or towards exp overflow) and anything else go to the full
+    : solve (headsolve). Short on purpose: this is the code a thousand spines run every
+    : step.
+    LOCAL md, ga, gl, gh, i0, gs, x, w, iv, div, dfv, rdf, dx, xn, tl, done, k, go
+    md = mode
+    done = 0
+    if (md == 2) {
+        if (c1 != nc1 || c2 != nc2 || c3 != nc3 || ch != nch) {
+            neck2()
+        }
+    }
+    if (Bn == An && gbz_head == 0 && gna_neck == 0 && gbz_neck == 0 && (md != 1 || kww > 0)) {
+        ga = B - A
+        gl = gleak + gfloor
+        gh = gl + ga
+        i0 = iinj + gl*eleak + ga*e_ampa
+        if (gna_head > 0) {
+            gs = gna_head*m*m*m*h
+            gh = gh + gs
+            i0 = i0 + gs*ena
+        }
+        x = kxw
+        w = kww
+        k = 0
+        go = 1
+        while (go == 1) {
+            go = 0
+            if (md == 1) {
+                iv = isat*(w - 1)
+                div = isv*w
+            } else if (md == 0) {
+                iv = x/r0
+                div = 1/r0
+            } else {
+                iv = (x - ediff)*gdyn
+                div = gdyn
+            }
+            dfv = div + gh
+            if (dfv > 0) {
+                rdf = 1/dfv
+                dx = -(iv + gh*(vnow + x) - i0)*rdf
+                tl = 1e-10 (mV) + 1e-13*fabs(x/(1 (mV)))*(1 (mV))
+                if (md != 1 || dx*dx < 2*vt*tl) {
+                    done = 1
+                } else if (k < 5 && fabs(dx/(1 (mV))) < 5 && x + dx < 40*vt) {
+                    : a further Newton step (F convex: from the second step on the
+                    : iterates decrease monotonically to the root)
+                    x = x + dx
+                    w = exp(x/vt)
+                    kxw = x
+                    kww = w
+                    niter = niter + 1
+                    k = k + 1
+                    go = 1
+                }
+            }
+        }
+    }
+    if (done == 1) {
+        xn = x + dx
+        ineck = iv + div*dx
+        gtot = div*gh*rdf
+        xsol = xn
+        if (md != 1) {
+            kxw = xn
+            kww = 0
+        }
+        niter = niter + 1
+        if (full == 1) {
+            vhead = vnow + xn
+            vring = vnow
+            gampa = ga
+            gnmda = 0
+            if (fabs(ineck/(1 (nA))) > 1e-12) {
+                reff = xn/ineck
+            } else {
+                reff = 1/div
+            }
+            if (md == 1) {
+                chead = conc + cis*ineck
+            } else if (md == 0) {
+                chead = conc
+            } else {
+                chead = ch
+            }
+        }
+    } else {
+        headsolve(full, vnow)
+    }
+}
+
+PROCEDURE outputs(x (mV), div (uS)) {
+    : reff and chead from the solution x = vhead - v and the neck slope div
+    if (fabs(ineck/(1 (nA))) > 1e-12) {
+        reff = x/ineck
+    } else {
+        reff = 1/div
+    }
+    if (mode == 2) {
+        chead = ch
+    } else if (mode == 1) {
+        chead = conc + cis*ineck
+    } else {
+        chead = conc
+    }
+}
+
 PROCEDURE headsolve(full, vnow (mV)) {
-    : Solve F(x) = ineck(x) - ihead(vnow + x) = 0 for x = vhead - vnow (see COMMENT); set
-    : xsol, ineck, gtot and, if full = 1, the recorded outputs vhead, vring, reff, chead,
-    : gampa, gnmda. Called per instance several times per step: every field is read
-    : once into a LOCAL, and only when the feature using it is on (memory traffic, not
-    : arithmetic, is what a thousand spines cost).
+    : Full solve of F(x) = ineck(x) - ihead(vnow + x) = 0 for x = vhead - vnow (see
+    : COMMENT); sets xsol, ineck, gtot, the anchor (kxw, kww) and, if full = 1, the recorded
+    : outputs vhead, vring, reff, chead, gampa, gnmda. Every field is read once into a
+    : LOCAL, and only when the feature using it is on.
     LOCAL gsn, gbn, vv, md, x, xn, lo, hi, blo, bhi, cap, k, done, tol, xup, arg, ii, gl,
           el, ga, ea, gn, en, kmg, gs, es, gb, eb, vhb, sb, is, vtt, rr, ed, vh, u, e, bl,
-          db, ex, fv, dfv, iv, div, ihv, ghv, e50, simple, gh, i0, xw, ww, wset, t
+          db, ex, fv, dfv, iv, div, ihv, ghv, e50, xw, ww
     done = 0
     vv = vnow
     md = mode
@@ -489,6 +632,8 @@ PROCEDURE headsolve(full, vnow (mV)) {
     e50 = 1
     rr = 1 (MOhm)
     ed = 0
+    xw = 0
+    ww = 0
     if (ga != 0) {
         ea = e_ampa
     }
@@ -511,200 +656,161 @@ PROCEDURE headsolve(full, vnow (mV)) {
         vhb = vhalf_bz
         sb = slope_bz
     }
-    : quiet fast path: with a linear head and a static neck law, F depends on v, the head's
-    : total conductance gh and its current at 0 mV i0 only; if these (and the mode) equal
-    : those of the last solve, that solve's ineck and gtot are reused (BREAKPOINT right
-    : after the refresh at the end of the state update, when no event arrived)
-    simple = 0
-    gh = 0
-    i0 = 0
-    if (gn == 0 && gb == 0 && gsn == 0 && gbn == 0 && md != 2) {
-        simple = 1
-        gh = gl + ga + gs
-        i0 = ii + gl*el + ga*ea + gs*es
-        if (full == 0 && kok == md + 1 && vv == kv && gh == kgh && i0 == ki0) {
-            done = 1
-        }
+    if (md == 1) {
+        is = isat
+        vtt = vt
+        e50 = expmax
+        xw = kxw
+        ww = kww
+    } else if (md == 0) {
+        rr = r0
+    } else {
+        rr = 1/gdyn
+        ed = ediff
     }
-    if (done == 0) {
-        if (md == 1) {
-            is = isat
-            vtt = vt
-            xw = kxw
-            ww = kww
-            wset = 0
-        } else if (md == 0) {
-            rr = r0
-        } else {
-            neck2()
-            rr = rdyn
-            ed = ediff
+    if ((gsn > 0 || gbn > 0) && md != 2) {
+        ringsolve(vv, ga, gn, ii, gl, gs, gb, gsn, gbn)
+    } else {
+        : mode 1 starts at the anchor (its exp is known), the others at the last solution
+        x = xsol
+        if (md == 1 && ww > 0) {
+            x = xw
         }
-    }
-    if (done == 0) {
-        if ((gsn > 0 || gbn > 0) && md != 2) {
-            kok = 0
-            ringsolve(vv, ga, gn, ii, gl, gs, gb, gsn, gbn)
-        } else {
-            x = xsol
-            blo = 0
-            bhi = 0
-            cap = 20 (mV)
-            k = 0
-            while (done == 0) {
-                : evaluate F and F' at x: neck current iv and its slope div, head current into
-                : the head ihv and its slope conductance ghv = -d ihv / d vhead
-                vh = vv + x
-                if (md == 1) {
-                    u = x/vtt
-                    if (u > 50) {
-                        e50 = expmax
-                        iv = is*(e50*(1 + u - 50) - 1)
-                        div = is*e50/vtt
+        blo = 0
+        bhi = 0
+        cap = 20 (mV)
+        k = 0
+        while (done == 0) {
+            : evaluate F and F' at x: neck current iv and its slope div, head current into
+            : the head ihv and its slope conductance ghv = -d ihv / d vhead
+            vh = vv + x
+            if (md == 1) {
+                u = x/vtt
+                if (u > 50) {
+                    iv = is*(e50*(1 + u - 50) - 1)
+                    div = is*e50/vtt
+                } else {
+                    if (x == xw && ww > 0) {
+                        e = ww
                     } else {
-                        : exp(u) from the last exactly computed exp(xw/VT) and a Taylor
-                        : series of exp(t), |t| < 2e-3: truncation below 3e-23, so equal
-                        : to exp(u) within a few ulp; exp() only when x moved > 0.05 mV
-                        t = (x - xw)/vtt
-                        if (fabs(t) < 2e-3) {
-                            e = ww*(1 + t*(1 + t*(0.5 + t*(1/6 + t*(1/24 + t*(1/120 + t/720))))))
-                        } else {
-                            e = exp(u)
-                            xw = x
-                            ww = e
-                            wset = 1
-                        }
-                        iv = is*(e - 1)
-                        div = is*e/vtt
+                        e = exp(u)
+                        xw = x
+                        ww = e
+                    }
+                    iv = is*(e - 1)
+                    div = is*e/vtt
+                }
+            } else {
+                iv = (x - ed)/rr
+                div = 1/rr
+            }
+            ihv = ii - gl*(vh - el) - ga*(vh - ea) - gs*(vh - es)
+            ghv = gl + ga + gs
+            if (gn > 0) {
+                ex = -0.062 (/mV) * vh
+                if (ex > 700) { ex = 700 }
+                bl = 1/(1 + kmg*exp(ex))
+                db = 0.062 (/mV) * bl*(1 - bl)
+                ihv = ihv - gn*bl*(vh - en)
+                ghv = ghv + gn*(bl + db*(vh - en))
+            }
+            if (gb > 0) {
+                ex = -(vh - vhb)/sb
+                if (ex > 700) { ex = 700 }
+                bl = 1/(1 + exp(ex))
+                db = bl*(1 - bl)/sb
+                ihv = ihv - gb*bl*(vh - eb)
+                ghv = ghv + gb*(bl + db*(vh - eb))
+            }
+            fv = iv - ihv
+            dfv = div + ghv
+            k = k + 1
+            if (fv == 0 || k >= 200) {
+                done = 1
+            } else {
+                if (fv < 0) {
+                    lo = x
+                    blo = 1
+                } else {
+                    hi = x
+                    bhi = 1
+                }
+                if (blo == 1 && bhi == 1) {
+                    : bracketed: Newton safeguarded by bisection
+                    xn = lo - 1 (mV)
+                    if (dfv > 0) {
+                        xn = x - fv/dfv
+                    }
+                    if (xn <= lo || xn >= hi) {
+                        xn = 0.5*(lo + hi)
                     }
                 } else {
-                    iv = (x - ed)/rr
-                    div = 1/rr
-                }
-                ihv = ii - gl*(vh - el) - ga*(vh - ea) - gs*(vh - es)
-                ghv = gl + ga + gs
-                if (gn > 0) {
-                    ex = -0.062 (/mV) * vh
-                    if (ex > 700) { ex = 700 }
-                    bl = 1/(1 + kmg*exp(ex))
-                    db = 0.062 (/mV) * bl*(1 - bl)
-                    ihv = ihv - gn*bl*(vh - en)
-                    ghv = ghv + gn*(bl + db*(vh - en))
-                }
-                if (gb > 0) {
-                    ex = -(vh - vhb)/sb
-                    if (ex > 700) { ex = 700 }
-                    bl = 1/(1 + exp(ex))
-                    db = bl*(1 - bl)/sb
-                    ihv = ihv - gb*bl*(vh - eb)
-                    ghv = ghv + gb*(bl + db*(vh - eb))
-                }
-                fv = iv - ihv
-                dfv = div + ghv
-                k = k + 1
-                if (fv == 0 || k >= 200) {
-                    done = 1
-                } else {
-                    if (fv < 0) {
-                        lo = x
-                        blo = 1
+                    : walking towards the root in the direction -F
+                    if (dfv > 0) {
+                        xn = x - fv/dfv
+                    } else if (fv < 0) {
+                        xn = x + cap
                     } else {
-                        hi = x
-                        bhi = 1
+                        xn = x - cap
                     }
-                    if (blo == 1 && bhi == 1) {
-                        : bracketed: Newton safeguarded by bisection
-                        xn = lo - 1 (mV)
-                        if (dfv > 0) {
-                            xn = x - fv/dfv
-                        }
-                        if (xn <= lo || xn >= hi) {
-                            xn = 0.5*(lo + hi)
-                        }
-                    } else {
-                        : walking towards the root in the direction -F
-                        if (dfv > 0) {
-                            xn = x - fv/dfv
-                        } else if (fv < 0) {
-                            xn = x + cap
-                        } else {
-                            xn = x - cap
-                        }
-                        if (md == 1 && fv < 0 && xn - x > 1 (mV)) {
-                            : upper bound of the root if ihead decreases with vhead (a
-                            : guard against large overshoots only: smaller Newton steps
-                            : from the left overshoot by < (xn - x)^2/(2 VT))
-                            arg = 1 + ihv/is
-                            if (arg > 0) {
-                                xup = vtt*log(arg)
-                                if (xup > x && xn > xup) {
-                                    xn = xup
-                                }
+                    if (md == 1 && fv < 0 && xn - x > 1 (mV)) {
+                        : upper bound of the root if ihead decreases with vhead (a
+                        : guard against large overshoots only: smaller Newton steps
+                        : from the left overshoot by < (xn - x)^2/(2 VT))
+                        arg = 1 + ihv/is
+                        if (arg > 0) {
+                            xup = vtt*log(arg)
+                            if (xup > x && xn > xup) {
+                                xn = xup
                             }
                         }
-                        if (xn - x > cap) {
-                            xn = x + cap
-                            cap = 2*cap
-                        } else if (x - xn > cap) {
-                            xn = x - cap
-                            cap = 2*cap
-                        }
                     }
-                    tol = 1e-10 (mV) + 1e-13*fabs(x/(1 (mV)))*(1 (mV))
-                    if (fabs((xn - x)/(1 (mV))) < tol/(1 (mV))) {
-                        done = 1
-                    } else if (dfv > 0 && xn == x - fv/dfv && gn == 0 && gb == 0
-                               && (md != 1 || (xn - x)*(xn - x) < 2*vtt*tol)) {
-                        : a plain Newton step that is final: F is linear (modes 0, 2 with a
-                        : linear head) or its curvature, at most F'/VT in mode 1, leaves an
-                        : error (xn - x)^2/(2 VT) below tol. Accept it without evaluating.
-                        iv = iv + div*(xn - x)
-                        x = xn
-                        done = 1
-                    } else {
-                        x = xn
+                    if (xn - x > cap) {
+                        xn = x + cap
+                        cap = 2*cap
+                    } else if (x - xn > cap) {
+                        xn = x - cap
+                        cap = 2*cap
                     }
                 }
-            }
-            niter = niter + k
-            xsol = x
-            ineck = iv
-            if (md == 1 && wset == 1) {
-                kxw = xw
-                kww = ww
-            }
-            : kok = mode + 1 marks a reusable (converged) solve, 0 none
-            kok = simple*(md + 1)
-            if (k >= 200) {
-                kok = 0
-            }
-            kv = vv
-            kgh = gh
-            ki0 = i0
-            if (dfv > 0) {
-                gtot = div*ghv/dfv
-            } else {
-                : at a fold of the head balance: no finite series conductance
-                gtot = div
-            }
-            if (full == 1) {
-                vhead = vv + x
-                vring = vv
-                gampa = ga
-                gnmda = gn
-                if (fabs(iv/(1 (nA))) > 1e-12) {
-                    reff = x/iv
+                tol = 1e-10 (mV) + 1e-13*fabs(x/(1 (mV)))*(1 (mV))
+                if (fabs((xn - x)/(1 (mV))) < tol/(1 (mV))) {
+                    done = 1
+                } else if (dfv > 0 && xn == x - fv/dfv && gn == 0 && gb == 0
+                           && (md != 1 || (xn - x)*(xn - x) < 2*vtt*tol)) {
+                    : a plain Newton step that is final: F is linear (modes 0, 2 with a
+                    : linear head) or its curvature, at most F'/VT in mode 1, leaves an
+                    : error (xn - x)^2/(2 VT) below tol. Accept it without evaluating.
+                    iv = iv + div*(xn - x)
+                    x = xn
+                    done = 1
                 } else {
-                    reff = 1/div
-                }
-                if (md == 2) {
-                    chead = ch
-                } else if (md == 1) {
-                    chead = conc*(1 + iv/is)
-                } else {
-                    chead = conc
+                    x = xn
                 }
             }
+        }
+        niter = niter + k
+        xsol = x
+        ineck = iv
+        if (md == 1) {
+            kxw = xw
+            kww = ww
+        } else {
+            kxw = x
+            kww = 0
+        }
+        if (dfv > 0) {
+            gtot = div*ghv/dfv
+        } else {
+            : at a fold of the head balance: no finite series conductance
+            gtot = div
+        }
+        if (full == 1) {
+            vhead = vv + x
+            vring = vv
+            gampa = ga
+            gnmda = gn
+            outputs(x, div)
         }
     }
 }
