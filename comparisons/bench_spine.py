@@ -104,7 +104,8 @@ def main(argv=None):
     p.add_argument("--nspines", type=int, default=1000)
     p.add_argument("--tstop", type=float, default=1000.0, help="simulated time [ms]")
     p.add_argument("--rate", type=float, default=5.0, help="Poisson rate per synapse [Hz]")
-    p.add_argument("--repeat", type=int, default=3, help="timings per variant (best kept)")
+    p.add_argument("--repeat", type=int, default=5,
+                   help="rounds; each times every variant once (best kept)")
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     a = p.parse_args(argv)
     if a.quick:
@@ -114,7 +115,7 @@ def main(argv=None):
         import spinepnp  # noqa: F401
     except ImportError:      # run from a checkout without installing
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from spinepnp.loader import load_mechanisms
+    from spinepnp.loader import build_flags, load_mechanisms
     load_mechanisms()
     from neuron import h
     h.load_file("stdrun.hoc")
@@ -126,26 +127,36 @@ def main(argv=None):
           f"dendrite (nseg {int(1000.0 / 5.0) + 1} in every variant), Poisson {a.rate} Hz, {a.tstop} ms, dt 25 us; "
           f"{platform.node()} {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, load average {load[0]:.2f}, NEURON {neuron.__version__}, "
-          f"python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}",
-          flush=True)
-    walls, evals, vmax = {}, {}, {}
+          f"python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; "
+          f"mechanisms compiled with extra flags {build_flags()!r}", flush=True)
+    # Round robin: every round times each variant once and the best round counts. On a
+    # shared machine the speed drifts over seconds; interleaving exposes every variant to
+    # the same drift, so the ratios are far steadier than timing variants one after
+    # another.
+    times = {v: [] for v in a.variants}
+    evals, vmax = {}, {}
+    for rnd in range(a.repeat):
+        for variant in a.variants:
+            keep = build(h, variant, nspines=a.nspines, rate=a.rate)
+            vrec = h.Vector().record(keep["dend"](0.5)._ref_v)
+            times[variant].append(time_run(h, a.tstop))
+            vmax[variant] = vrec.max() - (-70.0)
+            if variant.startswith("spine"):
+                steps = a.tstop / 0.025
+                # niter restarts at finitialize: it counts the last run only
+                evals[variant] = sum(s.niter for s in keep["syn"]) / (len(keep["syn"]) * steps)
+            vrec.play_remove()
+            del vrec
+            for sec in list(h.allsec()):
+                h.delete_section(sec=sec)
+            keep.clear()
+        print(f"  round {rnd + 1}/{a.repeat}: " + ", ".join(
+            f"{v} {times[v][-1]:.3f} s" for v in a.variants), file=sys.stderr, flush=True)
+    walls = {v: min(t) for v, t in times.items()}
     for variant in a.variants:
-        keep = build(h, variant, nspines=a.nspines, rate=a.rate)
-        vrec = h.Vector().record(keep["dend"](0.5)._ref_v)
-        best = min(time_run(h, a.tstop) for _ in range(a.repeat))
-        walls[variant] = best
-        vmax[variant] = vrec.max() - (-70.0)
-        if variant.startswith("spine"):
-            steps = a.tstop / 0.025
-            # niter restarts at finitialize: it counts the last run only
-            evals[variant] = sum(s.niter for s in keep["syn"]) / (len(keep["syn"]) * steps)
-        vrec.play_remove()
-        del vrec
-        for sec in list(h.allsec()):
-            h.delete_section(sec=sec)
-        keep.clear()
         extra = f", {evals[variant]:.2f} head evaluations/step" if variant in evals else ""
-        print(f"  {variant:10s} {best:8.3f} s   peak dendritic depolarisation "
+        print(f"  {variant:10s} {walls[variant]:8.3f} s (best of {a.repeat}; worst "
+              f"{max(times[variant]):.3f} s)   peak dendritic depolarisation "
               f"{vmax[variant]:6.2f} mV{extra}", flush=True)
     print("ratios (CPU time / baseline):")
     for variant in a.variants:

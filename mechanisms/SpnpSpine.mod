@@ -188,36 +188,26 @@ ASSIGNED {
     niter (1)
     factor_ampa (1)
     factor_nmda (1)
-    gam (/um)
-    dgam (/um)
-    vseg (um3)
-    vhd (um3)
-    gdif (um3/ms)
-    tminus (1)
-    fdiff (1)
+    kc (/ms)
+    kh (/ms)
+    kin (mM/nA-ms)
+    ked (mV)
     gcoef (uS/mM)
     gdyn (uS)
     ediff (mV)
-    xsol (mV)
     minf (1)
     mtau (ms)
     hinf (1)
     htau (ms)
-    expmax (1)
     isv (uS)
+    tq (mV2)
     cis (mM/nA)
     xrsol (mV)
-    isa (nA)
-    isb (nA)
-    rna (MOhm)
-    rnb (MOhm)
+    fring (1)
+    zs (1)
     kt (ms)
     kv (mV)
     kiinj (nA)
-    nc1 (mM)
-    nc2 (mM)
-    nc3 (mM)
-    nch (mM)
     kxw (mV)
     kww (1)
 }
@@ -258,10 +248,7 @@ INITIAL {
     kt = -1e300 (ms)
     kv = 0
     kiinj = 0
-    nc1 = -1
-    nc2 = -1
-    nc3 = -1
-    nch = -1
+    zs = 1
     kxw = 0
     kww = 1
     ch = conc
@@ -270,7 +257,6 @@ INITIAL {
     c3 = conc
     vhead = v
     vring = v
-    xsol = 0
     xrsol = 0
     m = 0
     h = 1
@@ -288,6 +274,7 @@ INITIAL {
             c2 = conc + 0.5*(chead - conc)
             c3 = conc + 0.75*(chead - conc)
             ch = chead
+            neck2()
         }
         spine(1, v)
         rates(vhead)
@@ -305,10 +292,15 @@ BREAKPOINT {
     : v passed explicitly: with CONDUCTANCE, nocmodl's nrn_cur hands the BREAKPOINT the
     : node voltage but does not update the copy a PROCEDURE would read.
     : With refresh = 1 the fixed-step state update ends with the head solved for the new v
-    : and states, and this evaluation (half a step later) reuses that solution unless an
-    : event arrived (NET_RECEIVE clears kt) or v or iinj changed. With refresh = 0 the
-    : head is solved here, outputs included (they then lag v by one step).
-    if (refresh == 0 || t != kt + 0.5*dt || v != kv || iinj != kiinj) {
+    : and states and stamps kt with the time of the next evaluation (half a step later),
+    : which then reuses that solution unless an event arrived (NET_RECEIVE clears kt) or
+    : v or iinj changed. Under CVODE no state update runs between evaluations, the stamp
+    : never matches and every evaluation solves. With refresh = 0 the head is solved here,
+    : outputs included (they then lag v by one step).
+    if (t != kt || v != kv || iinj != kiinj) {
+        if (mode == 2) {
+            neck2()
+        }
         spine(1 - refresh, v)
     }
     i = -ineck
@@ -316,57 +308,85 @@ BREAKPOINT {
 }
 
 DERIVATIVE states {
-    if (mode == 2 || gna_head > 0 || gna_neck > 0) {
-        spine(1, v)
-    }
-    : a synapse at rest (both states exactly 0) stays there: no exp per step
-    if (A != 0 || B != 0) {
-        A' = -A/tau1
-        B' = -B/tau2
+    LOCAL act
+    if (mode == 2 || gna_head > 0 || gna_neck > 0 || zs == 1) {
+        act = 0
+        if (mode == 2 || gna_head > 0 || gna_neck > 0) {
+            : the head at the new v (ring rates, head salt flux)
+            act = 1
+            spine(1, v)
+        }
+        : a synapse at rest (both states exactly 0) stays there: no exp per step
+        if (A != 0 || B != 0) {
+            A' = -A/tau1
+            B' = -B/tau2
+        } else {
+            A' = 0
+            B' = 0
+        }
+        if (An != 0 || Bn != 0) {
+            An' = -An/nmda_tau1
+            Bn' = -Bn/nmda_tau2
+        } else {
+            An' = 0
+            Bn' = 0
+        }
+        : Ring and neck states: integrated while in use. With none in use they are not
+        : touched at all (the spine must be cheap: the else branch below), except in one
+        : evaluation after finitialize and after the last of them is switched off
+        : (zs = 1), which writes zero derivatives, so that CVODE never integrates a stale
+        : derivative of an unused state.
+        if (gna_head > 0) {
+            rates(vhead)
+            m' = (minf - m)/mtau
+            h' = (hinf - h)/htau
+        } else {
+            m' = 0
+            h' = 0
+        }
+        if (gna_neck > 0) {
+            rates(vring)
+            mn' = (minf - mn)/mtau
+            hn' = (hinf - hn)/htau
+        } else {
+            mn' = 0
+            hn' = 0
+        }
+        if (mode == 2) {
+            c1' = kc*(conc - 2*c1 + c2)
+            c2' = kc*(c1 - 2*c2 + c3)
+            c3' = kc*(c2 - 2*c3 + ch)
+            ch' = kh*(c3 - ch) + kin*ineck
+            neck2()
+        } else {
+            c1' = 0
+            c2' = 0
+            c3' = 0
+            ch' = 0
+        }
+        zs = act
     } else {
-        A' = 0
-        B' = 0
-    }
-    if (An != 0 || Bn != 0) {
-        An' = -An/nmda_tau1
-        Bn' = -Bn/nmda_tau2
-    } else {
-        An' = 0
-        Bn' = 0
-    }
-    : states not in use are frozen (no exp per step: the spine must be cheap)
-    if (gna_head > 0) {
-        rates(vhead)
-        m' = (minf - m)/mtau
-        h' = (hinf - h)/htau
-    } else {
-        m' = 0
-        h' = 0
-    }
-    if (gna_neck > 0) {
-        rates(vring)
-        mn' = (minf - mn)/mtau
-        hn' = (hinf - hn)/htau
-    } else {
-        mn' = 0
-        hn' = 0
-    }
-    if (mode == 2) {
-        c1' = gdif*(conc - 2*c1 + c2)/vseg
-        c2' = gdif*(c1 - 2*c2 + c3)/vseg
-        c3' = gdif*(c2 - 2*c3 + ch)/vseg
-        ch' = (gdif*(c3 - ch) + tminus*ineck/FN)/vhd
-    } else {
-        c1' = 0
-        c2' = 0
-        c3' = 0
-        ch' = 0
+        : no ring, no dynamic neck: the synaptic states only (as above)
+        if (A != 0 || B != 0) {
+            A' = -A/tau1
+            B' = -B/tau2
+        } else {
+            A' = 0
+            B' = 0
+        }
+        if (An != 0 || Bn != 0) {
+            An' = -An/nmda_tau1
+            Bn' = -Bn/nmda_tau2
+        } else {
+            An' = 0
+            Bn' = 0
+        }
     }
     : refresh the head with the new v and states: a recorded vhead then belongs to the
     : recorded v (refresh = 0 saves this solve; the outputs then lag one step)
     if (refresh == 1) {
         spine(1, v)
-        kt = t
+        kt = t + 0.5*dt
         kv = v
         kiinj = iinj
     }
@@ -385,10 +405,9 @@ NET_RECEIVE(w_ampa (uS), w_nmda (uS)) {
 }
 
 PROCEDURE setup() {
-    LOCAL f
+    LOCAL f, gam, dgam, vseg, vhd, gdif, tminus
     : derived constants (temperature, geometry, law); called from INITIAL
     vt = R*(celsius + 273.15 (degC))/FARADAY
-    expmax = exp(50)
     if (gamma > 0) {
         gam = gamma
     } else {
@@ -397,6 +416,8 @@ PROCEDURE setup() {
     isat = 2*conc*diff*FN/gam
     r0 = vt/isat
     isv = isat/vt
+    : the fast path's acceptance: a Newton step dx is final if (dx)^2/(2 VT) < 1e-10 mV
+    tq = 2e-10 (mV)*vt
     cis = conc/isat
     if (mode == 0) {
         if (rneck > 0) {
@@ -405,7 +426,8 @@ PROCEDURE setup() {
             r0 = ra*gam*RAF
         }
     }
-    : neck ring: the neck splits into a (dendrite to ring) and b (ring to head)
+    : neck ring: the neck splits into a (dendrite to ring, fraction fring of gamma) and b
+    : (ring to head)
     if (ring_gamma > 0) {
         f = ring_gamma/gam
     } else {
@@ -414,10 +436,8 @@ PROCEDURE setup() {
     : keep both segments finite (a ring at an end is a ring in the head or the dendrite)
     if (f < 1e-6) { f = 1e-6 }
     if (f > 1 - 1e-6) { f = 1 - 1e-6 }
-    isa = isat/f
-    isb = isat/(1 - f)
-    rna = r0*f
-    rnb = r0*(1 - f)
+    fring = f
+    : mode 2: four cells of equal gamma; the head cell holds the head and half a cell
     dgam = gam/4
     if (neck_vol > 0) {
         vseg = neck_vol/4
@@ -427,7 +447,10 @@ PROCEDURE setup() {
     vhd = PI*head_diam*head_diam*head_diam/6 + vseg/2
     gdif = 2*diff*diff_anion/(diff + diff_anion)/dgam
     tminus = diff_anion/(diff + diff_anion)
-    fdiff = (diff - diff_anion)/(diff + diff_anion)
+    kc = gdif/vseg
+    kh = gdif/vhd
+    kin = tminus/(FN*vhd)
+    ked = -vt*(diff - diff_anion)/(diff + diff_anion)
     gcoef = FN*(diff + diff_anion)/(vt*dgam)
 }
 
@@ -445,7 +468,7 @@ FUNCTION ilm(a (mM), b (mM)) (/mM) {
 
 PROCEDURE neck2() {
     : mode 2: conductance and diffusion potential of the neck from the salt profile (the
-    : exact logarithmic mean of c over each cell); remembers the profile it was computed for
+    : exact logarithmic mean of c over each cell); called whenever the profile changed
     LOCAL a0, a1, a2, a3, a4
     a0 = conc
     a1 = c1
@@ -457,11 +480,7 @@ PROCEDURE neck2() {
     if (a3 < cmin) { a3 = cmin }
     if (a4 < cmin) { a4 = cmin }
     gdyn = gcoef/(ilm(a0, a1) + ilm(a1, a2) + ilm(a2, a3) + ilm(a3, a4))
-    ediff = -vt*fdiff*log(a4/a0)
-    nc1 = c1
-    nc2 = c2
-    nc3 = c3
-    nch = ch
+    ediff = ked*log(a4/a0)
 }
 
 PROCEDURE rates(vh (mV)) {
@@ -498,14 +517,9 @@ PROCEDURE spine(full, vnow (mV)) {
     : Large steps (over 5 mV or towards exp overflow) and anything else go to the full
     : solve (headsolve). Short on purpose: this is the code a thousand spines run every
     : step.
-    LOCAL md, ga, gl, gh, i0, gs, x, w, iv, div, dfv, rdf, dx, xn, tl, done, k, go
+    LOCAL md, ga, gl, gh, i0, gs, x, w, iv, div, dfv, rdf, dx, xn, done, k, go
     md = mode
     done = 0
-    if (md == 2) {
-        if (c1 != nc1 || c2 != nc2 || c3 != nc3 || ch != nch) {
-            neck2()
-        }
-    }
     if (Bn == An && gbz_head == 0 && gna_neck == 0 && gbz_neck == 0 && (md != 1 || kww > 0)) {
         ga = B - A
         gl = gleak + gfloor
@@ -536,8 +550,7 @@ PROCEDURE spine(full, vnow (mV)) {
             if (dfv > 0) {
                 rdf = 1/dfv
                 dx = -(iv + gh*(vnow + x) - i0)*rdf
-                tl = 1e-10 (mV) + 1e-13*fabs(x/(1 (mV)))*(1 (mV))
-                if (md != 1 || dx*dx < 2*vt*tl) {
+                if (md != 1 || dx*dx < tq) {
                     done = 1
                 } else if (k < 5 && fabs(dx/(1 (mV))) < 5 && x + dx < 40*vt) {
                     : a further Newton step (F convex: from the second step on the
@@ -557,7 +570,6 @@ PROCEDURE spine(full, vnow (mV)) {
         xn = x + dx
         ineck = iv + div*dx
         gtot = div*gh*rdf
-        xsol = xn
         if (md != 1) {
             kxw = xn
             kww = 0
@@ -604,7 +616,7 @@ PROCEDURE outputs(x (mV), div (uS)) {
 
 PROCEDURE headsolve(full, vnow (mV)) {
     : Full solve of F(x) = ineck(x) - ihead(vnow + x) = 0 for x = vhead - vnow (see
-    : COMMENT); sets xsol, ineck, gtot, the anchor (kxw, kww) and, if full = 1, the recorded
+    : COMMENT); sets ineck, gtot, the anchor (kxw, kww) and, if full = 1, the recorded
     : outputs vhead, vring, reff, chead, gampa, gnmda. Every field is read once into a
     : LOCAL, and only when the feature using it is on.
     LOCAL gsn, gbn, vv, md, x, xn, lo, hi, blo, bhi, cap, k, done, tol, xup, arg, ii, gl,
@@ -659,7 +671,7 @@ PROCEDURE headsolve(full, vnow (mV)) {
     if (md == 1) {
         is = isat
         vtt = vt
-        e50 = expmax
+        e50 = exp(50)
         xw = kxw
         ww = kww
     } else if (md == 0) {
@@ -671,11 +683,8 @@ PROCEDURE headsolve(full, vnow (mV)) {
     if ((gsn > 0 || gbn > 0) && md != 2) {
         ringsolve(vv, ga, gn, ii, gl, gs, gb, gsn, gbn)
     } else {
-        : mode 1 starts at the anchor (its exp is known), the others at the last solution
-        x = xsol
-        if (md == 1 && ww > 0) {
-            x = xw
-        }
+        : start at the last solution (mode 1: the anchor, whose exp is known if kww > 0)
+        x = kxw
         blo = 0
         bhi = 0
         cap = 20 (mV)
@@ -790,9 +799,8 @@ PROCEDURE headsolve(full, vnow (mV)) {
             }
         }
         niter = niter + k
-        xsol = x
         ineck = iv
-        if (md == 1) {
+        if (md == 1 && ww > 0) {
             kxw = xw
             kww = ww
         } else {
@@ -828,7 +836,7 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
           db, ex, f1, df1, g, dg, arg, xup, sh, tt
     md = mode
     vtt = vt
-    e50 = expmax
+    e50 = exp(50)
     el = eleak
     ea = e_ampa
     en = e_nmda
@@ -837,12 +845,12 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
     eb = ebz
     vhb = vhalf_bz
     sb = slope_bz
-    ia = isa
-    ib = isb
-    rsa = rna
-    rsb = rnb
+    ia = isat/fring
+    ib = isat/(1 - fring)
+    rsa = r0*fring
+    rsb = r0*(1 - fring)
     xr = xrsol
-    xh = xsol
+    xh = kxw
     blo = 0
     bhi = 0
     cap = 20 (mV)
@@ -1027,7 +1035,8 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
         }
     }
     xrsol = xr
-    xsol = xh
+    kxw = xh
+    kww = 0
     vhead = vv + xh
     vring = vv + xr
     ineck = ian

@@ -9,6 +9,17 @@ written into site-packages or the working directory.
 The cache root is ``$SPINEPNP_CACHE`` if set, else ``$XDG_CACHE_HOME/spinepnp``, else
 ``~/.cache/spinepnp``. Concurrent builds (MPI ranks, parallel test workers) are
 serialised with a file lock and published with an atomic rename.
+
+Compiler flags: the mechanisms are compiled with :data:`OPT_FLAGS` added to NEURON's own
+(``-O2``): ``-O3`` and a larger GCC inlining budget. NEURON 9 reaches every RANGE variable
+through small accessor templates (``MechanismRange::fpfield``) that cost a function call
+each unless inlined, and GCC's default unit-growth limit is used up by the registration
+code of a mechanism with many variables (SpnpSpine has about a hundred), so without the
+larger budget the per-step code of the spine calls its accessors out of line
+(``comparisons/bench_spine.py`` measures the difference). ``$SPINEPNP_MOD_CFLAGS``
+replaces these flags (set it to an empty string for NEURON's defaults); if the compiler
+rejects them, the build is repeated without them and says so on stderr. The flags are
+part of the cache key.
 """
 
 from __future__ import annotations
@@ -24,12 +35,17 @@ import tempfile
 from pathlib import Path
 
 __all__ = ["MechanismBuildError", "mod_files", "mod_dir", "cache_root", "build",
-           "load_mechanisms", "loaded_build"]
+           "load_mechanisms", "loaded_build", "build_flags", "opt_flags", "OPT_FLAGS"]
 
 
 
 
 _loaded: dict = {}   # {"path": Path, "coreneuron": bool}
+
+#: Extra flags for the C++ compilation of the mechanisms (see the module docstring).
+OPT_FLAGS = "-O3 --param inline-unit-growth=1000"
+#: File in a build directory recording the extra flags it was compiled with.
+FLAGS_FILE = "spinepnp-cflags.txt"
 
 
 class MechanismBuildError(RuntimeError):
@@ -75,6 +91,11 @@ def _neuron_version() -> str:
         return getattr(neuron, "__version__", "unknown")
 
 
+def opt_flags() -> str:
+    """Compiler flags added to nrnivmodl's (``$SPINEPNP_MOD_CFLAGS`` or OPT_FLAGS)."""
+    return os.environ.get("SPINEPNP_MOD_CFLAGS", OPT_FLAGS).strip()
+
+
 def _build_key(files: list[Path], coreneuron: bool) -> str:
     h = hashlib.sha256()
     for f in files:
@@ -83,7 +104,7 @@ def _build_key(files: list[Path], coreneuron: bool) -> str:
         h.update(f.read_bytes())
         h.update(b"\0")
     h.update(f"neuron={_neuron_version()};{platform.machine()};"
-             f"py={sys.version_info[:2]};core={coreneuron}".encode())
+             f"py={sys.version_info[:2]};core={coreneuron};flags={opt_flags()}".encode())
     return h.hexdigest()[:16] + ("-core" if coreneuron else "")
 
 
@@ -105,6 +126,21 @@ def _arch_dir(build_dir: Path) -> Path:
     if not libs:
         raise MechanismBuildError(f"no libnrnmech.so under {build_dir}")
     return libs[0].parent
+
+
+def _run_nrnivmodl(where: Path, coreneuron: bool, flags: str, final: Path,
+                   verbose: bool) -> subprocess.CompletedProcess:
+    cmd = [_nrnivmodl()] + (["-coreneuron"] if coreneuron else [])
+    if flags:
+        cmd += ["-incflags", flags]
+    cmd += ["."]
+    if verbose:
+        print(f"spinepnp: building mechanisms in {final}: {' '.join(cmd)}", file=sys.stderr)
+    proc = subprocess.run(cmd, cwd=where, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    if verbose:
+        sys.stderr.write(proc.stdout)
+    return proc
 
 
 def build(coreneuron: bool = False, force: bool = False, verbose: bool = False) -> Path:
@@ -147,14 +183,17 @@ def build(coreneuron: bool = False, force: bool = False, verbose: bool = False) 
         try:
             for f in files:
                 shutil.copy2(f, tmp / f.name)
-            cmd = [_nrnivmodl()] + (["-coreneuron"] if coreneuron else []) + ["."]
-            if verbose:
-                print(f"spinepnp: building mechanisms in {final}: {' '.join(cmd)}",
-                      file=sys.stderr)
-            proc = subprocess.run(cmd, cwd=tmp, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True)
-            if verbose:
-                sys.stderr.write(proc.stdout)
+            flags = opt_flags()
+            proc = _run_nrnivmodl(tmp, coreneuron, flags, final, verbose)
+            if proc.returncode != 0 and flags:
+                print(f"spinepnp: building the mechanisms with the extra compiler flags "
+                      f"'{flags}' failed; building again with NEURON's default flags "
+                      "(set SPINEPNP_MOD_CFLAGS to choose others)", file=sys.stderr)
+                for sub in tmp.iterdir():
+                    if sub.is_dir():
+                        shutil.rmtree(sub, ignore_errors=True)
+                flags = ""
+                proc = _run_nrnivmodl(tmp, coreneuron, flags, final, verbose)
             if proc.returncode != 0:
                 tail = "\n".join(proc.stdout.splitlines()[-60:])
                 raise MechanismBuildError(
@@ -162,6 +201,7 @@ def build(coreneuron: bool = False, force: bool = False, verbose: bool = False) 
                     f"mechanisms from {mod_dir()}:\n{tail}\nFix the .mod file named "
                     "above, or check that a C++ compiler and make are installed.")
             _arch_dir(tmp)
+            (tmp / FLAGS_FILE).write_text(flags + "\n")
             if final.exists():
                 shutil.rmtree(final)
             os.replace(tmp, final)
@@ -169,6 +209,15 @@ def build(coreneuron: bool = False, force: bool = False, verbose: bool = False) 
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def build_flags(path: Path | None = None) -> str | None:
+    """Extra compiler flags a build directory (default: the loaded one) was made with,
+    or None if unknown (mechanisms that NEURON loaded from the working directory)."""
+    path = loaded_build() if path is None else path
+    if path is None or not (Path(path) / FLAGS_FILE).exists():
+        return None
+    return (Path(path) / FLAGS_FILE).read_text().strip()
 
 
 def loaded_build() -> Path | None:
