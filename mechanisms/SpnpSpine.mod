@@ -77,19 +77,32 @@ Solving (1): F(x) = ineck(x) - ihead(v + x) is increasing and convex with passiv
   neck ring the ring node is the outer unknown and the head balance the inner one.
   A plain Newton step is accepted without a further evaluation when it is final: F linear
   (modes 0 and 2 with a linear head) or, in mode 1, its error (dx)^2/(2 VT) below the
-  tolerance. The solve runs in BREAKPOINT (with the node's v passed explicitly) and, if
-  refresh = 1, again at the end of the state update, so that a recorded vhead belongs to
-  the recorded v. Quiet fast path: with a linear head (no NMDA, no Boltzmann ring, no
-  neck ring) in modes 0 and 1, F depends on v and the head's total conductance gh and
-  current at 0 mV i0 only; a solve whose (mode, v, gh, i0) equal, bit for bit, those of
-  the last solve reuses its ineck and gtot (under fixed step the BREAKPOINT right after a
-  refresh, unless an event arrived or a parameter changed: one solve per step instead of
-  two). refresh = 0 skips the refresh (outputs lag one step under fixed step; ~1/4
-  fewer instructions in the mechanism). In mode 1, exp(x/VT) is continued from the last
-  exactly computed value by a Taylor series while x stays within 2e-3 VT of it (equal
-  to exp() within a few ulp; exp() is called once x moved further). Parameters are read
-  at every solve, except geometry, mode, conc, diff, diff_anion, rneck, ra and celsius,
-  which are read at INITIAL.
+  tolerance.
+Fast path (PROCEDURE spine, the code a thousand spines run every step): with a linear
+  head (no NMDA conductance, no Boltzmann ring, no neck ring; an HH head ring is linear at
+  given m, h) F is linear in modes 0 and 2, and increasing and convex in mode 1, where
+  Newton runs from an anchor (kxw, kww = exp(kxw/VT): the last point where the law was
+  evaluated with exp()). Between inputs the first Newton step is final without any exp;
+  otherwise a few Newton steps with exp() (monotone from the second on, by convexity);
+  steps over 5 mV, steps towards exp overflow and everything else go to the full solver
+  above.
+When it runs: in BREAKPOINT (the node's v passed explicitly) and, if refresh = 1, again
+  at the end of the state update, so that a recorded vhead belongs to the recorded v. The
+  refresh stamps kt with the time of the next BREAKPOINT (t + dt/2, as NEURON's fixed step
+  advances t), which then reuses its ineck and gtot unless an event arrived (NET_RECEIVE
+  clears kt) or v or iinj changed: one solve per step. Other parameters changed from hoc
+  or Python between steps take effect at that step's refresh (within one dt). Under
+  CVODE no state update runs between evaluations, the stamp never matches and every
+  evaluation solves. refresh = 0: solved in BREAKPOINT only, outputs included (they lag
+  v by one step, like NEURON's currents).
+Unused states cost nothing: the ring states (m h, mn hn) and the mode 2 neck states are
+  integrated only while in use; with none in use the DERIVATIVE block does not touch
+  them, except in one evaluation after finitialize and after the last is switched off
+  (flag zs), which writes zero derivatives so that CVODE never integrates a stale one.
+  The mode 2 neck conductance and diffusion potential (neck2) are recomputed after each
+  state update and in every BREAKPOINT that solves. Parameters are read at every solve,
+  except geometry, mode, conc, diff, diff_anion, rneck, ra, ring_pos, ring_gamma and
+  celsius, which are read at INITIAL.
 Outputs: vhead (mV), vring (mV, with a neck ring; otherwise v), ineck (nA), reff (MOhm,
   (vhead - v)/ineck; the slope value at ineck = 0), chead (mM: the mode 2 head state; in
   mode 1 its steady value conc (1 + ineck/isat); conc in mode 0), r0 (MOhm, Ohmic limit
@@ -201,6 +214,8 @@ ASSIGNED {
     htau (ms)
     isv (uS)
     tq (mV2)
+    ivt (/mV)
+    nw (1)
     cis (mM/nA)
     xrsol (mV)
     fring (1)
@@ -251,6 +266,7 @@ INITIAL {
     zs = 1
     kxw = 0
     kww = 1
+    nw = 0
     ch = conc
     c1 = conc
     c2 = conc
@@ -418,6 +434,7 @@ PROCEDURE setup() {
     isv = isat/vt
     : the fast path's acceptance: a Newton step dx is final if (dx)^2/(2 VT) < 1e-10 mV
     tq = 2e-10 (mV)*vt
+    ivt = 1/vt
     cis = conc/isat
     if (mode == 0) {
         if (rneck > 0) {
@@ -517,7 +534,7 @@ PROCEDURE spine(full, vnow (mV)) {
     : Large steps (over 5 mV or towards exp overflow) and anything else go to the full
     : solve (headsolve). Short on purpose: this is the code a thousand spines run every
     : step.
-    LOCAL md, ga, gl, gh, i0, gs, x, w, iv, div, dfv, rdf, dx, xn, done, k, go
+    LOCAL md, ga, gl, gh, i0, gs, x, w, iv, div, dfv, rdf, dx, xn, done, k, go, t
     md = mode
     done = 0
     if (Bn == An && gbz_head == 0 && gna_neck == 0 && gbz_neck == 0 && (md != 1 || kww > 0)) {
@@ -552,11 +569,21 @@ PROCEDURE spine(full, vnow (mV)) {
                 dx = -(iv + gh*(vnow + x) - i0)*rdf
                 if (md != 1 || dx*dx < tq) {
                     done = 1
-                } else if (k < 5 && fabs(dx/(1 (mV))) < 5 && x + dx < 40*vt) {
+                } else if (k < 5 && fabs(dx/(1 (mV))) < 5 && (x + dx)*ivt < 40) {
                     : a further Newton step (F convex: from the second step on the
-                    : iterates decrease monotonically to the root)
+                    : iterates decrease monotonically to the root). The anchor moves to
+                    : x + dx: w = exp((x + dx)/VT) from w by a Taylor series of exp(t),
+                    : t = dx/VT, for |t| < 2e-3 (degree 4: truncation < 3e-16, an ulp),
+                    : at most 512 times in a row (rounding drift < 3e-13); else exp()
+                    t = dx*ivt
+                    if (fabs(t) < 2e-3 && nw < 512) {
+                        w = w*(1 + t*(1 + t*(0.5 + t*(1/6 + t/24))))
+                        nw = nw + 1
+                    } else {
+                        w = exp((x + dx)*ivt)
+                        nw = 0
+                    }
                     x = x + dx
-                    w = exp(x/vt)
                     kxw = x
                     kww = w
                     niter = niter + 1
@@ -803,6 +830,7 @@ PROCEDURE headsolve(full, vnow (mV)) {
         if (md == 1 && ww > 0) {
             kxw = xw
             kww = ww
+            nw = 0
         } else {
             kxw = x
             kww = 0

@@ -62,8 +62,8 @@ PARAMETERS = {
                    "(0: ring_pos*gamma, exact for a cylinder)"),
     "refresh": ("1", "1: re-solve the head after each state update so recorded outputs "
                 "belong to the new v (the next BREAKPOINT reuses that solve unless an "
-                "event arrived or a parameter changed); 0: skip (outputs lag one step, "
-                "~1/4 fewer instructions in the mechanism)"),
+                "event arrived or v or iinj changed: one solve per step); 0: solve in "
+                "BREAKPOINT only (outputs lag v by one step, like NEURON's currents)"),
 }
 
 #: Outputs of SpnpSpine (RANGE variables): name -> (unit, meaning).
