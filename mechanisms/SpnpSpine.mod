@@ -95,10 +95,11 @@ When it runs: in BREAKPOINT (the node's v passed explicitly) and, if refresh = 1
   CVODE no state update runs between evaluations, the stamp never matches and every
   evaluation solves. refresh = 0: solved in BREAKPOINT only, outputs included (they lag
   v by one step, like NEURON's currents).
-Unused states cost nothing: the ring states (m h, mn hn) and the mode 2 neck states are
-  integrated only while in use; with none in use the DERIVATIVE block does not touch
-  them, except in one evaluation after finitialize and after the last is switched off
-  (flag zs), which writes zero derivatives so that CVODE never integrates a stale one.
+Unused states cost nothing: the NMDA states, the ring states (m h, mn hn) and the mode 2
+  neck states are integrated only while in use (NMDA: while not both exactly 0); with
+  none in use the DERIVATIVE block touches only the AMPA states, except in one evaluation
+  after finitialize and after the last is switched off (flag zs), which writes zero
+  derivatives so that CVODE never integrates a stale one.
   The mode 2 neck conductance and diffusion potential (neck2) are recomputed after each
   state update and in every BREAKPOINT that solves. Parameters are read at every solve,
   except geometry, mode, conc, diff, diff_anion, rneck, ra, ring_pos, ring_gamma and
@@ -204,7 +205,6 @@ ASSIGNED {
     kc (/ms)
     kh (/ms)
     kin (mM/nA-ms)
-    ked (mV)
     gcoef (uS/mM)
     gdyn (uS)
     ediff (mV)
@@ -213,11 +213,13 @@ ASSIGNED {
     hinf (1)
     htau (ms)
     isv (uS)
-    tq (mV2)
-    ivt (/mV)
     nw (1)
-    cis (mM/nA)
-    xrsol (mV)
+    fa (1)
+    fb (1)
+    fan (1)
+    fbn (1)
+    kdt (ms)
+    kb (ms)
     fring (1)
     zs (1)
     kt (ms)
@@ -273,7 +275,8 @@ INITIAL {
     c3 = conc
     vhead = v
     vring = v
-    xrsol = 0
+    kdt = -1 (ms)
+    kb = -1e300 (ms)
     m = 0
     h = 1
     mn = 0
@@ -305,6 +308,8 @@ INITIAL {
 
 BREAKPOINT {
     SOLVE states METHOD cnexp
+    : the time of this evaluation: the fixed-step state update comes half a step later
+    kb = t
     : v passed explicitly: with CONDUCTANCE, nocmodl's nrn_cur hands the BREAKPOINT the
     : node voltage but does not update the copy a PROCEDURE would read.
     : With refresh = 1 the fixed-step state update ends with the head solved for the new v
@@ -324,16 +329,46 @@ BREAKPOINT {
 }
 
 DERIVATIVE states {
-    LOCAL act
-    if (mode == 2 || gna_head > 0 || gna_neck > 0 || zs == 1) {
+    LOCAL act, ka, kbb
+    : zs = 0: no ring, a static neck law and no NMDA conductance, the common case: only the
+    : AMPA states. Otherwise (and in one evaluation after finitialize and after the last
+    : of these is switched off) the full block, which writes zero derivatives for the
+    : states not in use, so that CVODE never integrates a stale derivative; unused states
+    : are not touched at all (the spine must be cheap).
+    if (zs == 0 && gna_head == 0 && gna_neck == 0 && An == 0 && Bn == 0) {
+        : a synapse at rest (both states exactly 0) stays there: no exp per step
+        if (t == kb + 0.5*dt) {
+            : fixed step (see COMMENT): exact decay by cached factors
+            if (dt != kdt) {
+                decay()
+            }
+            ka = A
+            kbb = B
+            A' = (fa - 1)*ka/dt
+            B' = (fb - 1)*kbb/dt
+        } else if (A != 0 || B != 0) {
+            A' = -A/tau1
+            B' = -B/tau2
+        } else {
+            A' = 0
+            B' = 0
+        }
+    } else {
         act = 0
         if (mode == 2 || gna_head > 0 || gna_neck > 0) {
             : the head at the new v (ring rates, head salt flux)
             act = 1
             spine(1, v)
         }
-        : a synapse at rest (both states exactly 0) stays there: no exp per step
-        if (A != 0 || B != 0) {
+        if (t == kb + 0.5*dt) {
+            if (dt != kdt) {
+                decay()
+            }
+            ka = A
+            kbb = B
+            A' = (fa - 1)*ka/dt
+            B' = (fb - 1)*kbb/dt
+        } else if (A != 0 || B != 0) {
             A' = -A/tau1
             B' = -B/tau2
         } else {
@@ -341,17 +376,20 @@ DERIVATIVE states {
             B' = 0
         }
         if (An != 0 || Bn != 0) {
-            An' = -An/nmda_tau1
-            Bn' = -Bn/nmda_tau2
+            if (t == kb + 0.5*dt) {
+                ka = An
+                kbb = Bn
+                An' = (fan - 1)*ka/dt
+                Bn' = (fbn - 1)*kbb/dt
+            } else {
+                An' = -An/nmda_tau1
+                Bn' = -Bn/nmda_tau2
+            }
+            act = 1
         } else {
             An' = 0
             Bn' = 0
         }
-        : Ring and neck states: integrated while in use. With none in use they are not
-        : touched at all (the spine must be cheap: the else branch below), except in one
-        : evaluation after finitialize and after the last of them is switched off
-        : (zs = 1), which writes zero derivatives, so that CVODE never integrates a stale
-        : derivative of an unused state.
         if (gna_head > 0) {
             rates(vhead)
             m' = (minf - m)/mtau
@@ -380,23 +418,8 @@ DERIVATIVE states {
             c3' = 0
             ch' = 0
         }
+        : stay on this path while anything here is in use (mode 2 always)
         zs = act
-    } else {
-        : no ring, no dynamic neck: the synaptic states only (as above)
-        if (A != 0 || B != 0) {
-            A' = -A/tau1
-            B' = -B/tau2
-        } else {
-            A' = 0
-            B' = 0
-        }
-        if (An != 0 || Bn != 0) {
-            An' = -An/nmda_tau1
-            Bn' = -Bn/nmda_tau2
-        } else {
-            An' = 0
-            Bn' = 0
-        }
     }
     : refresh the head with the new v and states: a recorded vhead then belongs to the
     : recorded v (refresh = 0 saves this solve; the outputs then lag one step)
@@ -420,6 +443,16 @@ NET_RECEIVE(w_ampa (uS), w_nmda (uS)) {
     kt = -1e300 (ms)
 }
 
+PROCEDURE decay() {
+    : decay factors of the synaptic states over one fixed step dt (tau1, tau2, nmda_tau1
+    : and nmda_tau2 are read at INITIAL; a new dt is picked up at the next step)
+    fa = exp(-dt/tau1)
+    fb = exp(-dt/tau2)
+    fan = exp(-dt/nmda_tau1)
+    fbn = exp(-dt/nmda_tau2)
+    kdt = dt
+}
+
 PROCEDURE setup() {
     LOCAL f, gam, dgam, vseg, vhd, gdif, tminus
     : derived constants (temperature, geometry, law); called from INITIAL
@@ -432,10 +465,6 @@ PROCEDURE setup() {
     isat = 2*conc*diff*FN/gam
     r0 = vt/isat
     isv = isat/vt
-    : the fast path's acceptance: a Newton step dx is final if (dx)^2/(2 VT) < 1e-10 mV
-    tq = 2e-10 (mV)*vt
-    ivt = 1/vt
-    cis = conc/isat
     if (mode == 0) {
         if (rneck > 0) {
             r0 = rneck
@@ -467,7 +496,6 @@ PROCEDURE setup() {
     kc = gdif/vseg
     kh = gdif/vhd
     kin = tminus/(FN*vhd)
-    ked = -vt*(diff - diff_anion)/(diff + diff_anion)
     gcoef = FN*(diff + diff_anion)/(vt*dgam)
 }
 
@@ -497,7 +525,7 @@ PROCEDURE neck2() {
     if (a3 < cmin) { a3 = cmin }
     if (a4 < cmin) { a4 = cmin }
     gdyn = gcoef/(ilm(a0, a1) + ilm(a1, a2) + ilm(a2, a3) + ilm(a3, a4))
-    ediff = ked*log(a4/a0)
+    ediff = -vt*(diff - diff_anion)/(diff + diff_anion)*log(a4/a0)
 }
 
 PROCEDURE rates(vh (mV)) {
@@ -567,20 +595,21 @@ PROCEDURE spine(full, vnow (mV)) {
             if (dfv > 0) {
                 rdf = 1/dfv
                 dx = -(iv + gh*(vnow + x) - i0)*rdf
-                if (md != 1 || dx*dx < tq) {
+                : final if (dx)^2/(2 VT) < 1e-10 mV
+                if (md != 1 || dx*dx < 2e-10 (mV)*vt) {
                     done = 1
-                } else if (k < 5 && fabs(dx/(1 (mV))) < 5 && (x + dx)*ivt < 40) {
+                } else if (k < 5 && fabs(dx/(1 (mV))) < 5 && x + dx < 40*vt) {
                     : a further Newton step (F convex: from the second step on the
                     : iterates decrease monotonically to the root). The anchor moves to
                     : x + dx: w = exp((x + dx)/VT) from w by a Taylor series of exp(t),
                     : t = dx/VT, for |t| < 2e-3 (degree 4: truncation < 3e-16, an ulp),
                     : at most 512 times in a row (rounding drift < 3e-13); else exp()
-                    t = dx*ivt
+                    t = dx/vt
                     if (fabs(t) < 2e-3 && nw < 512) {
                         w = w*(1 + t*(1 + t*(0.5 + t*(1/6 + t/24))))
                         nw = nw + 1
                     } else {
-                        w = exp((x + dx)*ivt)
+                        w = exp((x + dx)/vt)
                         nw = 0
                     }
                     x = x + dx
@@ -613,7 +642,7 @@ PROCEDURE spine(full, vnow (mV)) {
                 reff = 1/div
             }
             if (md == 1) {
-                chead = conc + cis*ineck
+                chead = conc*(1 + ineck/isat)
             } else if (md == 0) {
                 chead = conc
             } else {
@@ -635,7 +664,7 @@ PROCEDURE outputs(x (mV), div (uS)) {
     if (mode == 2) {
         chead = ch
     } else if (mode == 1) {
-        chead = conc + cis*ineck
+        chead = conc*(1 + ineck/isat)
     } else {
         chead = conc
     }
@@ -877,7 +906,8 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
     ib = isat/(1 - fring)
     rsa = r0*fring
     rsb = r0*(1 - fring)
-    xr = xrsol
+    : warm start: the ring node's last offset from the dendrite
+    xr = vring - vv
     xh = kxw
     blo = 0
     bhi = 0
@@ -1062,7 +1092,6 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
             }
         }
     }
-    xrsol = xr
     kxw = xh
     kww = 0
     vhead = vv + xh

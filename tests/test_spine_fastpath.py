@@ -192,3 +192,36 @@ def test_unused_ring_states_do_not_drift_under_cvode(h):
         assert s.gampa > 0
     finally:
         h.cvode_active(0)
+
+
+def test_fixed_step_synaptic_decay_is_exact_and_follows_dt_changes(h):
+    """Under fixed step the AMPA and NMDA states decay by cached factors exp(-dt/tau)
+    (no exp() per step); the conductance must still be the exact double exponential,
+    also after dt is changed in mid-run (the factors are recomputed)."""
+    h.celsius = 20.0
+    dend = passive_dendrite(h, L=20.0, nseg=1)
+    s = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=1)
+    stim = h.NetStim()
+    stim.number, stim.start = 1, 1.0
+    nc = h.NetCon(stim, s)
+    nc.weight[0], nc.weight[1], nc.delay = 0.001, 0.0005, 0.0
+    h.dt = 0.025
+    h.finitialize(-70.0)
+
+    def analytic(t, w, tau1, tau2):
+        tp = tau1 * tau2 / (tau2 - tau1) * math.log(tau2 / tau1)
+        factor = 1.0 / (math.exp(-tp / tau2) - math.exp(-tp / tau1))
+        return w * factor * (math.exp(-(t - 1.0) / tau2) - math.exp(-(t - 1.0) / tau1))
+
+    def check():
+        t = h.t
+        # rounding only: ~400 multiplications by a factor, each exact to an ulp
+        assert s.B - s.A == pytest.approx(analytic(t, 0.001, s.tau1, s.tau2), rel=1e-12)
+        assert s.Bn - s.An == pytest.approx(
+            analytic(t, 0.0005, s.nmda_tau1, s.nmda_tau2), rel=1e-12)
+
+    h.continuerun(6.0)
+    check()
+    h.dt = 0.01                          # a new step: new factors from the next step on
+    h.continuerun(9.0)
+    check()
