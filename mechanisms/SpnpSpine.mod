@@ -214,10 +214,10 @@ ASSIGNED {
     htau (ms)
     isv (uS)
     nw (1)
-    fa (1)
-    fb (1)
-    fan (1)
-    fbn (1)
+    fa (/ms)
+    fb (/ms)
+    fan (/ms)
+    fbn (/ms)
     kdt (ms)
     kb (ms)
     fring (1)
@@ -344,8 +344,8 @@ DERIVATIVE states {
             }
             ka = A
             kbb = B
-            A' = (fa - 1)*ka/dt
-            B' = (fb - 1)*kbb/dt
+            A' = fa*ka
+            B' = fb*kbb
         } else if (A != 0 || B != 0) {
             A' = -A/tau1
             B' = -B/tau2
@@ -366,8 +366,8 @@ DERIVATIVE states {
             }
             ka = A
             kbb = B
-            A' = (fa - 1)*ka/dt
-            B' = (fb - 1)*kbb/dt
+            A' = fa*ka
+            B' = fb*kbb
         } else if (A != 0 || B != 0) {
             A' = -A/tau1
             B' = -B/tau2
@@ -379,8 +379,8 @@ DERIVATIVE states {
             if (t == kb + 0.5*dt) {
                 ka = An
                 kbb = Bn
-                An' = (fan - 1)*ka/dt
-                Bn' = (fbn - 1)*kbb/dt
+                An' = fan*ka
+                Bn' = fbn*kbb
             } else {
                 An' = -An/nmda_tau1
                 Bn' = -Bn/nmda_tau2
@@ -444,12 +444,14 @@ NET_RECEIVE(w_ampa (uS), w_nmda (uS)) {
 }
 
 PROCEDURE decay() {
-    : decay factors of the synaptic states over one fixed step dt (tau1, tau2, nmda_tau1
-    : and nmda_tau2 are read at INITIAL; a new dt is picked up at the next step)
-    fa = exp(-dt/tau1)
-    fb = exp(-dt/tau2)
-    fan = exp(-dt/nmda_tau1)
-    fbn = exp(-dt/nmda_tau2)
+    : the synaptic states' exact decay over one fixed step dt, written as a rate so that
+    : the state update dt*rate*X multiplies X by exp(-dt/tau): fa = (exp(-dt/tau1) - 1)/dt
+    : etc. (tau1, tau2, nmda_tau1, nmda_tau2 are read at INITIAL; a new dt is picked up at
+    : the next step)
+    fa = (exp(-dt/tau1) - 1)/dt
+    fb = (exp(-dt/tau2) - 1)/dt
+    fan = (exp(-dt/nmda_tau1) - 1)/dt
+    fbn = (exp(-dt/nmda_tau2) - 1)/dt
     kdt = dt
 }
 

@@ -36,6 +36,37 @@ def test_build_key_depends_on_sources(tmp_path, monkeypatch):
     assert len({k1, k2, k3}) == 3
 
 
+def test_build_key_depends_on_compiler_flags(monkeypatch):
+    monkeypatch.delenv("SPINEPNP_MOD_CFLAGS", raising=False)
+    k1 = loader._build_key(loader.mod_files(), False)
+    assert loader.opt_flags() == loader.OPT_FLAGS
+    monkeypatch.setenv("SPINEPNP_MOD_CFLAGS", "")
+    assert loader.opt_flags() == ""
+    assert loader._build_key(loader.mod_files(), False) != k1
+
+
+def test_loaded_build_records_its_flags(mechanisms):
+    path = loader.loaded_build()
+    if path is None:
+        pytest.skip("mechanisms were compiled into this NEURON outside the loader")
+    assert loader.build_flags(path) == loader.opt_flags()
+
+
+def test_rejected_compiler_flags_fall_back_to_defaults(tmp_path, monkeypatch, capfd):
+    """A compiler that rejects the extra flags still gets a working build, with NEURON's
+    default flags, and says so."""
+    src = tmp_path / "mods"
+    src.mkdir()
+    shutil.copy(loader.mod_dir() / "SpnpKinSyn.mod", src / "SpnpKinSyn.mod")
+    monkeypatch.setattr(loader, "mod_dir", lambda: src)
+    monkeypatch.setenv("SPINEPNP_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("SPINEPNP_MOD_CFLAGS", "-fno-such-option-for-spinepnp")
+    path = loader.build()
+    assert (loader._arch_dir(path) / "libnrnmech.so").exists()
+    assert loader.build_flags(path) == ""
+    assert "building again with NEURON's default flags" in capfd.readouterr().err
+
+
 def test_failed_build_quotes_compiler(tmp_path, monkeypatch):
     src = tmp_path / "mods"
     src.mkdir()
