@@ -95,6 +95,14 @@ When it runs: in BREAKPOINT (the node's v passed explicitly) and, if refresh = 1
   CVODE no state update runs between evaluations, the stamp never matches and every
   evaluation solves. refresh = 0: solved in BREAKPOINT only, outputs included (they lag
   v by one step, like NEURON's currents).
+Synaptic states under fixed step: the state update runs half a step after the BREAKPOINT
+  (t = kb + dt/2, as NEURON and CoreNEURON advance t; kb is stamped by every BREAKPOINT).
+  There the AMPA and NMDA states decay by cached exact factors exp(-dt/tau), written as
+  the rate fa = (exp(-dt/tau1) - 1)/dt so that cnexp's update X + dt fa X is that decay:
+  the same values as cnexp's exponential update without an exp() per step. Under CVODE
+  the state functions are evaluated at the time of their BREAKPOINT, never half a step
+  later, so the DERIVATIVE form (-X/tau) is used. tau1, tau2, nmda_tau1 and nmda_tau2
+  are read at INITIAL; the factors follow dt changes.
 Unused states cost nothing: the NMDA states, the ring states (m h, mn hn) and the mode 2
   neck states are integrated only while in use (NMDA: while not both exactly 0); with
   none in use the DERIVATIVE block touches only the AMPA states, except in one evaluation
@@ -102,8 +110,8 @@ Unused states cost nothing: the NMDA states, the ring states (m h, mn hn) and th
   derivatives so that CVODE never integrates a stale one.
   The mode 2 neck conductance and diffusion potential (neck2) are recomputed after each
   state update and in every BREAKPOINT that solves. Parameters are read at every solve,
-  except geometry, mode, conc, diff, diff_anion, rneck, ra, ring_pos, ring_gamma and
-  celsius, which are read at INITIAL.
+  except geometry, mode, conc, diff, diff_anion, rneck, ra, ring_pos, ring_gamma, the
+  synaptic time constants and celsius, which are read at INITIAL.
 Outputs: vhead (mV), vring (mV, with a neck ring; otherwise v), ineck (nA), reff (MOhm,
   (vhead - v)/ineck; the slope value at ineck = 0), chead (mM: the mode 2 head state; in
   mode 1 its steady value conc (1 + ineck/isat); conc in mode 0), r0 (MOhm, Ohmic limit

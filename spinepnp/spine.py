@@ -144,7 +144,8 @@ def configure_spine(pp, neck: Neck | None = None, mode: int | None = None, **par
     Notes
     -----
     Parameters are read by the mechanism's INITIAL block: call ``h.finitialize`` after
-    changing geometry, mode, concentration or diffusion coefficients. Given ``neck`` and
+    changing geometry, mode, concentration, diffusion coefficients or synaptic time
+    constants. Other parameters take effect within one time step. Given ``neck`` and
     ``ring_pos``, the ring's ``ring_gamma`` is set from the geometry (exact for any
     profile). Neck rings are solved in modes 0 and 1 only (ValueError in mode 2).
     """
