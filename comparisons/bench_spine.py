@@ -110,7 +110,7 @@ def main(argv=None):
     p.add_argument("--nspines", type=int, default=1000)
     p.add_argument("--tstop", type=float, default=1000.0, help="simulated time [ms]")
     p.add_argument("--rate", type=float, default=5.0, help="Poisson rate per synapse [Hz]")
-    p.add_argument("--repeat", type=int, default=5,
+    p.add_argument("--repeat", type=int, default=7,
                    help="rounds; each times every variant once (best kept)")
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     a = p.parse_args(argv)
