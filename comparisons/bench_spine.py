@@ -35,6 +35,7 @@ VARIANTS = ("exp2syn", "explicit", "spine0", "spine1", "spine1-lag", "spine2")
 
 def build(h, variant, nspines=1000, length=1000.0, rate=5.0, weight=0.0005, seed=1):
     """Build one variant; returns objects to keep alive."""
+    from spinepnp.synapses import poisson_netstim
     h.celsius = 20.0
     dend = h.Section(name="dend")
     dend.L, dend.diam, dend.Ra, dend.cm = length, 1.0, 100.0, 1.0
@@ -70,12 +71,7 @@ def build(h, variant, nspines=1000, length=1000.0, rate=5.0, weight=0.0005, seed
             syn.neck_len, syn.neck_diam, syn.head_diam = 1.0, 0.1, 0.5
             syn.tau1, syn.tau2, syn.e_ampa = 0.2, 2.0, 0.0
             syn.gleak, syn.eleak = 1e-4 * (math.pi * 0.1 + math.pi * 0.25) * 1e-2, -70.0
-        ns = h.NetStim()
-        ns.interval, ns.number, ns.start, ns.noise = 1000.0 / rate, 1e9, 0.0, 1.0
-        rng = h.Random()
-        rng.Random123(seed, k, 0)
-        rng.negexp(1)
-        ns.noiseFromRandom(rng)
+        ns, rng = poisson_netstim(h, rate, k, seed)
         nc = h.NetCon(ns, syn)
         nc.weight[0], nc.delay = weight, 1.0
         keep["syn"].append(syn)

@@ -22,14 +22,14 @@ tau1 = tau_f, tau2 = tau_s and the weight from :func:`exp2syn_weight`. (Exp2Syn 
 replaces tau1 by 0.9999 tau2 when tau1/tau2 > 0.9999; the conversion below requires
 tau_f < tau_s and refuses the degenerate case.)
 
-Nothing here imports NEURON.
+Nothing here imports NEURON (:func:`poisson_netstim` is handed NEURON's ``h``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["double_exp_kernel", "double_exp_peak_time", "double_exp_peak",
+__all__ = ["poisson_netstim", "double_exp_kernel", "double_exp_peak_time", "double_exp_peak",
            "exp2syn_weight", "eq18_weight"]
 
 
@@ -120,3 +120,20 @@ def eq18_weight(w_exp2syn, tau_fast: float, tau_slow: float):
     """
     tf, ts = _check_taus(tau_fast, tau_slow)
     return np.asarray(w_exp2syn, dtype=float) * ((ts - tf) / double_exp_peak(tf, ts))
+
+
+def poisson_netstim(h, rate: float, stream: int, seed: int = 1, start: float = 0.0):
+    """A NetStim firing as a Poisson process of ``rate`` [Hz] from ``start`` [ms], on its
+    own reproducible Random123 stream ``(seed, stream, 0)``.
+
+    Returns ``(netstim, random)``; keep both alive while simulating.
+    """
+    if not rate > 0:
+        raise ValueError(f"rate = {rate!r} Hz: a Poisson input needs a positive rate")
+    ns = h.NetStim()
+    ns.interval, ns.number, ns.start, ns.noise = 1000.0 / rate, 1e9, start, 1.0
+    rng = h.Random()
+    rng.Random123(seed, stream, 0)
+    rng.negexp(1)
+    ns.noiseFromRandom(rng)
+    return ns, rng

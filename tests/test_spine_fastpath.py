@@ -15,6 +15,7 @@ from spinepnp import laws
 from spinepnp.constants import thermal_voltage
 from spinepnp.geometry import Cylinder
 from spinepnp.spine import configure_spine
+from spinepnp.synapses import poisson_netstim
 
 NECK = Cylinder(length=1.0, radius=0.05)          # R0 = 75 MOhm, I_s = 337 pA at 20 degC
 
@@ -34,12 +35,7 @@ def poisson_spines(h, dend, n, rate=40.0, weight=0.002, seed=3, **params):
     for k in range(n):
         s = configure_spine(h.SpnpSpine(dend((k + 0.5) / n)), neck=NECK, mode=1,
                             gleak=1e-6, eleak=-70.0, **params)
-        ns = h.NetStim()
-        ns.interval, ns.number, ns.start, ns.noise = 1000.0 / rate, 1e9, 0.0, 1.0
-        rng = h.Random()
-        rng.Random123(seed, k, 0)
-        rng.negexp(1)
-        ns.noiseFromRandom(rng)
+        ns, rng = poisson_netstim(h, rate, k, seed)
         nc = h.NetCon(ns, s)
         nc.weight[0], nc.delay = weight, 1.0
         keep.append((s, ns, rng, nc))

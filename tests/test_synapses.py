@@ -108,3 +108,10 @@ def test_plain_exp2syn_weight_is_peak_not_area(h):
     assert g.max() == pytest.approx(1e-3, rel=1e-4)
     area = np.trapezoid(g[1:], t[:-1])
     assert area == pytest.approx(float(synapses.eq18_weight(1e-3, tf, ts)), rel=1e-4)
+
+
+def test_poisson_netstim_rejects_a_non_positive_rate():
+    from spinepnp.synapses import poisson_netstim
+    for rate in (0.0, -5.0, float("nan")):
+        with pytest.raises(ValueError, match="positive rate"):
+            poisson_netstim(None, rate, 0)      # refused before NEURON is touched
