@@ -156,7 +156,8 @@ def main(argv=None):
             f"{v} {times[v][-1]:.3f} s" for v in a.variants), file=sys.stderr, flush=True)
     walls = {v: min(t) for v, t in times.items()}
     for variant in a.variants:
-        extra = f", {evals[variant]:.2f} head evaluations/step" if variant in evals else ""
+        extra = (f", {evals[variant]:.3f} head evaluations/step beyond the exp-free first"
+                 if variant in evals else "")
         print(f"  {variant:10s} {walls[variant]:8.3f} s (best of {a.repeat}; worst "
               f"{max(times[variant]):.3f} s)   peak dendritic depolarisation "
               f"{vmax[variant]:6.2f} mV{extra}", flush=True)

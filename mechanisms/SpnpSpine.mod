@@ -117,7 +117,8 @@ Outputs: vhead (mV), vring (mV, with a neck ring; otherwise v), ineck (nA), reff
   mode 1 its steady value conc (1 + ineck/isat); conc in mode 0), r0 (MOhm, Ohmic limit
   in use), isat (nA, saturation current: an outward current larger than isat cannot be
   drawn through the neck), vt (mV), gampa, gnmda (uS), gtot (uS, the di/dv handed to
-  NEURON), niter (evaluations of F so far, a cost counter), minf mtau hinf htau (the
+  NEURON), niter (evaluations of F so far that needed exp() or the full solver, a cost
+  counter: the fast path's exp-free first Newton step is not counted), minf mtau hinf htau (the
   last rates() call, for tests).
 Sources: the paper (seeds/000_c2a00f66632e34dd.txt, eq 5-7, 14-18), the biophysics summary
   (seeds/002_9e275d18b092ade4.txt, eq 13), Jahr & Stevens, J Neurosci 10:3178 (1990),
@@ -221,6 +222,7 @@ ASSIGNED {
     hinf (1)
     htau (ms)
     isv (uS)
+    cis (mM/nA)
     nw (1)
     fa (/ms)
     fb (/ms)
@@ -270,6 +272,7 @@ INITIAL {
     tp = (nmda_tau1*nmda_tau2)/(nmda_tau2 - nmda_tau1)*log(nmda_tau2/nmda_tau1)
     factor_nmda = 1/(-exp(-tp/nmda_tau1) + exp(-tp/nmda_tau2))
     niter = 0
+    gnmda = 0
     kt = -1e300 (ms)
     kv = 0
     kiinj = 0
@@ -397,6 +400,7 @@ DERIVATIVE states {
         } else {
             An' = 0
             Bn' = 0
+            gnmda = 0
         }
         if (gna_head > 0) {
             rates(vhead)
@@ -475,6 +479,7 @@ PROCEDURE setup() {
     isat = 2*conc*diff*FN/gam
     r0 = vt/isat
     isv = isat/vt
+    cis = conc/isat
     if (mode == 0) {
         if (rneck > 0) {
             r0 = rneck
@@ -640,19 +645,19 @@ PROCEDURE spine(full, vnow (mV)) {
             kxw = xn
             kww = 0
         }
-        niter = niter + 1
+        : (niter counts the evaluations beyond this exp-free first one; gnmda is 0 here
+        : and was zeroed when the NMDA states came to rest: memory traffic is the cost)
         if (full == 1) {
             vhead = vnow + xn
             vring = vnow
             gampa = ga
-            gnmda = 0
             if (fabs(ineck/(1 (nA))) > 1e-12) {
                 reff = xn/ineck
             } else {
                 reff = 1/div
             }
             if (md == 1) {
-                chead = conc*(1 + ineck/isat)
+                chead = cis*(isat + ineck)
             } else if (md == 0) {
                 chead = conc
             } else {
@@ -674,7 +679,7 @@ PROCEDURE outputs(x (mV), div (uS)) {
     if (mode == 2) {
         chead = ch
     } else if (mode == 1) {
-        chead = conc*(1 + ineck/isat)
+        chead = cis*(isat + ineck)
     } else {
         chead = conc
     }

@@ -79,7 +79,8 @@ OUTPUTS = {
     "gampa": ("uS", "AMPA conductance"),
     "gnmda": ("uS", "NMDA conductance before the Mg block"),
     "gtot": ("uS", "di/dv handed to NEURON (neck and head slope conductances in series)"),
-    "niter": ("1", "number of evaluations of the head balance so far (a cost counter)"),
+    "niter": ("1", "evaluations of the head balance so far that needed exp() or the full "
+              "solver (a cost counter; the exp-free first Newton step is not counted)"),
 }
 
 
