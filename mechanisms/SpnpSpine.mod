@@ -651,6 +651,8 @@ PROCEDURE spine(full, vnow (mV)) {
             vhead = vnow + xn
             vring = vnow
             gampa = ga
+            : PROCEDURE outputs, written out: GCC keeps it a call, and the call costs 4 %
+            : of the spine's instructions per step (callgrind, bench_spine's model)
             if (fabs(ineck/(1 (nA))) > 1e-12) {
                 reff = xn/ineck
             } else {

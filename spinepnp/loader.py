@@ -18,7 +18,8 @@ code of a mechanism with many variables (SpnpSpine has about a hundred), so with
 larger budget the per-step code of the spine calls its accessors out of line
 (``comparisons/bench_spine.py`` measures the difference). ``$SPINEPNP_MOD_CFLAGS``
 replaces these flags (set it to an empty string for NEURON's defaults); if the compiler
-rejects them, the build is repeated without them and says so on stderr. The flags are
+rejects them (its errors name one of them), the build is repeated without them and says
+so on stderr. The flags are
 part of the cache key.
 """
 
@@ -143,6 +144,14 @@ def _run_nrnivmodl(where: Path, coreneuron: bool, flags: str, final: Path,
     return proc
 
 
+def _flags_rejected(output: str, flags: str) -> bool:
+    """Whether a failed build's compiler errors name one of the extra flags (then the
+    build is repeated without them; any other failure is reported as it is)."""
+    options = [tok for tok in flags.split() if tok.startswith("-")]
+    return any(opt in line for line in output.splitlines() if "error" in line.lower()
+               for opt in options)
+
+
 def build(coreneuron: bool = False, force: bool = False, verbose: bool = False) -> Path:
     """Compile the shipped mechanisms (if not cached) and return the build directory.
 
@@ -185,7 +194,7 @@ def build(coreneuron: bool = False, force: bool = False, verbose: bool = False) 
                 shutil.copy2(f, tmp / f.name)
             flags = opt_flags()
             proc = _run_nrnivmodl(tmp, coreneuron, flags, final, verbose)
-            if proc.returncode != 0 and flags:
+            if proc.returncode != 0 and _flags_rejected(proc.stdout, flags):
                 print(f"spinepnp: building the mechanisms with the extra compiler flags "
                       f"'{flags}' failed; building again with NEURON's default flags "
                       "(set SPINEPNP_MOD_CFLAGS to choose others)", file=sys.stderr)

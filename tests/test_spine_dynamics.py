@@ -9,16 +9,9 @@ from spinepnp import laws
 from spinepnp.geometry import Cylinder
 from spinepnp.spine import configure_spine
 
+from neuron_helpers import passive_dendrite
+
 NECK = Cylinder(length=1.0, radius=0.05)
-
-
-def passive_dendrite(h, L=200.0, diam=1.0, nseg=41):
-    d = h.Section(name="dend")
-    d.L, d.diam, d.nseg, d.Ra, d.cm = L, diam, nseg, 100.0, 1.0
-    d.insert("pas")
-    for seg in d:
-        seg.pas.g, seg.pas.e = 1e-4, -70.0
-    return d
 
 
 # ------------------------------------------------------------------ explicit spine

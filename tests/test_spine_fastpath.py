@@ -17,16 +17,9 @@ from spinepnp.geometry import Cylinder
 from spinepnp.spine import configure_spine
 from spinepnp.synapses import poisson_netstim
 
+from neuron_helpers import clamped_dendrite, passive_dendrite
+
 NECK = Cylinder(length=1.0, radius=0.05)          # R0 = 75 MOhm, I_s = 337 pA at 20 degC
-
-
-def passive_dendrite(h, L=200.0, nseg=41):
-    dend = h.Section(name="dend")
-    dend.L, dend.diam, dend.nseg, dend.Ra = L, 1.0, nseg, 100.0
-    dend.insert("pas")
-    for seg in dend:
-        seg.pas.g, seg.pas.e = 1e-4, -70.0
-    return dend
 
 
 def poisson_spines(h, dend, n, rate=40.0, weight=0.002, seed=3, **params):
@@ -107,9 +100,7 @@ def test_refresh_off_gives_the_same_steady_state(h):
     """refresh = 0 (head solved in BREAKPOINT only) reaches the law's steady state too, and
     its outputs are updated (they lag v by one step, nothing more)."""
     h.celsius = 20.0
-    dend = passive_dendrite(h, L=20.0, nseg=1)
-    clamp = h.SEClamp(dend(0.5))
-    clamp.rs, clamp.dur1, clamp.amp1 = 1e-9, 1e9, -65.0
+    dend, clamp = clamped_dendrite(h, -65.0)
     i_s = laws.saturation_current(NECK, celsius=20.0)
     spines = []
     for refresh in (1, 0):
@@ -136,9 +127,7 @@ def test_event_and_iinj_change_reach_the_current_in_the_same_step(h):
     iinj changed between steps, must show in the very next step's current, exactly as
     with refresh = 0 (which always solves in BREAKPOINT)."""
     h.celsius = 20.0
-    dend = passive_dendrite(h, L=20.0, nseg=1)
-    clamp = h.SEClamp(dend(0.5))
-    clamp.rs, clamp.dur1, clamp.amp1 = 1e-9, 1e9, -65.0
+    dend, clamp = clamped_dendrite(h, -65.0)
     a = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=1, refresh=1)
     b = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=1, refresh=0)
     stim = h.NetStim()

@@ -15,16 +15,10 @@ from spinepnp.constants import thermal_voltage
 from spinepnp.geometry import Cylinder, Hyperboloid, Profile
 from spinepnp.spine import configure_spine, neck_parameters
 
+from neuron_helpers import clamped_dendrite
+
 NECK = Cylinder(length=1.0, radius=0.05)          # the paper's neck: R0 = 75 MOhm
 FRACTIONS = [-0.9, -0.5, -0.1, 0.05, 0.3, 1.0, 2.0, 5.0]   # iinj / I_s
-
-
-def clamped_dendrite(h, v=-65.0):
-    dend = h.Section(name="dend")
-    dend.L, dend.diam, dend.nseg = 10.0, 2.0, 1
-    clamp = h.SEClamp(dend(0.5))
-    clamp.rs, clamp.dur1, clamp.amp1 = 1e-9, 1e9, v   # rs [MOhm]: v fixed to ~1e-9 mV
-    return dend, clamp
 
 
 def run_sweep(h, mode, neck=NECK, celsius=20.0, tstop=5.0, step_at=None, **params):
