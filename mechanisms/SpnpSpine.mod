@@ -94,20 +94,31 @@ When it runs: in BREAKPOINT (the node's v passed explicitly) and, if refresh = 1
   or Python between steps take effect at that step's refresh (within one dt). Under
   CVODE no state update runs between evaluations, the stamp never matches and every
   evaluation solves. refresh = 0: solved in BREAKPOINT only, outputs included (they lag
-  v by one step, like NEURON's currents).
+  v by one step, like NEURON's currents). A BREAKPOINT that solves stamps kb with its
+  time and clears kt.
 Synaptic states under fixed step: the state update runs half a step after the BREAKPOINT
-  (t = kb + dt/2, as NEURON and CoreNEURON advance t; kb is stamped by every BREAKPOINT).
-  There the AMPA and NMDA states decay by cached exact factors exp(-dt/tau), written as
+  (t = kt + dt/2 after a BREAKPOINT that reused the refresh, t = kb + dt/2 after one
+  that solved, as NEURON and CoreNEURON advance t). There the AMPA and NMDA states decay by cached exact factors exp(-dt/tau), written as
   the rate fa = (exp(-dt/tau1) - 1)/dt so that cnexp's update X + dt fa X is that decay:
   the same values as cnexp's exponential update without an exp() per step. Under CVODE
   the state functions are evaluated at the time of their BREAKPOINT, never half a step
   later, so the DERIVATIVE form (-X/tau) is used. tau1, tau2, nmda_tau1 and nmda_tau2
   are read at INITIAL; the factors follow dt changes.
 Unused states cost nothing: the NMDA states, the ring states (m h, mn hn) and the mode 2
-  neck states are integrated only while in use (NMDA: while not both exactly 0); with
-  none in use the DERIVATIVE block touches only the AMPA states, except in one evaluation
-  after finitialize and after the last is switched off (flag zs), which writes zero
-  derivatives so that CVODE never integrates a stale one.
+  neck states are integrated only while in use (NMDA: from an event with an NMDA weight
+  until both are exactly 0); with none in use the DERIVATIVE block touches only the AMPA
+  states, except in one evaluation after finitialize and after the last is switched off
+  (flag zs), which writes zero derivatives so that CVODE never integrates a stale one.
+The fast configurations: a spine that is in mode 1 or 2 with all four ring conductances 0
+  at finitialize runs this whole run without rings (cfg = 1 or 3): its per-step code
+  reads no ring or mode parameter, since on a thousand spines memory traffic is the cost
+  (for the same reason the per-step internal values share one array, ks). In mode 2 the
+  neck states then decay by cached exact factors under fixed step, like the synaptic
+  states, and the neck current at the new v for the head's salt flux is the last
+  solution moved along its exact (linear) slope. A ring
+  switched on during such a run is ignored until the next finitialize; to switch a ring
+  on and off during a run, give it a conductance > 0 at finitialize (1e-12 uS will do).
+  In every other configuration ring conductances are read at every solve.
   The mode 2 neck conductance and diffusion potential (neck2) are recomputed after each
   state update and in every BREAKPOINT that solves. Parameters are read at every solve,
   except geometry, mode, conc, diff, diff_anion, rneck, ra, ring_pos, ring_gamma, the
@@ -118,8 +129,8 @@ Outputs: vhead (mV), vring (mV, with a neck ring; otherwise v), ineck (nA), reff
   in use), isat (nA, saturation current: an outward current larger than isat cannot be
   drawn through the neck), vt (mV), gampa, gnmda (uS), gtot (uS, the di/dv handed to
   NEURON), niter (evaluations of F so far that needed exp() or the full solver, a cost
-  counter: the fast path's exp-free first Newton step is not counted), minf mtau hinf htau (the
-  last rates() call, for tests).
+  counter: the fast path's exp-free first Newton step is not counted), and, as FUNCTIONs (for tests),
+  the ring's rates alpha_m, beta_m, alpha_h, beta_h (/ms) at a given voltage.
 Sources: the paper (seeds/000_c2a00f66632e34dd.txt, eq 5-7, 14-18), the biophysics summary
   (seeds/002_9e275d18b092ade4.txt, eq 13), Jahr & Stevens, J Neurosci 10:3178 (1990),
   DESIGN.md sections 2-3 (the dynamic neck, the embedding and its prototype lessons).
@@ -136,8 +147,36 @@ NEURON {
     RANGE gna_head, ena, ah0, gbz_head, ebz, vhalf_bz, slope_bz
     RANGE gna_neck, gbz_neck, ring_pos, ring_gamma, vring, refresh
     RANGE vhead, ineck, reff, chead, r0, isat, vt, gampa, gnmda, gtot, niter
-    RANGE minf, mtau, hinf, htau
 }
+
+: Per-step internal values are packed in one array field, ks[NKS]: NEURON stores an
+: array's elements next to each other for each instance, so they cost one memory
+: stream instead of one per value (with a thousand spines, the number of per-instance
+: arrays touched per step, not arithmetic, sets the spine's cost). The array is
+: dimensionless: each value is stored divided by its unit, (1 (ms)) etc., so that
+: modlunit checks every use.
+DEFINE NKS 21
+DEFINE KT 0      : (ms) time of the BREAKPOINT that may reuse the refresh
+DEFINE KV 1      : (mV) v of the refresh
+DEFINE KI 2      : (nA) iinj of the refresh
+DEFINE ZS 3      : (1) state-block flag: 1 full block, 0 fast configuration at rest, -1 other
+DEFINE FA 4      : (/ms) cached AMPA decay rates (exp(-dt/tau) - 1)/dt
+DEFINE FB 5      : (/ms)
+DEFINE KXW 6     : (mV) Newton anchor x
+DEFINE KWW 7     : (1) exp(x/VT) at the anchor (0: none)
+DEFINE ISV 8     : (uS) isat/VT, the law's slope at x = 0
+DEFINE ISC 9     : (nA) isat
+DEFINE CIS 10    : (mM/nA) conc/isat
+DEFINE KB 11     : (ms) time of the last BREAKPOINT that solved
+DEFINE KDT 12    : (ms) dt of the cached decay rates
+DEFINE FC 13     : (/ms) mode 2: cached neck-cell rate (exp(-2 kc dt) - 1)/dt
+DEFINE FH 14     : (/ms) mode 2: cached head-cell rate (exp(-kh dt) - 1)/dt
+DEFINE KIH 15    : (mM/nA) mode 2: head salt per neck current, kin/kh
+DEFINE KED 16    : (mV) mode 2: diffusion potential per ln(chead/conc)
+DEFINE GCO 17    : (uS/mM) mode 2: neck conductance per concentration
+DEFINE GD 18     : (uS) mode 2: neck conductance
+DEFINE ED 19     : (mV) mode 2: diffusion potential
+DEFINE KVS 20    : (mV) mode 2: v of spine2's last solve (-1e300: the last was another)
 
 UNITS {
     (mV) = (millivolt)
@@ -213,30 +252,11 @@ ASSIGNED {
     factor_nmda (1)
     kc (/ms)
     kh (/ms)
-    kin (mM/nA-ms)
-    gcoef (uS/mM)
-    gdyn (uS)
-    ediff (mV)
-    minf (1)
-    mtau (ms)
-    hinf (1)
-    htau (ms)
-    isv (uS)
-    cis (mM/nA)
     nw (1)
-    fa (/ms)
-    fb (/ms)
     fan (/ms)
     fbn (/ms)
-    kdt (ms)
-    kb (ms)
-    fring (1)
-    zs (1)
-    kt (ms)
-    kv (mV)
-    kiinj (nA)
-    kxw (mV)
-    kww (1)
+    cfg (1)
+    ks[NKS] (1)
 }
 
 STATE {
@@ -255,8 +275,19 @@ STATE {
 }
 
 INITIAL {
-    LOCAL tp, k
+    LOCAL tp, k, am, bm, ah, bh
     setup()
+    : the fast configurations (cfg = 1 in mode 1, 3 in mode 2): no ring at finitialize;
+    : rings switched on during such a run are ignored until the next finitialize (see
+    : COMMENT). cfg = 2: every other configuration, ring conductances read live.
+    cfg = 2
+    if (gna_head == 0 && gna_neck == 0 && gbz_head == 0 && gbz_neck == 0) {
+        if (mode == 1) {
+            cfg = 1
+        } else if (mode == 2) {
+            cfg = 3
+        }
+    }
     A = 0
     B = 0
     An = 0
@@ -273,12 +304,13 @@ INITIAL {
     factor_nmda = 1/(-exp(-tp/nmda_tau1) + exp(-tp/nmda_tau2))
     niter = 0
     gnmda = 0
-    kt = -1e300 (ms)
-    kv = 0
-    kiinj = 0
-    zs = 1
-    kxw = 0
-    kww = 1
+    ks[KT] = -1e300
+    ks[KV] = 0
+    ks[KI] = 0
+    ks[ZS] = 1
+    ks[KXW] = 0
+    ks[KWW] = 1
+    ks[KVS] = -1e300
     nw = 0
     ch = conc
     c1 = conc
@@ -286,8 +318,8 @@ INITIAL {
     c3 = conc
     vhead = v
     vring = v
-    kdt = -1 (ms)
-    kb = -1e300 (ms)
+    ks[KDT] = -1
+    ks[KB] = -1e300
     m = 0
     h = 1
     mn = 0
@@ -307,20 +339,25 @@ INITIAL {
             neck2()
         }
         spine(1, v)
-        rates(vhead)
-        m = minf
-        h = hinf
-        rates(vring)
-        mn = minf
-        hn = hinf
+        : the rings' gates at their steady states m_inf = a_m/(a_m + b_m) etc.
+        am = alpha_m(vhead)
+        bm = beta_m(vhead)
+        ah = alpha_h(vhead)
+        bh = beta_h(vhead)
+        m = am/(am + bm)
+        h = ah/(ah + bh)
+        am = alpha_m(vring)
+        bm = beta_m(vring)
+        ah = alpha_h(vring)
+        bh = beta_h(vring)
+        mn = am/(am + bm)
+        hn = ah/(ah + bh)
     }
     spine(1, v)
 }
 
 BREAKPOINT {
     SOLVE states METHOD cnexp
-    : the time of this evaluation: the fixed-step state update comes half a step later
-    kb = t
     : v passed explicitly: with CONDUCTANCE, nocmodl's nrn_cur hands the BREAKPOINT the
     : node voltage but does not update the copy a PROCEDURE would read.
     : With refresh = 1 the fixed-step state update ends with the head solved for the new v
@@ -328,8 +365,11 @@ BREAKPOINT {
     : which then reuses that solution unless an event arrived (NET_RECEIVE clears kt) or
     : v or iinj changed. Under CVODE no state update runs between evaluations, the stamp
     : never matches and every evaluation solves. With refresh = 0 the head is solved here,
-    : outputs included (they then lag v by one step).
-    if (t != kt || v != kv || iinj != kiinj) {
+    : outputs included (they then lag v by one step). An evaluation that solves stamps
+    : kb with its time (the fixed-step state update comes half a step later) and clears kt.
+    if (t != ks[KT]*(1 (ms)) || v != ks[KV]*(1 (mV)) || iinj != ks[KI]*(1 (nA))) {
+        ks[KB] = t/(1 (ms))
+        ks[KT] = -1e300
         if (mode == 2) {
             neck2()
         }
@@ -340,23 +380,41 @@ BREAKPOINT {
 }
 
 DERIVATIVE states {
-    LOCAL act, ka, kbb
-    : zs = 0: no ring, a static neck law and no NMDA conductance, the common case: only the
-    : AMPA states. Otherwise (and in one evaluation after finitialize and after the last
-    : of these is switched off) the full block, which writes zero derivatives for the
-    : states not in use, so that CVODE never integrates a stale derivative; unused states
-    : are not touched at all (the spine must be cheap).
-    if (zs == 0 && gna_head == 0 && gna_neck == 0 && An == 0 && Bn == 0) {
-        : a synapse at rest (both states exactly 0) stays there: no exp per step
-        if (t == kb + 0.5*dt) {
-            : fixed step (see COMMENT): exact decay by cached factors
-            if (dt != kdt) {
-                decay()
-            }
+    LOCAL path, busy, ka, kbb, rna, rnn, am, bm, ah, bh, fx, ra1, ra2, ceq, inw
+    : (the derivatives use LOCALs only: CoreNEURON's NMODL cannot parse units in them)
+    : Fixed step (see COMMENT): this state update comes half a step after an evaluation
+    : that reused the refresh stamped kt, or after one that solved and stamped kb. The
+    : cached decay factors are checked against dt in the second case only: a new dt
+    : moves the evaluation off kt, so that evaluation solves. Under CVODE every
+    : evaluation solves, at the time of its state functions, so fx stays 0.
+    fx = 0
+    if (t == ks[KT]*(1 (ms)) + 0.5*dt) {
+        fx = 1
+    } else if (t == ks[KB]*(1 (ms)) + 0.5*dt) {
+        fx = 1
+        if (dt != ks[KDT]*(1 (ms))) {
+            decay()
+        }
+    }
+    : Which states are integrated (the spine must be cheap; unused states are not touched
+    : at all). zs (ks[ZS]) = 1 is set at finitialize and by an event with an NMDA weight;
+    : the full block (path 1) sets it, once nothing but the AMPA states and the dynamic
+    : neck is in use, to 0 (fast configuration in mode 1, cfg = 1: path 0, the AMPA
+    : states only), 2 (fast configuration in mode 2, cfg = 3: path 2, AMPA and the neck)
+    : or -1 (other configurations: path 0 while the ring conductances stay 0). The full
+    : block (also in one evaluation after finitialize and after the last feature is
+    : switched off) writes zero derivatives for the states not in use, so that CVODE
+    : never integrates a stale derivative.
+    if (ks[ZS] == 0 || (ks[ZS] == -1 && gna_head == 0 && gna_neck == 0)) {
+        : path 0, the common case, written out on its own (it runs a thousand times a
+        : step): the AMPA states only
+        if (fx == 1) {
             ka = A
             kbb = B
-            A' = fa*ka
-            B' = fb*kbb
+            ra1 = ks[FA]*(1 (/ms))
+            ra2 = ks[FB]*(1 (/ms))
+            A' = ra1*ka
+            B' = ra2*kbb
         } else if (A != 0 || B != 0) {
             A' = -A/tau1
             B' = -B/tau2
@@ -365,20 +423,42 @@ DERIVATIVE states {
             B' = 0
         }
     } else {
-        act = 0
-        if (mode == 2 || gna_head > 0 || gna_neck > 0) {
-            : the head at the new v (ring rates, head salt flux)
-            act = 1
-            spine(1, v)
-        }
-        if (t == kb + 0.5*dt) {
-            if (dt != kdt) {
-                decay()
+        rna = 0
+        rnn = 0
+        if (ks[ZS] == 2) {
+            path = 2
+            : the neck current at the new v (the head's salt flux). If the last solve was
+            : spine2's, at v = KVS and with these states (an event or a new iinj makes the
+            : BREAKPOINT solve again), it moves by -gtot (v - KVS): F is linear, the
+            : update exact. Otherwise solve.
+            if (ks[KVS] > -1e299) {
+                inw = ineck - gtot*(v - ks[KVS]*(1 (mV)))
+            } else {
+                spine2(0, v)
+                inw = ineck
             }
+        } else {
+            path = 1
+            if (cfg == 2) {
+                : (in a fast configuration no ring takes part in this run)
+                if (gna_head > 0) { rna = 1 }
+                if (gna_neck > 0) { rnn = 1 }
+            }
+            if (mode == 2 || rna == 1 || rnn == 1) {
+                : the head at the new v (ring rates, head salt flux)
+                spine(0, v)
+            }
+            inw = ineck
+        }
+        : AMPA: a synapse at rest (both states exactly 0) stays there: no exp per step
+        if (fx == 1) {
+            : exact decay by cached factors
             ka = A
             kbb = B
-            A' = fa*ka
-            B' = fb*kbb
+            ra1 = ks[FA]*(1 (/ms))
+            ra2 = ks[FB]*(1 (/ms))
+            A' = ra1*ka
+            B' = ra2*kbb
         } else if (A != 0 || B != 0) {
             A' = -A/tau1
             B' = -B/tau2
@@ -386,60 +466,107 @@ DERIVATIVE states {
             A' = 0
             B' = 0
         }
-        if (An != 0 || Bn != 0) {
-            if (t == kb + 0.5*dt) {
-                ka = An
-                kbb = Bn
-                An' = fan*ka
-                Bn' = fbn*kbb
+        if (path == 1) {
+            busy = 0
+            if (An != 0 || Bn != 0) {
+                if (fx == 1) {
+                    ka = An
+                    kbb = Bn
+                    An' = fan*ka
+                    Bn' = fbn*kbb
+                } else {
+                    An' = -An/nmda_tau1
+                    Bn' = -Bn/nmda_tau2
+                }
+                busy = 1
             } else {
-                An' = -An/nmda_tau1
-                Bn' = -Bn/nmda_tau2
+                An' = 0
+                Bn' = 0
+                gnmda = 0
             }
-            act = 1
-        } else {
-            An' = 0
-            Bn' = 0
-            gnmda = 0
+            if (rna == 1) {
+                : (a_m (1 - m) - b_m m = (m_inf - m)/tau_m; cnexp integrates it exactly
+                : at the rates of the step's start)
+                am = alpha_m(vhead)
+                bm = beta_m(vhead)
+                ah = alpha_h(vhead)
+                bh = beta_h(vhead)
+                m' = am*(1 - m) - bm*m
+                h' = ah*(1 - h) - bh*h
+                busy = 1
+            } else {
+                m' = 0
+                h' = 0
+            }
+            if (rnn == 1) {
+                am = alpha_m(vring)
+                bm = beta_m(vring)
+                ah = alpha_h(vring)
+                bh = beta_h(vring)
+                mn' = am*(1 - mn) - bm*mn
+                hn' = ah*(1 - hn) - bh*hn
+                busy = 1
+            } else {
+                mn' = 0
+                hn' = 0
+            }
+            if (mode != 2) {
+                c1' = 0
+                c2' = 0
+                c3' = 0
+                ch' = 0
+            }
+            : stay on this path while anything but the AMPA states and the neck is in use
+            if (busy == 1) {
+                ks[ZS] = 1
+            } else if (cfg == 1) {
+                ks[ZS] = 0
+            } else if (cfg == 3) {
+                ks[ZS] = 2
+            } else if (mode == 2) {
+                ks[ZS] = 1
+            } else {
+                ks[ZS] = -1
+            }
         }
-        if (gna_head > 0) {
-            rates(vhead)
-            m' = (minf - m)/mtau
-            h' = (hinf - h)/htau
-        } else {
-            m' = 0
-            h' = 0
-        }
-        if (gna_neck > 0) {
-            rates(vring)
-            mn' = (minf - mn)/mtau
-            hn' = (hinf - hn)/htau
-        } else {
-            mn' = 0
-            hn' = 0
-        }
-        if (mode == 2) {
-            c1' = kc*(conc - 2*c1 + c2)
-            c2' = kc*(c1 - 2*c2 + c3)
-            c3' = kc*(c2 - 2*c3 + ch)
-            ch' = kh*(c3 - ch) + kin*ineck
+        if (path == 2 || (path == 1 && mode == 2)) {
+            : the dynamic neck (cells c1 c2 c3 and the head ch)
+            if (fx == 1) {
+                : the exponential updates of cnexp, in its order, by cached rates
+                : (exp(-2 kc dt) - 1)/dt and (exp(-kh dt) - 1)/dt: no exp() per step
+                ra1 = ks[FC]*(1 (/ms))
+                ra2 = ks[FH]*(1 (/ms))
+                ceq = ks[KIH]*(1 (mM/nA))*inw
+                ka = c1
+                c1' = ra1*(ka - 0.5*(conc + c2))
+                ka = c2
+                c2' = ra1*(ka - 0.5*(c1 + c3))
+                ka = c3
+                c3' = ra1*(ka - 0.5*(c2 + ch))
+                ka = ch
+                ch' = ra2*(ka - c3 - ceq)
+            } else {
+                ceq = ks[KIH]*(1 (mM/nA))*inw
+                c1' = kc*(conc - 2*c1 + c2)
+                c2' = kc*(c1 - 2*c2 + c3)
+                c3' = kc*(c2 - 2*c3 + ch)
+                ch' = kh*(c3 - ch + ceq)
+            }
             neck2()
-        } else {
-            c1' = 0
-            c2' = 0
-            c3' = 0
-            ch' = 0
         }
-        : stay on this path while anything here is in use (mode 2 always)
-        zs = act
     }
     : refresh the head with the new v and states: a recorded vhead then belongs to the
     : recorded v (refresh = 0 saves this solve; the outputs then lag one step)
     if (refresh == 1) {
-        spine(1, v)
-        kt = t + 0.5*dt
-        kv = v
-        kiinj = iinj
+        if (ks[ZS] == 2) {
+            : (spine2 directly: through spine() it costs 10 % more in mode 2)
+            spine2(1, v)
+        } else {
+            spine(1, v)
+        }
+        ks[KT] = (t + 0.5*dt)/(1 (ms))
+        ks[KV] = v/(1 (mV))
+        ks[KI] = iinj/(1 (nA))
     }
 }
 
@@ -452,7 +579,11 @@ NET_RECEIVE(w_ampa (uS), w_nmda (uS)) {
     B = B + w_ampa*factor_ampa
     An = An + w_nmda*factor_nmda
     Bn = Bn + w_nmda*factor_nmda
-    kt = -1e300 (ms)
+    if (w_nmda != 0) {
+        : the NMDA states are in use: the full state block and solver
+        ks[ZS] = 1
+    }
+    ks[KT] = -1e300
 }
 
 PROCEDURE decay() {
@@ -460,26 +591,25 @@ PROCEDURE decay() {
     : the state update dt*rate*X multiplies X by exp(-dt/tau): fa = (exp(-dt/tau1) - 1)/dt
     : etc. (tau1, tau2, nmda_tau1, nmda_tau2 are read at INITIAL; a new dt is picked up at
     : the next step)
-    fa = (exp(-dt/tau1) - 1)/dt
-    fb = (exp(-dt/tau2) - 1)/dt
+    ks[FA] = ((exp(-dt/tau1) - 1)/dt)/(1 (/ms))
+    ks[FB] = ((exp(-dt/tau2) - 1)/dt)/(1 (/ms))
     fan = (exp(-dt/nmda_tau1) - 1)/dt
     fbn = (exp(-dt/nmda_tau2) - 1)/dt
-    kdt = dt
+    ks[FC] = ((exp(-2*kc*dt) - 1)/dt)/(1 (/ms))
+    ks[FH] = ((exp(-kh*dt) - 1)/dt)/(1 (/ms))
+    ks[KDT] = dt/(1 (ms))
 }
 
 PROCEDURE setup() {
-    LOCAL f, gam, dgam, vseg, vhd, gdif, tminus
+    LOCAL gam, dgam, vseg, vhd, gdif, tminus
     : derived constants (temperature, geometry, law); called from INITIAL
     vt = R*(celsius + 273.15 (degC))/FARADAY
-    if (gamma > 0) {
-        gam = gamma
-    } else {
-        gam = neck_len/(PI*neck_diam*neck_diam/4)
-    }
+    gam = gamneck()
     isat = 2*conc*diff*FN/gam
     r0 = vt/isat
-    isv = isat/vt
-    cis = conc/isat
+    ks[ISV] = (isat/vt)/(1 (uS))
+    ks[CIS] = (conc/isat)/(1 (mM/nA))
+    ks[ISC] = isat/(1 (nA))
     if (mode == 0) {
         if (rneck > 0) {
             r0 = rneck
@@ -487,17 +617,6 @@ PROCEDURE setup() {
             r0 = ra*gam*RAF
         }
     }
-    : neck ring: the neck splits into a (dendrite to ring, fraction fring of gamma) and b
-    : (ring to head)
-    if (ring_gamma > 0) {
-        f = ring_gamma/gam
-    } else {
-        f = ring_pos
-    }
-    : keep both segments finite (a ring at an end is a ring in the head or the dendrite)
-    if (f < 1e-6) { f = 1e-6 }
-    if (f > 1 - 1e-6) { f = 1 - 1e-6 }
-    fring = f
     : mode 2: four cells of equal gamma; the head cell holds the head and half a cell
     dgam = gam/4
     if (neck_vol > 0) {
@@ -510,26 +629,56 @@ PROCEDURE setup() {
     tminus = diff_anion/(diff + diff_anion)
     kc = gdif/vseg
     kh = gdif/vhd
-    kin = tminus/(FN*vhd)
-    gcoef = FN*(diff + diff_anion)/(vt*dgam)
+    : the head cell gains t- ineck/F: kin = t-/(F vhd), stored as kin/kh
+    ks[KIH] = (tminus/(FN*gdif))/(1 (mM/nA))
+    ks[GCO] = (FN*(diff + diff_anion)/(vt*dgam))/(1 (uS/mM))
+    ks[KED] = (-vt*(diff - diff_anion)/(diff + diff_anion))/(1 (mV))
+}
+
+FUNCTION gamneck() (/um) {
+    : gamma, the integral dx/S of the neck (given, or the cylinder's)
+    if (gamma > 0) {
+        gamneck = gamma
+    } else {
+        gamneck = neck_len/(PI*neck_diam*neck_diam/4)
+    }
+}
+
+FUNCTION fring() (1) {
+    : neck ring: the neck splits into a (dendrite to ring, fraction fring of gamma) and b
+    : (ring to head); both kept finite (a ring at an end is a ring in the head or the
+    : dendrite)
+    LOCAL f
+    if (ring_gamma > 0) {
+        f = ring_gamma/gamneck()
+    } else {
+        f = ring_pos
+    }
+    if (f < 1e-6) { f = 1e-6 }
+    if (f > 1 - 1e-6) { f = 1 - 1e-6 }
+    fring = f
 }
 
 FUNCTION ilm(a (mM), b (mM)) (/mM) {
-    : 1/logmean(a, b) = ln(b/a)/(b - a), continuous at b = a; arguments already floored > 0
-    LOCAL r
-    r = b/a - 1
-    if (fabs(r) < 1e-2) {
-        : ln(1 + r)/r to r^7: truncation below r^8/9 < 1.2e-17 (no log in the quiet regime)
-        ilm = (1 - r*(0.5 - r*(1/3 - r*(0.25 - r*(0.2 - r*(1/6 - r*(1/7 - r/8)))))))/a
+    : 1/logmean(a, b) = ln(b/a)/(b - a), continuous at b = a; arguments already floored
+    : > 0. With z = (b - a)/(b + a), ln(b/a) = 2 atanh(z): ilm = 2 atanh(z)/(z (a + b)),
+    : for |z| < 0.02 the series 2/(a + b) (1 + z^2/3 + z^4/5 + z^6/7 + z^8/9), truncation
+    : below z^10/11 < 1e-18 relative: one division and no log in the quiet regime
+    LOCAL q, z, z2
+    q = 1/(a + b)
+    z = (b - a)*q
+    if (fabs(z) < 0.02) {
+        z2 = z*z
+        ilm = 2*q*(1 + z2*(1/3 + z2*(1/5 + z2*(1/7 + z2/9))))
     } else {
-        ilm = log(1 + r)/(a*r)
+        ilm = log(b/a)/(b - a)
     }
 }
 
 PROCEDURE neck2() {
     : mode 2: conductance and diffusion potential of the neck from the salt profile (the
     : exact logarithmic mean of c over each cell); called whenever the profile changed
-    LOCAL a0, a1, a2, a3, a4
+    LOCAL a0, a1, a2, a3, a4, l1, l2, l3, l4, q, z, y
     a0 = conc
     a1 = c1
     a2 = c2
@@ -539,48 +688,220 @@ PROCEDURE neck2() {
     if (a2 < cmin) { a2 = cmin }
     if (a3 < cmin) { a3 = cmin }
     if (a4 < cmin) { a4 = cmin }
-    gdyn = gcoef/(ilm(a0, a1) + ilm(a1, a2) + ilm(a2, a3) + ilm(a3, a4))
-    ediff = -vt*(diff - diff_anion)/(diff + diff_anion)*log(a4/a0)
+    : 1/logmean over each cell: ilm(), with its quiet-regime series written out here
+    : (neck2 runs every step in mode 2, and a call per cell costs more than the series)
+    q = 1/(a0 + a1)
+    z = (a1 - a0)*q
+    if (fabs(z) < 0.02) {
+        y = z*z
+        l1 = 2*q*(1 + y*(1/3 + y*(1/5 + y*(1/7 + y/9))))
+    } else {
+        l1 = ilm(a0, a1)
+    }
+    q = 1/(a1 + a2)
+    z = (a2 - a1)*q
+    if (fabs(z) < 0.02) {
+        y = z*z
+        l2 = 2*q*(1 + y*(1/3 + y*(1/5 + y*(1/7 + y/9))))
+    } else {
+        l2 = ilm(a1, a2)
+    }
+    q = 1/(a2 + a3)
+    z = (a3 - a2)*q
+    if (fabs(z) < 0.02) {
+        y = z*z
+        l3 = 2*q*(1 + y*(1/3 + y*(1/5 + y*(1/7 + y/9))))
+    } else {
+        l3 = ilm(a2, a3)
+    }
+    q = 1/(a3 + a4)
+    z = (a4 - a3)*q
+    if (fabs(z) < 0.02) {
+        y = z*z
+        l4 = 2*q*(1 + y*(1/3 + y*(1/5 + y*(1/7 + y/9))))
+    } else {
+        l4 = ilm(a3, a4)
+    }
+    ks[GD] = ks[GCO]*(1 (uS/mM))/(l1 + l2 + l3 + l4)/(1 (uS))
+    : ediff = KED ln(a4/a0), the logarithm as the sum over the cells of
+    : ln(a_k+1/a_k) = (a_k+1 - a_k) ilm(a_k, a_k+1): no log() per step
+    ks[ED] = ks[KED]*((a1 - a0)*l1 + (a2 - a1)*l2 + (a3 - a2)*l3 + (a4 - a3)*l4)
 }
 
-PROCEDURE rates(vh (mV)) {
-    : HH Na ring kinetics of spinepnp/channels.py (summary eq 13, corrected); the voltage
-    : is clipped to +-500 mV only to keep the rates finite for a saturated head
-    LOCAL vv, x, am, bm, ahh, bh
-    vv = vh
-    if (vv > 500) { vv = 500 }
-    if (vv < -500) { vv = -500 }
-    UNITSOFF
-    x = 0.1*(vv + 40)
-    if (fabs(x) < 1e-6) {
-        am = 1 + 0.5*x
+FUNCTION alpha_m(vh (mV)) (/ms) {
+    : The HH Na ring's rates of spinepnp/channels.py (summary eq 13, corrected), as in
+    : SpnpRing; the voltage is clipped to +-500 mV only to keep them finite for a
+    : saturated head. Near the removable singularity at -40 mV a Taylor series
+    : (truncation < 4e-17 for |x| < 1e-2).
+    LOCAL x
+    x = (clip(vh) + 40 (mV))/(10 (mV))
+    if (fabs(x) < 1e-2) {
+        alpha_m = (1 (/ms))*(1 + x/2 + x*x/12 - x*x*x*x/720)
     } else {
-        am = x/(1 - exp(-x))
+        alpha_m = (1 (/ms))*x/(1 - exp(-x))
     }
-    bm = 4*exp(-0.0556*(vv + 65))
-    ahh = ah0*exp(-0.05*(vv + 65))
-    bh = 1/(1 + exp(-0.1*(vv + 35)))
-    minf = am/(am + bm)
-    mtau = 1/(am + bm)
-    hinf = ahh/(ahh + bh)
-    htau = 1/(ahh + bh)
-    UNITSON
+}
+
+FUNCTION beta_m(vh (mV)) (/ms) {
+    beta_m = (4 (/ms))*exp(-(0.0556 (/mV))*(clip(vh) + 65 (mV)))
+}
+
+FUNCTION alpha_h(vh (mV)) (/ms) {
+    alpha_h = ah0*exp(-(0.05 (/mV))*(clip(vh) + 65 (mV)))
+}
+
+FUNCTION beta_h(vh (mV)) (/ms) {
+    beta_h = (1 (/ms))/(1 + exp(-(0.1 (/mV))*(clip(vh) + 35 (mV))))
+}
+
+FUNCTION clip(vh (mV)) (mV) {
+    if (vh > 500) {
+        clip = 500 (mV)
+    } else if (vh < -500) {
+        clip = -500 (mV)
+    } else {
+        clip = vh
+    }
 }
 
 PROCEDURE spine(full, vnow (mV)) {
-    : The head solve of every evaluation (see COMMENT, "Solving (1)"). Fast path, for a
-    : linear head (no NMDA conductance, no Boltzmann ring, no neck ring): F is linear in x
-    : in modes 0 and 2 (one step solves it); in mode 1 F is increasing and convex and
-    : Newton runs from the anchor (kxw, kww = exp(kxw/VT), the last point where the law
-    : was evaluated): a step whose error (dx)^2/(2 VT) is below the tolerance is final
-    : without a further evaluation (the quiet regime between inputs needs no exp at all).
-    : Large steps (over 5 mV or towards exp overflow) and anything else go to the full
-    : solve (headsolve). Short on purpose: this is the code a thousand spines run every
-    : step.
+    : The head solve of every evaluation (see COMMENT, "Solving (1)"). In the fast
+    : configuration (cfg = 1: mode 1, no rings this run) with no NMDA conductance (zs = 0)
+    : F is increasing and convex and Newton runs from the anchor (kxw, kww = exp(kxw/VT),
+    : the last point where the law was evaluated with exp()): a step whose error
+    : (dx)^2/(2 VT) is below the tolerance is final without a further evaluation, the
+    : quiet regime between inputs; otherwise a few Newton steps, monotone from the second
+    : on; steps over 5 mV or towards exp overflow go to the full solve (headsolve). This is
+    : the code a thousand spines run every step: it reads as few fields as it can (memory
+    : traffic, not arithmetic, is its cost: the law's constants come from ks). Other
+    : configurations: spinegen.
+    LOCAL ga, gl, gh, i0, x, w, iv, div, dfv, rdf, dx, xn, done, k, go, t, is, sv
+    if (ks[ZS] == 0) {
+        : the fast configuration (cfg = 1) with no NMDA conductance
+        done = 0
+        w = ks[KWW]
+        if (w > 0) {
+            is = ks[ISC]*(1 (nA))
+            sv = ks[ISV]*(1 (uS))
+            ga = B - A
+            gl = gleak + gfloor
+            gh = gl + ga
+            i0 = iinj + gl*eleak + ga*e_ampa
+            x = ks[KXW]*(1 (mV))
+            k = 0
+            go = 1
+            while (go == 1) {
+                go = 0
+                iv = is*(w - 1)
+                div = sv*w
+                dfv = div + gh
+                if (dfv > 0) {
+                    rdf = 1/dfv
+                    dx = -(iv + gh*(vnow + x) - i0)*rdf
+                    : final if (dx)^2/(2 VT) < 1e-10 mV (sv = isat/VT: no read of vt)
+                    if (dx*dx*sv < 2e-10 (mV)*is) {
+                        done = 1
+                    } else if (k < 5 && fabs(dx/(1 (mV))) < 5 && x + dx < 40*vt) {
+                        : a further Newton step (F convex: from the second step on the
+                        : iterates decrease monotonically to the root). The anchor moves
+                        : to x + dx: w = exp((x + dx)/VT) from w by a Taylor series of
+                        : exp(t), t = dx/VT, for |t| < 2e-3 (degree 4: truncation
+                        : < 3e-16, an ulp), at most 512 times in a row (rounding drift
+                        : < 3e-13); else exp()
+                        t = dx/vt
+                        if (fabs(t) < 2e-3 && nw < 512) {
+                            w = w*(1 + t*(1 + t*(0.5 + t*(1/6 + t/24))))
+                            nw = nw + 1
+                        } else {
+                            w = exp((x + dx)/vt)
+                            nw = 0
+                        }
+                        x = x + dx
+                        ks[KXW] = x/(1 (mV))
+                        ks[KWW] = w
+                        niter = niter + 1
+                        k = k + 1
+                        go = 1
+                    }
+                }
+            }
+            if (done == 1) {
+                xn = x + dx
+                ineck = iv + div*dx
+                gtot = div*gh*rdf
+                if (full == 1) {
+                    vhead = vnow + xn
+                    vring = vnow
+                    gampa = ga
+                    : PROCEDURE outputs, written out: GCC keeps it a call, and the call
+                    : costs 4 % of the spine's instructions per step (callgrind)
+                    if (fabs(ineck/(1 (nA))) > 1e-12) {
+                        reff = xn/ineck
+                    } else {
+                        reff = 1/div
+                    }
+                    chead = ks[CIS]*(1 (mM/nA))*(is + ineck)
+                }
+            }
+        }
+        if (done == 0) {
+            headsolve(full, vnow)
+        }
+    } else if (ks[ZS] == 2) {
+        spine2(full, vnow)
+    } else {
+        spinegen(full, vnow)
+    }
+}
+
+PROCEDURE spine2(full, vnow (mV)) {
+    : spine() in the fast configuration in mode 2 (cfg = 3) with no NMDA conductance
+    : (F is linear, ineck = (x - ediff) gdyn: one step solves it). A procedure of its
+    : own: inside spine() it costs the mode 1 fast path registers (callgrind).
+    LOCAL ga, gl, gh, i0, x, div, dfv, ed
+    ga = B - A
+    gl = gleak + gfloor
+    gh = gl + ga
+    i0 = iinj + gl*eleak + ga*e_ampa
+    div = ks[GD]*(1 (uS))
+    dfv = div + gh
+    if (dfv > 0) {
+        ed = ks[ED]*(1 (mV))
+        x = (i0 - gh*vnow + div*ed)/dfv
+        ineck = (x - ed)*div
+        gtot = div*gh/dfv
+        ks[KXW] = x/(1 (mV))
+        ks[KWW] = 0
+        ks[KVS] = vnow/(1 (mV))
+        if (full == 1) {
+            vhead = vnow + x
+            vring = vnow
+            gampa = ga
+            if (fabs(ineck/(1 (nA))) > 1e-12) {
+                reff = x/ineck
+            } else {
+                reff = 1/div
+            }
+            chead = ch
+        }
+    } else {
+        headsolve(full, vnow)
+    }
+}
+
+PROCEDURE spinegen(full, vnow (mV)) {
+    : spine() outside its fast paths: a fast configuration with an NMDA conductance (the
+    : full solve), and every other configuration (modes 0 and 2, rings), with a fast path
+    : of its own for a linear head (no NMDA conductance, no Boltzmann ring, no neck ring):
+    : F is linear in x in modes 0 and 2 (one step solves it); in mode 1 the steps of
+    : spine(). Large steps (over 5 mV or towards exp overflow) and anything else go to the
+    : full solve (headsolve).
     LOCAL md, ga, gl, gh, i0, gs, x, w, iv, div, dfv, rdf, dx, xn, done, k, go, t
     md = mode
     done = 0
-    if (Bn == An && gbz_head == 0 && gna_neck == 0 && gbz_neck == 0 && (md != 1 || kww > 0)) {
+    : (a fast configuration here has an NMDA conductance: straight to headsolve)
+    if (cfg == 2 && Bn == An && gbz_head == 0 && gna_neck == 0 && gbz_neck == 0
+        && (md != 1 || ks[KWW] > 0)) {
         ga = B - A
         gl = gleak + gfloor
         gh = gl + ga
@@ -590,21 +911,21 @@ PROCEDURE spine(full, vnow (mV)) {
             gh = gh + gs
             i0 = i0 + gs*ena
         }
-        x = kxw
-        w = kww
+        x = ks[KXW]*(1 (mV))
+        w = ks[KWW]
         k = 0
         go = 1
         while (go == 1) {
             go = 0
             if (md == 1) {
                 iv = isat*(w - 1)
-                div = isv*w
+                div = ks[ISV]*(1 (uS))*w
             } else if (md == 0) {
                 iv = x/r0
                 div = 1/r0
             } else {
-                iv = (x - ediff)*gdyn
-                div = gdyn
+                div = ks[GD]*(1 (uS))
+                iv = (x - ks[ED]*(1 (mV)))*div
             }
             dfv = div + gh
             if (dfv > 0) {
@@ -628,8 +949,8 @@ PROCEDURE spine(full, vnow (mV)) {
                         nw = 0
                     }
                     x = x + dx
-                    kxw = x
-                    kww = w
+                    ks[KXW] = x/(1 (mV))
+                    ks[KWW] = w
                     niter = niter + 1
                     k = k + 1
                     go = 1
@@ -642,9 +963,10 @@ PROCEDURE spine(full, vnow (mV)) {
         ineck = iv + div*dx
         gtot = div*gh*rdf
         if (md != 1) {
-            kxw = xn
-            kww = 0
+            ks[KXW] = xn/(1 (mV))
+            ks[KWW] = 0
         }
+        ks[KVS] = -1e300
         : (niter counts the evaluations beyond this exp-free first one; gnmda is 0 here
         : and was zeroed when the NMDA states came to rest: memory traffic is the cost)
         if (full == 1) {
@@ -659,7 +981,7 @@ PROCEDURE spine(full, vnow (mV)) {
                 reff = 1/div
             }
             if (md == 1) {
-                chead = cis*(isat + ineck)
+                chead = ks[CIS]*(1 (mM/nA))*(isat + ineck)
             } else if (md == 0) {
                 chead = conc
             } else {
@@ -681,7 +1003,7 @@ PROCEDURE outputs(x (mV), div (uS)) {
     if (mode == 2) {
         chead = ch
     } else if (mode == 1) {
-        chead = cis*(isat + ineck)
+        chead = ks[CIS]*(1 (mM/nA))*(isat + ineck)
     } else {
         chead = conc
     }
@@ -726,16 +1048,21 @@ PROCEDURE headsolve(full, vnow (mV)) {
         en = e_nmda
         kmg = mg/(3.57 (mM))
     }
-    if (gna_head > 0) {
-        gs = gna_head*m*m*m*h
-        es = ena
+    gb = 0
+    gbn = 0
+    if (cfg == 2) {
+        : (in the fast configuration no ring takes part in this run)
+        if (gna_head > 0) {
+            gs = gna_head*m*m*m*h
+            es = ena
+        }
+        if (gna_neck > 0) {
+            gsn = gna_neck*mn*mn*mn*hn
+            es = ena
+        }
+        gb = gbz_head
+        gbn = gbz_neck
     }
-    if (gna_neck > 0) {
-        gsn = gna_neck*mn*mn*mn*hn
-        es = ena
-    }
-    gb = gbz_head
-    gbn = gbz_neck
     if (gb > 0 || gbn > 0) {
         eb = ebz
         vhb = vhalf_bz
@@ -745,19 +1072,19 @@ PROCEDURE headsolve(full, vnow (mV)) {
         is = isat
         vtt = vt
         e50 = exp(50)
-        xw = kxw
-        ww = kww
+        xw = ks[KXW]*(1 (mV))
+        ww = ks[KWW]
     } else if (md == 0) {
         rr = r0
     } else {
-        rr = 1/gdyn
-        ed = ediff
+        rr = 1/(ks[GD]*(1 (uS)))
+        ed = ks[ED]*(1 (mV))
     }
     if ((gsn > 0 || gbn > 0) && md != 2) {
         ringsolve(vv, ga, gn, ii, gl, gs, gb, gsn, gbn)
     } else {
         : start at the last solution (mode 1: the anchor, whose exp is known if kww > 0)
-        x = kxw
+        x = ks[KXW]*(1 (mV))
         blo = 0
         bhi = 0
         cap = 20 (mV)
@@ -872,14 +1199,15 @@ PROCEDURE headsolve(full, vnow (mV)) {
             }
         }
         niter = niter + k
+        ks[KVS] = -1e300
         ineck = iv
         if (md == 1 && ww > 0) {
-            kxw = xw
-            kww = ww
+            ks[KXW] = xw/(1 (mV))
+            ks[KWW] = ww
             nw = 0
         } else {
-            kxw = x
-            kww = 0
+            ks[KXW] = x/(1 (mV))
+            ks[KWW] = 0
         }
         if (dfv > 0) {
             gtot = div*ghv/dfv
@@ -907,7 +1235,7 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
     LOCAL md, vtt, e50, el, ea, en, kmg, es, eb, vhb, sb, ia, ib, rsa, rsb, xr, xrn, lo,
           hi, blo, bhi, cap, k, done, tol, xh, xhn, lo2, hi2, blo2, bhi2, cap2, k2, done2,
           u, wr, dwr, wh, dwh, ian, dia, pp, dpp, qq, dqq, vh, vr, ihv, ghv, irv, grv, bl,
-          db, ex, f1, df1, g, dg, arg, xup, sh, tt
+          db, ex, f1, df1, g, dg, arg, xup, sh, tt, fr
     md = mode
     vtt = vt
     e50 = exp(50)
@@ -919,13 +1247,14 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
     eb = ebz
     vhb = vhalf_bz
     sb = slope_bz
-    ia = isat/fring
-    ib = isat/(1 - fring)
-    rsa = r0*fring
-    rsb = r0*(1 - fring)
+    fr = fring()
+    ia = isat/fr
+    ib = isat/(1 - fr)
+    rsa = r0*fr
+    rsb = r0*(1 - fr)
     : warm start: the ring node's last offset from the dendrite
     xr = vring - vv
-    xh = kxw
+    xh = ks[KXW]*(1 (mV))
     blo = 0
     bhi = 0
     cap = 20 (mV)
@@ -1109,8 +1438,9 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
             }
         }
     }
-    kxw = xh
-    kww = 0
+    ks[KXW] = xh/(1 (mV))
+    ks[KWW] = 0
+    ks[KVS] = -1e300
     vhead = vv + xh
     vring = vv + xr
     ineck = ian

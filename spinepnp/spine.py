@@ -23,6 +23,11 @@ __all__ = ["MODES", "PARAMETERS", "OUTPUTS", "neck_parameters", "configure_spine
 #: Neck laws selected by ``SpnpSpine.mode``.
 MODES = {0: "ohmic", 1: "steady PNP law", 2: "dynamic electroneutral neck"}
 
+#: Ring conductances: in modes 1 and 2 a spine with all four at 0 at finitialize runs in
+#: its fast configuration, which ignores rings switched on later in that run.
+_RING_NOTE = ("; in modes 1 and 2 a ring takes part in a run only if some ring conductance "
+              "is > 0 at finitialize (1e-12 uS reserves it)")
+
 #: Parameters of SpnpSpine: name -> (unit, meaning). The names are a contract.
 PARAMETERS = {
     "mode": ("1", "neck law: 0 Ohmic, 1 steady PNP law, 2 dynamic electroneutral neck"),
@@ -48,15 +53,18 @@ PARAMETERS = {
     "nmda_tau2": ("ms", "NMDA decay time constant"),
     "e_nmda": ("mV", "NMDA reversal"),
     "mg": ("mM", "extracellular Mg2+ of the Jahr & Stevens block"),
-    "gna_head": ("uS", "HH Na ring in the head: maximal conductance"),
+    "gna_head": ("uS", "HH Na ring in the head: maximal conductance" + _RING_NOTE),
     "ena": ("mV", "HH Na ring reversal"),
     "ah0": ("1/ms", "alpha_h prefactor (0.06 summary, 0.07 Dayan & Abbott)"),
-    "gbz_head": ("uS", "instantaneous Boltzmann ring in the head: maximal conductance"),
+    "gbz_head": ("uS", "instantaneous Boltzmann ring in the head: maximal conductance"
+                 + _RING_NOTE),
     "ebz": ("mV", "Boltzmann ring reversal"),
     "vhalf_bz": ("mV", "Boltzmann ring half-activation voltage"),
     "slope_bz": ("mV", "Boltzmann ring slope"),
-    "gna_neck": ("uS", "HH Na ring on the neck: maximal conductance (modes 0, 1)"),
-    "gbz_neck": ("uS", "Boltzmann ring on the neck: maximal conductance (modes 0, 1)"),
+    "gna_neck": ("uS", "HH Na ring on the neck: maximal conductance (modes 0, 1)"
+                 + _RING_NOTE),
+    "gbz_neck": ("uS", "Boltzmann ring on the neck: maximal conductance (modes 0, 1)"
+                 + _RING_NOTE),
     "ring_pos": ("1", "neck ring position as a fraction of the neck length from the dendrite"),
     "ring_gamma": ("1/um", "integral dx/S from the dendrite to the neck ring "
                    "(0: ring_pos*gamma, exact for a cylinder)"),

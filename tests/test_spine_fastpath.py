@@ -22,11 +22,13 @@ from neuron_helpers import clamped_dendrite, passive_dendrite
 NECK = Cylinder(length=1.0, radius=0.05)          # R0 = 75 MOhm, I_s = 337 pA at 20 degC
 
 
-def poisson_spines(h, dend, n, rate=40.0, weight=0.002, seed=3, **params):
-    """n mode-1 spines along dend, each driven by its own Poisson NetStim [Hz]."""
+def poisson_spines(h, dend, n, rate=40.0, weight=0.002, seed=3, mode_override=1,
+                   **params):
+    """n spines (mode 1 unless overridden) along dend, each driven by its own Poisson
+    NetStim [Hz]."""
     keep = []
     for k in range(n):
-        s = configure_spine(h.SpnpSpine(dend((k + 0.5) / n)), neck=NECK, mode=1,
+        s = configure_spine(h.SpnpSpine(dend((k + 0.5) / n)), neck=NECK, mode=mode_override,
                             gleak=1e-6, eleak=-70.0, **params)
         ns, rng = poisson_netstim(h, rate, k, seed)
         nc = h.NetCon(ns, s)
@@ -210,3 +212,74 @@ def test_fixed_step_synaptic_decay_is_exact_and_follows_dt_changes(h):
     h.dt = 0.01                          # a new step: new factors from the next step on
     h.continuerun(9.0)
     check()
+
+
+def test_fast_configuration_fixes_the_rings_at_finitialize(h):
+    """A mode-1 spine without rings at finitialize runs without them (its per-step code
+    reads no ring parameter): a ring switched on mid-run is ignored until the next
+    finitialize. A ring reserved at finitialize with a tiny conductance can be switched
+    on and off during the run, as documented."""
+    h.celsius = 20.0
+    dend, clamp = clamped_dendrite(h, -65.0)
+    bare = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=1, gleak=1e-5)
+    kept = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=1, gleak=1e-5,
+                           gbz_head=1e-30)
+    h.dt = 0.025
+    h.finitialize(-65.0)
+    h.continuerun(1.0)
+    rest = bare.vhead
+    for s in (bare, kept):
+        s.gbz_head, s.vhalf_bz, s.ebz = 0.002, -70.0, 50.0   # half open at rest: inward
+    h.continuerun(3.0)
+    # ignored: the head stays at rest (to the clamp's and the solver's ~1e-10 mV)
+    assert bare.vhead == pytest.approx(rest, abs=1e-8)
+    assert kept.vhead - rest > 1.0                    # in use: the head depolarises
+    h.finitialize(-65.0)                              # now present at finitialize in both
+    h.continuerun(3.0)
+    # the same ring through the two configurations: equal to the solver tolerance
+    assert bare.vhead == pytest.approx(kept.vhead, abs=1e-9)
+    assert bare.vhead - rest > 1.0
+
+
+@pytest.mark.parametrize("ratio", [1.0, 1 + 1e-12, 1 - 1e-9, 1 + 1e-5, 1.03, 1.0408,
+                                   1.0409, 0.96, 2.0, 1e3, 1e-4])
+def test_inverse_log_mean(h, ratio):
+    """ilm(a, b) = ln(b/a)/(b - a), the mode 2 neck's 1/logmean, against log1p (accurate
+    near a = b): the series branch (|z| < 0.02, z = (b - a)/(b + a), b/a up to 1.0408)
+    and the log branch on both sides of the switch."""
+    dend, clamp = clamped_dendrite(h, -65.0)
+    s = h.SpnpSpine(dend(0.5))
+    a = 150.0
+    b = a * ratio
+    got = s.ilm(a, b)
+    want = 1.0 / a if b == a else math.log1p((b - a) / a) / (b - a)
+    # log1p and the division: a few ulp. The series' truncation is below 1e-18; the log
+    # branch's b/a and b - a add a few ulp more
+    assert got == pytest.approx(want, rel=1e-14)
+
+
+def test_mode2_fast_path_equals_general_path(h):
+    """Mode 2 in its fast configuration (a linear head solved in closed form, the neck
+    current at the new v by the exact linear update, cached neck rates) against the same
+    spines with a vanishing Boltzmann ring (the general path: Newton solves and the full
+    state block) under Poisson input."""
+    h.celsius = 20.0
+    dend = passive_dendrite(h)
+    fast = poisson_spines(h, dend, 4, mode_override=2)
+    full = poisson_spines(h, dend, 4, mode_override=2, gbz_head=1e-30)
+    names = ("vhead", "ineck", "chead")
+    recs = [[h.Vector().record(getattr(s, f"_ref_{n}")) for n in names]
+            for s, *_ in fast + full]
+    h.dt = 0.025
+    h.finitialize(-70.0)
+    h.continuerun(200.0)
+    n = len(fast)
+    for k in range(n):
+        va, ia, ca = (r.as_numpy() for r in recs[k])
+        vb, ib, cb = (r.as_numpy() for r in recs[k + n])
+        assert np.ptp(va) > 1.0 and np.ptp(ca) > 1e-3    # EPSPs moved the head's salt
+        # both exact up to rounding (the ring's current is below 1e-28 nA); rounding
+        # differences of ~1e-16 relative carried through 8000 steps of the neck states
+        assert np.max(np.abs(va - vb)) < 1e-9
+        assert np.max(np.abs(ia - ib)) < 1e-11
+        assert np.max(np.abs(ca - cb)) < 1e-9 * cb.max()

@@ -159,13 +159,20 @@ def test_ring_kinetics_equal_channels_py(h):
     dend, clamp = clamped_dendrite(h)
     s = h.SpnpSpine(dend(0.5))
     s.ah0 = 0.07
-    for v in [-120.0, -65.0, -40.0, -40.0 + 1e-9, -35.0, 0.0, 45.0]:
-        s.rates(v)
-        # the same formulas in C and numpy: equal to rounding
-        assert s.minf == pytest.approx(float(channels.m_inf(v)), rel=1e-12)
-        assert s.mtau == pytest.approx(float(channels.tau_m(v)), rel=1e-12)
-        assert s.hinf == pytest.approx(float(channels.h_inf(v, 0.07)), rel=1e-12)
-        assert s.htau == pytest.approx(float(channels.tau_h(v, 0.07)), rel=1e-12)
+    for v in [-120.0, -65.0, -40.0, -40.0 + 1e-9, -40.5, -35.0, 0.0, 45.0]:
+        am, bm = s.alpha_m(v), s.beta_m(v)
+        ah, bh = s.alpha_h(v), s.beta_h(v)
+        # the same formulas in C and numpy: equal to rounding (near -40 mV the .mod's
+        # Taylor series and channels' expm1 quotient agree to ~1e-16)
+        assert am == pytest.approx(float(channels.alpha_m(v)), rel=1e-12)
+        assert bm == pytest.approx(float(channels.beta_m(v)), rel=1e-12)
+        assert ah == pytest.approx(float(channels.alpha_h(v, 0.07)), rel=1e-12)
+        assert bh == pytest.approx(float(channels.beta_h(v)), rel=1e-12)
+        # the steady states and time constants the ring's kinetics integrate
+        assert am / (am + bm) == pytest.approx(float(channels.m_inf(v)), rel=1e-12)
+        assert 1 / (am + bm) == pytest.approx(float(channels.tau_m(v)), rel=1e-12)
+        assert ah / (ah + bh) == pytest.approx(float(channels.h_inf(v, 0.07)), rel=1e-12)
+        assert 1 / (ah + bh) == pytest.approx(float(channels.tau_h(v, 0.07)), rel=1e-12)
 
 
 @pytest.mark.parametrize("mode", [0, 1, 2])
