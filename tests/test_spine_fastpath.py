@@ -22,13 +22,12 @@ from neuron_helpers import clamped_dendrite, passive_dendrite
 NECK = Cylinder(length=1.0, radius=0.05)          # R0 = 75 MOhm, I_s = 337 pA at 20 degC
 
 
-def poisson_spines(h, dend, n, rate=40.0, weight=0.002, seed=3, mode_override=1,
-                   **params):
-    """n spines (mode 1 unless overridden) along dend, each driven by its own Poisson
-    NetStim [Hz]."""
+def poisson_spines(h, dend, n, rate=40.0, weight=0.002, seed=3, mode=1, **params):
+    """n spines in the given mode along dend, each driven by its own Poisson NetStim
+    [Hz]."""
     keep = []
     for k in range(n):
-        s = configure_spine(h.SpnpSpine(dend((k + 0.5) / n)), neck=NECK, mode=mode_override,
+        s = configure_spine(h.SpnpSpine(dend((k + 0.5) / n)), neck=NECK, mode=mode,
                             gleak=1e-6, eleak=-70.0, **params)
         ns, rng = poisson_netstim(h, rate, k, seed)
         nc = h.NetCon(ns, s)
@@ -265,8 +264,8 @@ def test_mode2_fast_path_equals_general_path(h):
     state block) under Poisson input."""
     h.celsius = 20.0
     dend = passive_dendrite(h)
-    fast = poisson_spines(h, dend, 4, mode_override=2)
-    full = poisson_spines(h, dend, 4, mode_override=2, gbz_head=1e-30)
+    fast = poisson_spines(h, dend, 4, mode=2)
+    full = poisson_spines(h, dend, 4, mode=2, gbz_head=1e-30)
     names = ("vhead", "ineck", "chead")
     recs = [[h.Vector().record(getattr(s, f"_ref_{n}")) for n in names]
             for s, *_ in fast + full]
