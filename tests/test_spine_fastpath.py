@@ -213,6 +213,40 @@ def test_fixed_step_synaptic_decay_is_exact_and_follows_dt_changes(h):
     check()
 
 
+def test_decayed_synaptic_states_reach_exact_zero(h):
+    """A synaptic state decaying by its cached factor would end as a subnormal number
+    that never reaches 0 (the decrement rounds to 0): Exp2Syn's A does, and every
+    operation on it is a microcode assist. Below 1e-290 uS the spine sets the state to
+    exactly 0, so none of its AMPA or NMDA states is ever subnormal, and after an NMDA
+    event the NMDA states come to rest (gnmda = 0: the fast path again)."""
+    h.celsius = 20.0
+    dend = passive_dendrite(h, L=20.0, nseg=1)
+    s = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=1, tau1=0.2, tau2=1.0,
+                        nmda_tau1=0.5, nmda_tau2=1.0)
+    ref = h.Exp2Syn(dend(0.5))
+    ref.tau1, ref.tau2 = 0.2, 1.0
+    stim = h.NetStim()
+    stim.number, stim.start = 1, 1.0
+    ncs = [h.NetCon(stim, s), h.NetCon(stim, ref)]
+    ncs[0].weight[0], ncs[0].weight[1] = 0.001, 0.001
+    ncs[1].weight[0] = 1e-12
+    names = ("A", "B", "An", "Bn")
+    recs = [h.Vector().record(getattr(s, f"_ref_{n}")) for n in names]
+    ref_a = h.Vector().record(ref._ref_A)
+    h.dt = 0.025
+    h.finitialize(-70.0)
+    # from ~1e-3 uS to below 1e-290 uS takes ln(1e287) tau = 661 ms for tau = 1 ms
+    h.continuerun(800.0)
+    tiny = np.finfo(float).tiny                      # the smallest normal double
+    subnormal = [np.count_nonzero((r.as_numpy() != 0) & (np.abs(r.as_numpy()) < tiny))
+                 for r in recs]
+    assert subnormal == [0, 0, 0, 0]
+    assert (s.A, s.B, s.An, s.Bn, s.gnmda) == (0.0, 0.0, 0.0, 0.0, 0.0)
+    # the problem is real: NEURON's own Exp2Syn, same decay, ends subnormal, never 0
+    a = ref_a.as_numpy()
+    assert 0 < abs(a[-1]) < tiny
+
+
 def test_fast_configuration_fixes_the_rings_at_finitialize(h):
     """A mode-1 spine without rings at finitialize runs without them (its per-step code
     reads no ring parameter): a ring switched on mid-run is ignored until the next
