@@ -129,8 +129,7 @@ The fast configurations: a spine that is in mode 1 or 2 with all four ring condu
   Gauss-Seidel order (unconditionally stable, positive, first order; against CVODE its
   error equals that of cnexp's c1 c2 c3 ch order to 0.1 % in tests/test_spine_dynamics),
   with a dependency chain of two cells instead of four: the mode 2 step is bound by
-  latency, not by arithmetic. Under CVODE the cells'
-  ODEs are integrated as they are.
+  latency, not by arithmetic. Under CVODE the cells' ODEs are integrated as they are.
   The mode 2 neck conductance and diffusion potential (neck2) are recomputed after each
   state update and in every BREAKPOINT that solves. Parameters are read at every solve,
   except geometry, mode, conc, diff, diff_anion, rneck, ra, ring_pos, ring_gamma, the
