@@ -637,8 +637,11 @@ def network_connectivity(spec: NetworkSpec, post_gids=None) -> list:
     out = []
     for post in posts:
         rng = np.random.default_rng([int(spec.seed), 0, int(post)])
-        others = np.array([g for g in range(n) if g != post])
-        pres = np.sort(rng.choice(others, size=int(spec.in_degree), replace=False))
+        # the partners are drawn from the n - 1 other cells: index k stands for cell k
+        # (k < post) or k + 1, so no list of the other cells is built (the draw, and
+        # the network, are those of choosing from that list)
+        k = rng.choice(n - 1, size=int(spec.in_degree), replace=False)
+        pres = np.sort(k + (k >= post))
         spines = rng.integers(0, max(int(spec.n_spines), 1), size=len(pres))
         delays = rng.uniform(spec.delay[0], spec.delay[1], size=len(pres))
         for pre, sp, dl in zip(pres, spines, delays):

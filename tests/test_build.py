@@ -292,6 +292,22 @@ def test_connectivity_structure():
     assert _rows(other) != _rows(conns)
 
 
+@pytest.mark.parametrize("n_cells, in_degree", [(10, 3), (40, 39), (30000, 6)])
+def test_connectivity_draws_partners_from_the_other_cells(n_cells, in_degree):
+    """The partners are drawn as from the explicit list of the other cells (the list
+    itself is not built: with many cells it made the connectivity O(n^2)); 30000 cells
+    take NumPy's set-based draw, the others its permutation."""
+    import numpy as np
+    spec = build.NetworkSpec(n_cells=n_cells, in_degree=in_degree, seed=11)
+    posts = sorted({0, 1, n_cells // 2, n_cells - 1})
+    conns = build.network_connectivity(spec, posts)
+    for post in posts:
+        rng = np.random.default_rng([11, 0, post])
+        others = np.array([g for g in range(n_cells) if g != post])
+        want = sorted(int(g) for g in rng.choice(others, size=in_degree, replace=False))
+        assert sorted(c.pre for c in conns if c.post == post) == want
+
+
 def test_network_runs_and_spikes(h):
     _need_spnp(h)
     h.celsius = 6.3
