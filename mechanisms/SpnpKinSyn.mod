@@ -17,6 +17,12 @@ s, so cnexp integrates it exactly between events.
 
 Pulse onsets and ends are events, so the synapse is exact under CVODE and runs
 unchanged under threads, MPI and CoreNEURON.
+
+With no transmitter (T = 0) a state below 1e-290 is set to exactly 0. Decaying further
+it would end as a subnormal number that never reaches 0 (cnexp's decrement beta dt s
+rounds to 0 near 5e-322), about 3.7 s after the last pulse at beta = 0.19/ms, and every
+operation on it would then cost a microcode assist. Under CVODE this sets the copy the
+derivative is evaluated at, so s' = 0 there: an error of 1e-290/ms in the derivative.
 ENDCOMMENT
 
 NEURON {
@@ -67,6 +73,9 @@ BREAKPOINT {
 }
 
 DERIVATIVE states {
+    if (T == 0 && s < 1e-290) {
+        s = 0     : see COMMENT: no subnormal state
+    }
     s' = alpha * T * (1 - s) - beta * s
 }
 

@@ -149,6 +149,35 @@ def test_kinetic_synapse_overlapping_pulses(h):
     assert tv[len(tv) - 1] == 0.0
 
 
+def test_kinetic_synapse_decays_to_exact_zero_not_subnormal(h):
+    """Fixed step: after a pulse s decays to exactly 0, through no subnormal value.
+
+    Without the floor (checked on the previous mechanism) s sticks at 5.2e-322 for
+    good: cnexp's decrement beta*dt*s rounds to 0 there."""
+    soma = h.Section(name="soma")
+    syn = h.SpnpKinSyn(soma(0.5))
+    syn.beta = 2.0                   # /ms: below 1e-290 about 330 ms after the pulse
+    ns = h.NetStim()
+    ns.number, ns.start = 1, 2.0
+    nc = h.NetCon(ns, syn)
+    nc.weight[0] = 1.0
+    sv = h.Vector()
+    sv.record(syn._ref_s)
+    h.cvode_active(0)
+    h.dt = 0.025
+    h.finitialize(-65)
+    h.continuerun(500)
+    s = np.array(sv)
+    assert s.max() > 0.1             # the pulse did open the synapse
+    tiny = np.finfo(float).tiny      # smallest normal double, 2.2e-308
+    assert not np.any((s > 0) & (s < tiny)), "a subnormal s was recorded"
+    assert s[-1] == 0.0
+    # the floor engages exactly where documented: the last nonzero value is below
+    # 1e-290 and the one before it is not (else it would have been set to 0 there)
+    last = np.flatnonzero(s)[-1]
+    assert s[last] < 1e-290 <= s[last - 1]
+
+
 def test_installed_wheel_ships_mod_files(tmp_path):
     """`pip wheel` packs the .mod files as spinepnp/mechanisms/*.mod."""
     root = Path(__file__).resolve().parents[1]
