@@ -34,7 +34,8 @@ Neck laws (x = vhead - v, VT = k T/e from NEURON's celsius, C = conc, D = diff):
               ineck = (x - ediff)/rdyn,  rdyn = VT/(F (D + D-)) integral dgamma/c,
               ediff = -VT (D - D-)/(D + D-) ln(chead/conc),
             and c obeys ambipolar diffusion, D_a = 2 D D-/(D + D-), along the neck
-            (4 cells of equal gamma, states c1 c2 c3; c = conc at the dendrite) into a
+            (4 cells of equal gamma, states c1 c2 c3, c = conc at the dendrite; with a
+            neck ring the middle node is on the ring, see "Neck ring") into a
             well-mixed head of volume pi head_diam^3/6 (state ch) fed by t- ineck/F,
             t- = D-/(D + D-). The resistance integral uses the exact logarithmic mean of
             c over each cell, so the steady state (c linear in gamma) is exactly mode 1:
@@ -58,14 +59,23 @@ Head currents (positive = into the head):
   inset). A NetCon event with weights (w_ampa, w_nmda) [uS] opens AMPA and NMDA; each
   double exponential is normalised so that one event of weight w peaks at w (as Exp2Syn;
   tau1 is kept below tau2 the same way).
-Neck ring (modes 0 and 1): gna_neck (HH Na, states mn hn) and gbz_neck (Boltzmann, same
-  kinetic parameters as the head's) at ring_pos (fraction of neck_len; ring_gamma, the
-  integral dx/S from the dendrite to the ring, for non-cylindrical necks). The steady neck
-  is linear in w = exp((V - v)/VT): segment a (dendrite-ring) carries isat_a (w_ring - 1),
+Neck ring: gna_neck (HH Na, states mn hn) and gbz_neck (Boltzmann, same kinetic
+  parameters as the head's) at ring_pos (fraction of neck_len; ring_gamma, the integral
+  dx/S from the dendrite to the ring, for non-cylindrical necks). The steady neck is
+  linear in w = exp((V - v)/VT): segment a (dendrite-ring) carries isat_a (w_ring - 1),
   segment b (ring-head) isat_b (w_head - w_ring), isat_a,b = 2 C D F/gamma_a,b (mode 0:
   resistances r0 gamma_a,b/gamma), so the ring node is solved exactly (vring output).
-  The drop-in spine delivers segment a's current. Mode 2 has no ring node (the Python
-  helper refuses it; the mechanism ignores neck rings in mode 2).
+  The drop-in spine delivers segment a's current.
+  Mode 2: with a neck ring at finitialize (conductance > 0), the neck's middle node c2
+  sits on the ring: cells of gamma fring/2, fring/2 on the dendrite side and (1 -
+  fring)/2, (1 - fring)/2 on the head side (volumes in proportion to gamma, as for the
+  equal cells). Each segment is a conductor with its own diffusion potential (the
+  formulas above over its cells); the ring node is solved as in modes 0 and 1. The
+  ring's inward current irn feeds node c2 with t- irn/F and the head gets t- (ineck -
+  irn)/F (the anions' share of the current that leaves each node through the neck).
+  The steady state is exactly mode 1's two-segment network (c linear in gamma on each
+  side of the ring). A neck ring switched on during a mode 2 run that had none at
+  finitialize is ignored until the next finitialize (the grid is set there).
 Solving (1): F(x) = ineck(x) - ihead(v + x) is increasing and convex with passive head
   currents; NMDA and Boltzmann rings can make it non-monotone with several roots. Newton
   from the previous solution (warm start); while F keeps its sign the walk goes in the
@@ -98,9 +108,10 @@ When it runs: in BREAKPOINT (the node's v passed explicitly) and, if refresh = 1
   time and clears kt.
 Synaptic states under fixed step: the state update runs half a step after the BREAKPOINT
   (t = kt + dt/2 after a BREAKPOINT that reused the refresh, t = kb + dt/2 after one
-  that solved, as NEURON and CoreNEURON advance t). There the AMPA and NMDA states decay by cached exact factors exp(-dt/tau), written as
-  the rate fa = (exp(-dt/tau1) - 1)/dt so that cnexp's update X + dt fa X is that decay:
-  the same values as cnexp's exponential update without an exp() per step. Under CVODE
+  that solved, as NEURON and CoreNEURON advance t). There the AMPA and NMDA states
+  decay by cached exact factors exp(-dt/tau), written as the rate
+  fa = (exp(-dt/tau1) - 1)/dt so that cnexp's update X + dt fa X is that decay: the
+  same values as cnexp's exponential update without an exp() per step. Under CVODE
   the state functions are evaluated at the time of their BREAKPOINT, never half a step
   later, so the DERIVATIVE form (-X/tau) is used. tau1, tau2, nmda_tau1 and nmda_tau2
   are read at INITIAL; the factors follow dt changes. A synaptic state that has decayed
@@ -118,20 +129,22 @@ The fast configurations: a spine that is in mode 1 or 2 with all four ring condu
   reads no ring or mode parameter, since on a thousand spines memory traffic is the cost
   (for the same reason the per-step internal values share one array, ks). In mode 2 the
   neck current at the new v for the head's salt flux is then the last solution moved
-  along its exact (linear) slope. A ring
-  switched on during such a run is ignored until the next finitialize; to switch a ring
-  on and off during a run, give it a conductance > 0 at finitialize (1e-12 uS will do).
-  In every other configuration ring conductances are read at every solve.
-  Mode 2 neck under fixed step (every configuration): each cell relaxes exponentially,
+  along its exact (linear) slope. A ring switched on during such a run is ignored until
+  the next finitialize; to switch a ring on and off during a run, give it a conductance
+  > 0 at finitialize (1e-12 uS will do). In every other configuration ring conductances
+  are read at every solve.
+  Mode 2 neck under fixed step (without a neck ring): each cell relaxes exponentially,
   by cached factors exp(-2 kc dt) and exp(-kh dt) (no exp() per step), towards its
   neighbours' values, in red-black order: c1 and c3 from the values at the step's start,
   then c2 and ch from the new c1 and c3. That is cnexp's exponential update in another
   Gauss-Seidel order (unconditionally stable, positive, first order; against CVODE its
   error equals that of cnexp's c1 c2 c3 ch order to 0.1 % in tests/test_spine_dynamics),
   with a dependency chain of two cells instead of four: the mode 2 step is bound by
-  latency, not by arithmetic. Under CVODE the cells' ODEs are integrated as they are.
-  The mode 2 neck conductance and diffusion potential (neck2) are recomputed after each
-  state update and in every BREAKPOINT that solves. Parameters are read at every solve,
+  latency, not by arithmetic. With a neck ring (ring node grid): cnexp's exponential
+  update in the order c1 c2 c3 ch, exp() per step. Under CVODE the cells' ODEs are
+  integrated as they are. The mode 2 neck conductance and diffusion potential (neck2,
+  neck2r with a neck ring) are recomputed after each state update and in every
+  BREAKPOINT that solves. Parameters are read at every solve,
   except geometry, mode, conc, diff, diff_anion, rneck, ra, ring_pos, ring_gamma, the
   synaptic time constants and celsius, which are read at INITIAL.
 Outputs: vhead (mV), vring (mV, with a neck ring; otherwise v), ineck (nA), reff (MOhm,
@@ -166,7 +179,7 @@ NEURON {
 : arrays touched per step, not arithmetic, sets the spine's cost). The array is
 : dimensionless: each value is stored divided by its unit, (1 (ms)) etc., so that
 : modlunit checks every use.
-DEFINE NKS 21
+DEFINE NKS 22
 DEFINE KT 0      : (ms) time of the BREAKPOINT that may reuse the refresh
 DEFINE KV 1      : (mV) v of the refresh
 DEFINE KI 2      : (nA) iinj of the refresh
@@ -188,6 +201,8 @@ DEFINE GCO 17    : (uS/mM) mode 2: neck conductance per concentration
 DEFINE GD 18     : (/mM) mode 2: L, sum over the cells of 1/logmean(c) (conductance GCO/L)
 DEFINE ED 19     : (mV) mode 2: diffusion potential
 DEFINE KVS 20    : (mV) mode 2: v of spine2's last solve (-1e300: the last was another)
+DEFINE FRG 21    : (1) mode 2 with a neck ring: the ring's fraction of gamma (the middle
+                 : neck node c2 sits on the ring); 0: four cells of equal gamma
 
 UNITS {
     (mV) = (millivolt)
@@ -234,8 +249,8 @@ PARAMETER {
     ebz = 50        (mV)      <-1e3, 1e3>  : Boltzmann ring reversal
     vhalf_bz = -30  (mV)      <-1e3, 1e3>  : Boltzmann ring half activation
     slope_bz = 5    (mV)      <1e-3, 1e3>  : Boltzmann ring slope
-    gna_neck = 0    (uS)      <0, 1e9>     : HH Na ring on the neck (modes 0, 1)
-    gbz_neck = 0    (uS)      <0, 1e9>     : Boltzmann ring on the neck (modes 0, 1)
+    gna_neck = 0    (uS)      <0, 1e9>     : HH Na ring on the neck
+    gbz_neck = 0    (uS)      <0, 1e9>     : Boltzmann ring on the neck
     ring_pos = 0.5  (1)       <1e-6, 0.999999> : neck ring position, fraction of neck_len
     ring_gamma = 0  (/um)     <0, 1e12>    : integral dx/S from the dendrite to the ring
                                            : (0: ring_pos*gamma, exact for a cylinder)
@@ -322,6 +337,11 @@ INITIAL {
     ks[KXW] = 0
     ks[KWW] = 1
     ks[KVS] = -1e300
+    : mode 2 with a neck ring: the neck's middle node on the ring (see COMMENT)
+    ks[FRG] = 0
+    if (mode == 2 && (gna_neck > 0 || gbz_neck > 0)) {
+        ks[FRG] = fring()
+    }
     nw = 0
     ch = conc
     c1 = conc
@@ -343,11 +363,22 @@ INITIAL {
             mode = 1
             spine(1, v)
             mode = 2
-            c1 = conc + 0.25*(chead - conc)
-            c2 = conc + 0.5*(chead - conc)
-            c3 = conc + 0.75*(chead - conc)
+            if (ks[FRG] > 0) {
+                : c linear in gamma on each side of the ring node, c(ring) = conc w_ring
+                c2 = conc*exp((vring - v)/vt)
+                c1 = 0.5*(conc + c2)
+                c3 = 0.5*(c2 + chead)
+            } else {
+                c1 = conc + 0.25*(chead - conc)
+                c2 = conc + 0.5*(chead - conc)
+                c3 = conc + 0.75*(chead - conc)
+            }
             ch = chead
-            neck2()
+            if (ks[FRG] > 0) {
+                neck2r()
+            } else {
+                neck2()
+            }
         }
         spine(1, v)
         : the rings' gates at their steady states m_inf = a_m/(a_m + b_m) etc.
@@ -382,7 +413,11 @@ BREAKPOINT {
         ks[KB] = t/(1 (ms))
         ks[KT] = -1e300
         if (mode == 2) {
-            neck2()
+            if (ks[FRG] > 0) {
+                neck2r()
+            } else {
+                neck2()
+            }
         }
         spine(1 - refresh, v)
     }
@@ -391,7 +426,8 @@ BREAKPOINT {
 }
 
 DERIVATIVE states {
-    LOCAL path, busy, ka, kbb, rna, rnn, am, bm, ah, bh, fx, ra1, ra2, ceq, inw, ra3, ra4
+    LOCAL path, busy, ka, kbb, rna, rnn, am, bm, ah, bh, fx, ra1, ra2, ceq, inw, ra3, ra4,
+          fr, wa, wb, irn, q
     : (the derivatives use LOCALs only: CoreNEURON's NMODL cannot parse units in them)
     : Fixed step (see COMMENT): this state update comes half a step after an evaluation
     : that reused the refresh stamped kt, or after one that solved and stamped kb. The
@@ -570,30 +606,50 @@ DERIVATIVE states {
         }
         if (path == 2 || (path == 1 && mode == 2)) {
             : the dynamic neck (cells c1 c2 c3 and the head ch)
-            if (fx == 1) {
-                : cnexp's exponential update of each cell towards its neighbours, in
-                : red-black order (c1, c3 from the step's start, then c2, ch from the
-                : new c1, c3: a chain of two dependent cells, not four; see COMMENT), by
-                : cached rates (exp(-2 kc dt) - 1)/dt and (exp(-kh dt) - 1)/dt: no exp()
-                ra1 = ks[FC]*(1 (/ms))
-                ra2 = ks[FH]*(1 (/ms))
-                ceq = ks[KIH]*(1 (mM/nA))*inw
-                ka = c1
-                kbb = c2
-                ra3 = c3
-                ra4 = ch
-                c1' = ra1*(ka - 0.5*(conc + kbb))
-                c3' = ra1*(ra3 - 0.5*(kbb + ra4))
-                c2' = ra1*(kbb - 0.5*(c1 + c3))
-                ch' = ra2*(ra4 - c3 - ceq)
+            if (path == 1 && ks[FRG] > 0) {
+                : with a neck ring (see COMMENT): node c2 on the ring, gamma fraction fr
+                : on its dendrite side (cells fr/2, fr/2), 1 - fr on its head side; the
+                : ring's inward current irn feeds c2 with t- irn/F, the head gets
+                : t- (inw - irn)/F. Rates from kc, kh (equal cells) by the cells'
+                : gammas and volumes (proportional to gamma, as for equal cells).
+                : cnexp's exponential update, fixed step and CVODE alike.
+                fr = ks[FRG]
+                wa = kc/(2*fr)
+                wb = kc/(2*(1 - fr))
+                q = kc/kh + 0.5 - fr
+                irn = ineckring()
+                ceq = ks[KIH]*(1 (mM/nA))*kc
+                c1' = wa/(2*fr)*(conc - 2*c1 + c2)
+                c2' = wa*(c1 - c2) + wb*(c3 - c2) + ceq*irn
+                c3' = wb/(2*(1 - fr))*(c2 - 2*c3 + ch)
+                ch' = wb/q*(c3 - ch) + ceq/q*(inw - irn)
+                neck2r()
             } else {
-                ceq = ks[KIH]*(1 (mM/nA))*inw
-                c1' = kc*(conc - 2*c1 + c2)
-                c2' = kc*(c1 - 2*c2 + c3)
-                c3' = kc*(c2 - 2*c3 + ch)
-                ch' = kh*(c3 - ch + ceq)
+                if (fx == 1) {
+                    : cnexp's exponential update of each cell towards its neighbours, in
+                    : red-black order (c1, c3 from the step's start, then c2, ch from the
+                    : new c1, c3: a chain of two dependent cells, not four; see COMMENT), by
+                    : cached rates (exp(-2 kc dt) - 1)/dt and (exp(-kh dt) - 1)/dt: no exp()
+                    ra1 = ks[FC]*(1 (/ms))
+                    ra2 = ks[FH]*(1 (/ms))
+                    ceq = ks[KIH]*(1 (mM/nA))*inw
+                    ka = c1
+                    kbb = c2
+                    ra3 = c3
+                    ra4 = ch
+                    c1' = ra1*(ka - 0.5*(conc + kbb))
+                    c3' = ra1*(ra3 - 0.5*(kbb + ra4))
+                    c2' = ra1*(kbb - 0.5*(c1 + c3))
+                    ch' = ra2*(ra4 - c3 - ceq)
+                } else {
+                    ceq = ks[KIH]*(1 (mM/nA))*inw
+                    c1' = kc*(conc - 2*c1 + c2)
+                    c2' = kc*(c1 - 2*c2 + c3)
+                    c3' = kc*(c2 - 2*c3 + ch)
+                    ch' = kh*(c3 - ch + ceq)
+                }
+                neck2()
             }
-            neck2()
         }
     }
     : refresh the head with the new v and states: a recorded vhead then belongs to the
@@ -773,6 +829,29 @@ PROCEDURE neck2() {
     ks[GD] = (l1 + l2 + l3 + l4)*(1 (mM))
     : ediff = KED ln(a4/a0), the logarithm as the sum over the cells of
     : ln(a_k+1/a_k) = (a_k+1 - a_k) ilm(a_k, a_k+1): no log() per step
+    ks[ED] = ks[KED]*((a1 - a0)*l1 + (a2 - a1)*l2 + (a3 - a2)*l3 + (a4 - a3)*l4)
+}
+
+PROCEDURE neck2r() {
+    : neck2 for the grid with a neck ring (ks[FRG] = fr > 0): cells of gamma fr/2 on the
+    : dendrite side of the ring node c2 and (1 - fr)/2 on the head side, in units of the
+    : equal cell gamma/4 (not on any fast path: ilm() per cell)
+    LOCAL a0, a1, a2, a3, a4, l1, l2, l3, l4, fr
+    fr = ks[FRG]
+    a0 = conc
+    a1 = c1
+    a2 = c2
+    a3 = c3
+    a4 = ch
+    if (a1 < cmin) { a1 = cmin }
+    if (a2 < cmin) { a2 = cmin }
+    if (a3 < cmin) { a3 = cmin }
+    if (a4 < cmin) { a4 = cmin }
+    l1 = ilm(a0, a1)
+    l2 = ilm(a1, a2)
+    l3 = ilm(a2, a3)
+    l4 = ilm(a3, a4)
+    ks[GD] = 2*(fr*(l1 + l2) + (1 - fr)*(l3 + l4))*(1 (mM))
     ks[ED] = ks[KED]*((a1 - a0)*l1 + (a2 - a1)*l2 + (a3 - a2)*l3 + (a4 - a3)*l4)
 }
 
@@ -1132,7 +1211,7 @@ PROCEDURE headsolve(full, vnow (mV)) {
         rr = ks[GD]*(1 (/mM))/(ks[GCO]*(1 (uS/mM)))
         ed = ks[ED]*(1 (mV))
     }
-    if ((gsn > 0 || gbn > 0) && md != 2) {
+    if ((gsn > 0 || gbn > 0) && (md != 2 || ks[FRG] > 0)) {
         ringsolve(vv, ga, gn, ii, gl, gs, gb, gsn, gbn)
     } else {
         : start at the last solution (mode 1: the anchor, whose exp is known if kww > 0)
@@ -1279,15 +1358,18 @@ PROCEDURE headsolve(full, vnow (mV)) {
 
 PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS),
                     gsn (uS), gbn (uS)) {
-    : Head balance with a ring of channels part-way along the neck (modes 0 and 1).
-    : The steady neck is linear in w = exp((V - v)/VT) (mode 1) or in V (mode 0):
-    : segment a (dendrite to ring) carries ia*(wr - 1), segment b (ring to head)
-    : ib*(wh - wr). Unknowns xr = vring - v (outer) and xh = vhead - v (inner, the head
-    : balance at fixed xr, as in headsolve); both by the walking/bracketed Newton.
+    : Head balance with a ring of channels part-way along the neck. The steady neck is
+    : linear in w = exp((V - v)/VT) (mode 1) or in V (mode 0): segment a (dendrite to
+    : ring) carries ia*(wr - 1), segment b (ring to head) ib*(wh - wr). In mode 2 each
+    : segment is a conductor with a diffusion potential, given the salt profile (the
+    : ring node is c2): ia = (xr - eda)/rsa, ib = (xh - xr - edb)/rsb. Unknowns
+    : xr = vring - v (outer) and xh = vhead - v (inner, the head balance at fixed xr,
+    : as in headsolve); both by the walking/bracketed Newton.
     LOCAL md, vtt, e50, el, ea, en, kmg, es, eb, vhb, sb, ia, ib, rsa, rsb, xr, xrn, lo,
           hi, blo, bhi, cap, k, done, tol, xh, xhn, lo2, hi2, blo2, bhi2, cap2, k2, done2,
           u, wr, dwr, wh, dwh, ian, dia, pp, dpp, qq, dqq, vh, vr, ihv, ghv, irv, grv, bl,
-          db, ex, f1, df1, g, dg, arg, xup, sh, tt, fr
+          db, ex, f1, df1, g, dg, arg, xup, sh, tt, fr, eda, edb, a0, a1, a2, a3, a4, l1,
+          l2, l3, l4, gc
     md = mode
     vtt = vt
     e50 = exp(50)
@@ -1304,6 +1386,30 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
     ib = isat/(1 - fr)
     rsa = r0*fr
     rsb = r0*(1 - fr)
+    eda = 0
+    edb = 0
+    if (md == 2) {
+        : the segments from the salt profile (floored as in neck2), the grid's fraction
+        fr = ks[FRG]
+        a0 = conc
+        a1 = c1
+        a2 = c2
+        a3 = c3
+        a4 = ch
+        if (a1 < cmin) { a1 = cmin }
+        if (a2 < cmin) { a2 = cmin }
+        if (a3 < cmin) { a3 = cmin }
+        if (a4 < cmin) { a4 = cmin }
+        l1 = ilm(a0, a1)
+        l2 = ilm(a1, a2)
+        l3 = ilm(a2, a3)
+        l4 = ilm(a3, a4)
+        gc = ks[GCO]*(1 (uS/mM))
+        rsa = 2*fr*(l1 + l2)/gc
+        rsb = 2*(1 - fr)*(l3 + l4)/gc
+        eda = ks[KED]*(1 (mV))*((a1 - a0)*l1 + (a2 - a1)*l2)
+        edb = ks[KED]*(1 (mV))*((a3 - a2)*l3 + (a4 - a3)*l4)
+    }
     : warm start: the ring node's last offset from the dendrite
     xr = vring - vv
     xh = ks[KXW]*(1 (mV))
@@ -1329,7 +1435,7 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
             qq = ib*wr
             dqq = ib*dwr
         } else {
-            ian = xr/rsa
+            ian = (xr - eda)/rsa
             dia = 1/rsa
             qq = xr/rsb
             dqq = 1/rsb
@@ -1364,7 +1470,7 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
                 pp = ib*wh
                 dpp = ib*dwh
             } else {
-                pp = xh/rsb
+                pp = (xh - edb)/rsb
                 dpp = 1/rsb
             }
             ihv = ii - gl*(vh - el) - ga*(vh - ea) - gs*(vh - es)
@@ -1518,7 +1624,25 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
     }
     if (md == 1) {
         chead = conc*wh
+    } else if (md == 2) {
+        chead = ch
     } else {
         chead = conc
     }
+}
+
+FUNCTION ineckring() (nA) {
+    : current of the neck ring into the neck at vring (inward positive), as ringsolve
+    : counts it
+    LOCAL ex, ir
+    ir = 0
+    if (gna_neck > 0) {
+        ir = -gna_neck*mn*mn*mn*hn*(vring - ena)
+    }
+    if (gbz_neck > 0) {
+        ex = -(vring - vhalf_bz)/slope_bz
+        if (ex > 700) { ex = 700 }
+        ir = ir - gbz_neck*(vring - ebz)/(1 + exp(ex))
+    }
+    ineckring = ir
 }

@@ -27,6 +27,8 @@ MODES = {0: "ohmic", 1: "steady PNP law", 2: "dynamic electroneutral neck"}
 #: its fast configuration, which ignores rings switched on later in that run.
 _RING_NOTE = ("; in modes 1 and 2 a ring takes part in a run only if some ring conductance "
               "is > 0 at finitialize (1e-12 uS reserves it)")
+_NECK_RING_NOTE = (_RING_NOTE + "; in mode 2 a neck ring's own (gna_neck or gbz_neck) "
+                   "must be, since the neck's grid puts a node on the ring there")
 
 #: Parameters of SpnpSpine: name -> (unit, meaning). The names are a contract.
 PARAMETERS = {
@@ -61,10 +63,10 @@ PARAMETERS = {
     "ebz": ("mV", "Boltzmann ring reversal"),
     "vhalf_bz": ("mV", "Boltzmann ring half-activation voltage"),
     "slope_bz": ("mV", "Boltzmann ring slope"),
-    "gna_neck": ("uS", "HH Na ring on the neck: maximal conductance (modes 0, 1)"
-                 + _RING_NOTE),
-    "gbz_neck": ("uS", "Boltzmann ring on the neck: maximal conductance (modes 0, 1)"
-                 + _RING_NOTE),
+    "gna_neck": ("uS", "HH Na ring on the neck: maximal conductance"
+                 + _NECK_RING_NOTE),
+    "gbz_neck": ("uS", "Boltzmann ring on the neck: maximal conductance"
+                 + _NECK_RING_NOTE),
     "ring_pos": ("1", "neck ring position as a fraction of the neck length from the dendrite"),
     "ring_gamma": ("1/um", "integral dx/S from the dendrite to the neck ring "
                    "(0: ring_pos*gamma, exact for a cylinder)"),
@@ -156,7 +158,8 @@ def configure_spine(pp, neck: Neck | None = None, mode: int | None = None, **par
     changing geometry, mode, concentration, diffusion coefficients or synaptic time
     constants. Other parameters take effect within one time step. Given ``neck`` and
     ``ring_pos``, the ring's ``ring_gamma`` is set from the geometry (exact for any
-    profile). Neck rings are solved in modes 0 and 1 only (ValueError in mode 2).
+    profile). In mode 2 a neck ring needs a conductance > 0 at ``h.finitialize``: the
+    neck's grid puts a node on the ring there.
     """
     unknown = sorted(set(params) - set(PARAMETERS))
     if unknown:
@@ -174,11 +177,6 @@ def configure_spine(pp, neck: Neck | None = None, mode: int | None = None, **par
         pp.neck_vol = geo["neck_vol"]
         if isinstance(neck, Cylinder):
             pp.neck_diam = 2.0 * neck.radius0
-    ring = any(float(params.get(k, getattr(pp, k, 0.0))) > 0
-               for k in ("gna_neck", "gbz_neck"))
-    if ring and int(pp.mode) == 2:
-        raise ValueError("neck rings (gna_neck, gbz_neck > 0) are solved in modes 0 and 1 "
-                         "only; the dynamic neck (mode 2) has no ring node yet")
     for name, value in params.items():
         try:
             val = float(value)

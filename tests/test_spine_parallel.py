@@ -37,9 +37,8 @@ def build(h):
             if k == 2:
                 s.gna_head = 0.02
                 s.nmda_tau1, s.nmda_tau2 = 0.004, 0.01       # NMDA floored within the run
-                if mode != 2:           # a Na ring part-way along the neck too
-                    s.gna_neck, s.ring_pos = 0.01, 0.4
-            if k == 1 and mode != 2:
+                s.gna_neck, s.ring_pos = 0.01, 0.4     # a Na ring part-way along the neck
+            if k == 1:
                 s.gbz_neck, s.ring_pos = 0.002, 0.7
             ns = h.NetStim()
             ns.start, ns.number, ns.interval, ns.noise = 2.0 + j, 5, 7.0, 0

@@ -19,7 +19,7 @@ NECK_LEN, NECK_R, HEAD_R = 1.0, 0.05, 0.25
 T_ON, T_STOP = 1.0, 30.0
 
 
-def _pnp(waveform):
+def _pnp(waveform, rings=()):
     from spinepnp.pnp import Species, solve_transient
     bn = ball_and_neck(neck_length=NECK_LEN, neck_radius=NECK_R, head_radius=HEAD_R,
                        cap_radius=0.01)
@@ -28,12 +28,15 @@ def _pnp(waveform):
     t_eval = T_ON + np.array([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0,
                               T_STOP - T_ON - 1e-3])
     tr = solve_transient(bn, waveform, T_STOP, species=species, carrier="na",
-                         t_eval=np.concatenate([[0.0], t_eval]), rtol=1e-5)
+                         t_eval=np.concatenate([[0.0], t_eval]), rtol=1e-5, rings=rings)
     k = int(np.argmin(np.abs(tr.x - xc)))
+    if rings:
+        return bn, xc, tr.t[1:], tr.v[1:, k], tr.ring_vm[1:, 0]
     return bn, xc, tr.t[1:], tr.v[1:, k]
 
 
-def _mode2(h, bn, xc, current_of_t, t_samples):
+def _mode2(h, bn, xc, current_of_t, t_samples, ring=None, **params):
+    """Head potential (and, with ``ring``, the ring node's) above -70 mV at t_samples."""
     h.celsius = 20.0
     dend = h.Section(name="dend")
     dend.L, dend.diam = 10.0, 2.0
@@ -44,22 +47,26 @@ def _mode2(h, bn, xc, current_of_t, t_samples):
     sp = configure_spine(h.SpnpSpine(dend(0.5)), mode=2, gamma=float(bn.gamma_at(xc)),
                          neck_len=NECK_LEN, neck_vol=neck_vol,
                          head_diam=(6.0 * head_vol / math.pi) ** (1.0 / 3.0),
-                         conc=167.0, diff=1.33, diff_anion=2.03)
+                         conc=167.0, diff=1.33, diff_anion=2.03, **params)
+    if ring is not None:
+        sp.ring_gamma = float(bn.gamma_at(ring))
     dt = 0.0005
     tt = np.arange(0.0, T_STOP + dt, dt)
     tvec, ivec = h.Vector(tt), h.Vector(current_of_t(tt))
     ivec.play(sp._ref_iinj, tvec, 1)
     vh = h.Vector().record(sp._ref_vhead)
+    vr = h.Vector().record(sp._ref_vring)
     tr = h.Vector().record(h._ref_t)
     h.dt = dt
     h.finitialize(-70.0)
     h.continuerun(T_STOP)
-    t, v = np.array(tr), np.array(vh) + 70.0
-    vecs = (tvec, ivec, vh, tr, clamp, dend, sp)
-    out = np.interp(t_samples, t, v)
-    for vec in vecs[:4]:
+    t = np.array(tr)
+    out = np.interp(t_samples, t, np.array(vh) + 70.0)
+    out_r = np.interp(t_samples, t, np.array(vr) + 70.0)
+    for vec in (tvec, ivec, vh, vr, tr):
         vec.play_remove()
-    return out
+    del clamp, dend, sp
+    return (out, out_r) if ring is not None else out
 
 
 @pytest.mark.parametrize("kind", ["step", "alpha"])
@@ -90,3 +97,48 @@ def test_mode2_matches_full_pnp_transient(h, kind):
     # 5e-4 (step) and 3e-3 (alpha): the margin covers mesh and tolerance changes in the
     # PNP solver.
     assert np.all(rel < 0.02)
+
+
+STEP = 0.05                                                          # 50 pA step [nA]
+
+
+@pytest.mark.parametrize("kind,x,gmax", [("boltzmann", 0.2, 0.005), ("boltzmann", 0.8, 0.005),
+                                         ("hh", 0.5, 2.0), ("hh", 0.5, 10.0)], ids=str)
+def test_mode2_neck_ring_matches_full_pnp_transient(h, kind, x, gmax):
+    """A ring of channels part-way along the neck, x um from the dendrite: the dynamic
+    neck (its middle node on the ring) against the full PNP transient with the same ring
+    (a 20 nm band, its channels at the band's mean membrane potential) for a 50 pA
+    step into the head."""
+    from spinepnp.pnp import step
+    from spinepnp.pnp.rings import BoltzmannRing, HHNaRing
+    if kind == "boltzmann":
+        ring = BoltzmannRing(x, gmax, erev=50.0, vhalf=-60.0, slope=5.0)
+        params = dict(gbz_neck=gmax, ebz=50.0, vhalf_bz=-60.0, slope_bz=5.0)
+    else:
+        ring = HHNaRing(x, gmax)
+        params = dict(gna_neck=gmax)
+
+    def cur(t):
+        return np.where(t >= T_ON, STEP, 0.0)
+
+    bn, xc, t, v_pnp, vr_pnp = _pnp(step(STEP, T_ON), rings=[ring])
+    v_m2, vr_m2 = _mode2(h, bn, xc, cur, t, ring=x, **params)
+    v_none = _mode2(h, bn, xc, cur, t)                   # the same spine without the ring
+    scale = np.maximum(np.abs(v_pnp), 0.1 * np.abs(v_pnp).max())
+    rel = np.abs(v_m2 - v_pnp) / scale
+    rel_r = np.abs(vr_m2 - (vr_pnp + 70.0)) / np.maximum(np.abs(vr_pnp + 70.0),
+                                                         0.1 * np.abs(vr_pnp + 70.0).max())
+    print(kind, x, "PNP", np.round(v_pnp, 4), "mode 2", np.round(v_m2, 4),
+          "no ring", np.round(v_none, 4), "max rel", rel.max(), "ring node", rel_r.max())
+    # the ring shapes the response (from 5 % to a Na spike in the neck, 10 uS, which
+    # takes the head from +6 to +105 mV): the test is about the ring
+    assert np.max(np.abs(v_m2 - v_none) / np.abs(v_m2)) > 0.03
+    # the contract of the dynamic neck, 2 % from 10 us after the onset. Observed: at most
+    # 1.3e-3 without a spike, 1.5e-2 for the spike (sampled near its peak: the spike's
+    # timing, set by the neck's salt dynamics, shows there)
+    assert np.all(rel < 0.02)
+    # the ring node: one grid node of mode 2 (two cells on each side) against the mean
+    # over the PNP ring's 20 nm band; observed at most 1.7e-2 (the spike) and 1.6e-2 (a
+    # ring at 0.2 um, where the node's potential is small). 3 % leaves room for the
+    # coarser resolution of the neck's interior than of the head
+    assert np.all(rel_r < 0.03)

@@ -286,18 +286,57 @@ def test_neck_ring_off_is_continuous_with_no_ring(h):
     assert b.vring - v == pytest.approx(laws.potential(0.3, b.ineck, NECK), rel=1e-6)
 
 
-def test_neck_ring_rejected_in_mode2(h):
+@pytest.mark.parametrize("neck", [NECK, Profile([0, 0.4, 1.2], [0.08, 0.04, 0.06])],
+                         ids=["cylinder", "profile"])
+def test_mode2_neck_ring_relaxes_to_mode1(h, neck):
+    """Mode 2 with a ring part-way along the neck (the neck's middle node on the ring):
+    it starts on mode 1's two-segment steady state, leaves it when the current steps
+    (the neck is first the bulk electrolyte), and 300 ms later is back on it."""
+    h.celsius = 20.0
     dend, clamp = clamped_dendrite(h)
-    s = h.SpnpSpine(dend(0.5))
-    with pytest.raises(ValueError, match="modes 0 and 1"):
-        configure_spine(s, mode=2, gbz_neck=0.001)
+    pairs = []
+    for pos in (0.2, 0.5, 0.8):
+        kw = dict(neck=neck, gbz_neck=0.002, gna_neck=0.001, vhalf_bz=-60.0,
+                  slope_bz=6.0, ebz=50.0, ring_pos=pos, iinj=0.02)
+        pairs.append((configure_spine(h.SpnpSpine(dend(0.5)), mode=1, **kw),
+                      configure_spine(h.SpnpSpine(dend(0.5)), mode=2, **kw)))
+    h.dt = 0.025
+    h.finitialize(-65.0)
+    v = dend(0.5).v
+
+    def check(rel):
+        for a, b in pairs:
+            assert b.vhead - v == pytest.approx(a.vhead - v, rel=rel)
+            assert b.vring - v == pytest.approx(a.vring - v, rel=rel)
+            assert b.ineck == pytest.approx(a.ineck, rel=rel)
+            assert b.chead == pytest.approx(a.chead, rel=rel)
+
+    # at finitialize: the salt profile is set to mode 1's and the mode 2 solve of the
+    # same node balance must give mode 1's voltages (observed ~1e-13: rounding only)
+    check(1e-9)
+    h.continuerun(1.0)
+    for a, b in pairs:
+        a.iinj = b.iinj = 0.1
+    h.continuerun(1.1)
+    # 0.1 ms after the step the dynamic neck still conducts like the bulk: it differs
+    # (observed 6 % and 4 % in vhead - v for rings at 0.2 and 0.5; 0.05 % at 0.8, where
+    # the ring next to the head sets the head's potential)
+    assert max(abs((b.vhead - v) / (a.vhead - v) - 1) for a, b in pairs) > 0.02
+    h.continuerun(301.0)
+    # the contract (mode 2 at steady state equals mode 1): 1e-4. The discrete steady
+    # state is exactly mode 1's (c linear in gamma on each side of the ring node, the
+    # log-mean resistances exact); the residual is the exp(-50) transient (observed
+    # ~1e-11)
+    check(1e-4)
 
 
 @pytest.mark.parametrize("mode,extra", [
     (0, {}), (1, {}), (2, {}),
     (1, {"gbz_head": 0.003, "vhalf_bz": -55.0, "gna_head": 0.002}),
     (1, {"gbz_neck": 0.002, "ring_pos": 0.4, "vhalf_bz": -55.0}),
-    (0, {"gna_neck": 0.002, "ring_pos": 0.6})], ids=str)
+    (0, {"gna_neck": 0.002, "ring_pos": 0.6}),
+    (2, {"gbz_neck": 0.002, "ring_pos": 0.3, "vhalf_bz": -55.0}),
+    (2, {"gna_neck": 0.002, "ring_pos": 0.7, "gna_head": 0.001})], ids=str)
 def test_conductance_is_di_dv(h, mode, extra):
     """gtot, the analytic di/dv handed to NEURON (CONDUCTANCE), equals the derivative of
     the delivered current -ineck with respect to the dendrite's v at frozen states
