@@ -131,6 +131,13 @@ def test_neuron_mode2_follows_pnp(fig, stim):
     a = tr[f"V_pnp_{stim}_head_top_mV"]
     b = tr[f"V_nrn2_{stim}_head_top_mV"]
     assert np.max(np.abs(a[sel] - b[sel])) < 0.02 * np.max(a)
+    # with a ring on the neck (a node of the dynamic neck on the ring, against the ring's
+    # 20 nm band): the same 1 % as without a ring; observed 0.1-0.3 %
+    for tag in ("neck_top", "neck_bottom"):
+        _need(tr, f"V_nrn2_{stim}_{tag}_mV")
+        a = tr[f"V_pnp_{stim}_{tag}_mV"]
+        b = tr[f"V_nrn2_{stim}_{tag}_mV"]
+        assert np.max(np.abs(a[sel] - b[sel])) < 0.01 * np.max(a), tag
 
 
 def test_neuron_mode1_is_the_steady_law(fig):
@@ -166,13 +173,13 @@ def test_rings_in_the_head_raise_the_peak(fig):
             none = np.max(tr[f"V_{model}_{stim}_none_mV"])
             top = np.max(tr[f"V_{model}_{stim}_head_top_mV"])
             assert top > none + 1.0, (stim, model)
-            if model != "nrn2":
+            if model != "nrn2":                  # (SpnpSpine's head is lumped)
                 assert np.max(tr[f"V_{model}_{stim}_head_bottom_mV"]) > none + 1.0
-                # a ring at the neck's base barely activates: < 0.1 mV more
-                bot = np.max(tr[f"V_{model}_{stim}_neck_bottom_mV"])
-                assert 0 < bot - none < 0.1
-                assert _summary(sm, stim, model, "neck_bottom", "ring_act_max") < 0.1
-                assert _summary(sm, stim, model, "head_top", "ring_act_max") > 0.8
+            # a ring at the neck's base barely activates: < 0.1 mV more
+            bot = np.max(tr[f"V_{model}_{stim}_neck_bottom_mV"])
+            assert 0 < bot - none < 0.1
+            assert _summary(sm, stim, model, "neck_bottom", "ring_act_max") < 0.1
+            assert _summary(sm, stim, model, "head_top", "ring_act_max") > 0.8
 
 
 def test_ring_current_follows_the_boltzmann_law(fig):
@@ -214,6 +221,13 @@ def test_delays(fig):
         # with the ~5 ms salt relaxation
         assert _summary(sm, "step", "cable", "neck_top", "delay90_ms") < 0.01
         assert _summary(sm, "step", "pnp", "neck_top", "delay90_ms") > 1.0
+        # the dynamic neck (SpnpSpine mode 2) has the PNP's delays of the neck rings:
+        # the salt relaxation sets them. Within 5 % (observed at most 1.6 %: the neck's
+        # salt on four cells and a lumped head against the resolved PNP)
+        for stim, key in (("alpha", "delay50_ms"), ("step", "delay90_ms")):
+            for tag in ("neck_top", "neck_bottom"):
+                d2 = _summary(sm, stim, "nrn2", tag, key)
+                assert d2 == pytest.approx(_summary(sm, stim, "pnp", tag, key), rel=0.05)
     # nothing is as slow as the paper's "hundreds of ms"
     assert np.nanmax(sm["delay50_ms"]) < 20.0
 

@@ -13,8 +13,8 @@ interior) is computed three ways:
    measure, ``max_x V``, is kept in the CSV;
 2. NEURON with the drop-in spine ``SpnpSpine`` (mode 2, dynamic electroneutral neck;
    mode 1, steady law, dashed), in a dendrite held at rest; its ring is ``gbz_head``
-   (a lumped head, so head top and head bottom are the same model; it has no neck
-   rings);
+   (a lumped head, so head top and head bottom are the same model) or ``gbz_neck`` at
+   the ring's own Gamma from the dendrite;
 3. the classical cable: head and neck Sections (:func:`spinepnp.build.attach_spine`,
    ``explicit``) with the ring as an ``SpnpRing`` point process at the same place, Ra
    calibrated so that the cable's dendrite-to-head-centre resistance is the PNP
@@ -266,7 +266,7 @@ def _run_neuron(h, t_stop, dt, breaks, fine=5e-5, window=0.1):
 
 def spnp_neck_rings() -> bool:
     """True if the loaded SpnpSpine has neck rings (``gbz_neck``, ``ring_gamma``,
-    ``vring``; steady-law modes 0 and 1 only)."""
+    ``vring``)."""
     h = _neuron()
     sec = h.Section(name="fig3_probe")
     try:
@@ -281,7 +281,7 @@ def spnp_neck_rings() -> bool:
 def run_spnp(tag: str, mode: int, wave, breaks, t_out, settings) -> dict:
     """SpnpSpine (mode 1 or 2) in a dendrite at rest. Its head is lumped, so both head
     placements are its head ring ``gbz_head``; neck placements use its neck ring
-    (``gbz_neck`` at ``ring_gamma``, modes 0 and 1 only)."""
+    (``gbz_neck`` at ``ring_gamma``; in mode 2 a node of the dynamic neck sits there)."""
     from ..spine import configure_spine
     h = _neuron()
     geo = spine_geometry()
@@ -455,15 +455,14 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
     t_out = output_times(st, all_breaks)
     tags = list(PLACEMENTS)
     head_tags = ["none", "head_top"]         # SpnpSpine: a lumped head (top = bottom)
-    # its neck rings exist in the steady-law modes only
-    mode1_tags = head_tags + (["neck_top", "neck_bottom"]
-                              if have_nrn and spnp_neck_rings() else [])
+    spnp_tags = head_tags + (["neck_top", "neck_bottom"]
+                             if have_nrn and spnp_neck_rings() else [])
     jobs = []
     for stim in waves:
         jobs += [(stim, "pnp", tag) for tag in tags]
         if have_nrn:
-            jobs += [(stim, "nrn2", tag) for tag in head_tags]
-            jobs += [(stim, "nrn1", tag) for tag in mode1_tags]
+            jobs += [(stim, "nrn2", tag) for tag in spnp_tags]
+            jobs += [(stim, "nrn1", tag) for tag in spnp_tags]
             jobs += [(stim, "cable", tag) for tag in tags]
             jobs += [(stim, "cable_ra", "none")]
     results = {}
@@ -552,11 +551,15 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
                             f"{PLACEMENTS[tag][0]} [ms]"] = delay(stim, model, tag, frac)
     if have_nrn:
         for stim in waves:
-            a = results[(stim, "pnp", "none")]["v"]
-            b = results[(stim, "nrn2", "none")]["v"]
-            sel = (t_out > T_ON + 0.0099) & (np.abs(a) > 0.05 * np.max(a))
-            numbers[f"max abs(NEURON mode 2 - PNP) / PNP peak, no ring, {stim}"] = float(
-                np.max(np.abs(a[sel] - b[sel])) / np.max(a))
+            for tag in spnp_tags:
+                if tag == "head_top":
+                    continue        # a lumped head against a ring near the head's top
+                a = results[(stim, "pnp", tag)]["v"]
+                b = results[(stim, "nrn2", tag)]["v"]
+                sel = (t_out > T_ON + 0.0099) & (np.abs(a) > 0.05 * np.max(a))
+                where = "no ring" if tag == "none" else f"ring {PLACEMENTS[tag][0]}"
+                numbers[f"max abs(NEURON mode 2 - PNP) / PNP peak, {where}, {stim}"] = \
+                    float(np.max(np.abs(a[sel] - b[sel])) / np.max(a))
         numbers["cable Ra 150: peak V step no ring [mV]"] = peak("step", "cable_ra",
                                                                "none")
     numbers["PNP time steps (all runs)"] = pnp_steps
@@ -582,7 +585,7 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
                 a.plot(t_out, results[(stim, "pnp", "none")]["vmax"], ":", color="k",
                        lw=0.9, label="no ring, max over x (paper's Delta V)")
             if model == "nrn2":
-                for tag in mode1_tags:
+                for tag in spnp_tags:
                     r = results[(stim, "nrn1", tag)]
                     a.plot(t_out, r["v"], "--", color=PLACEMENTS[tag][1], lw=0.9,
                            label=f"mode 1 (steady law), {PLACEMENTS[tag][0]}")
@@ -640,11 +643,11 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
                 lab, col = PLACEMENTS[tag]
                 frac = 0.9 if stim == "step" else 0.5
                 dl = activation_delay(t_out, r["i_ring"], T_ON, frac)
-                a.plot(t_out, -r["i_ring"] * 1e3, color=col,
-                       label=f"{lab if model != 'nrn2' else 'mode 2, head'}: "
-                             f"{dl:.3f}")
+                if model == "nrn2":
+                    lab = "mode 2, " + ("head" if tag in HEAD_Z else lab)
+                a.plot(t_out, -r["i_ring"] * 1e3, color=col, label=f"{lab}: {dl:.3f}")
             if model == "nrn2":
-                for tag in mode1_tags[1:]:
+                for tag in spnp_tags[1:]:
                     r = results[(stim, "nrn1", tag)]
                     lab = "head" if tag in HEAD_Z else PLACEMENTS[tag][0]
                     dl = activation_delay(t_out, r["i_ring"], T_ON, frac)
@@ -747,13 +750,23 @@ def _caption(nb, have_nrn, st, results, t_out) -> str:
             f"(step) and "
             f"{100 * g('max abs(NEURON mode 2 - PNP) / PNP peak, no ring, alpha'):.2f} "
             f"% (alpha) of the peak after 10 us; mode 1 (steady law, dashed) has no salt "
-            f"dynamics. SpnpSpine lumps the head (head top = head bottom); its neck "
-            f"rings "
-            f"exist in the steady-law modes only, so neck placements are shown in mode 1 "
-            + (f"(step: neck top {pk('nrn1', 'step', 'neck_top'):.2f} mV, the PNP's late "
-               f"value {pk('pnp', 'step', 'neck_top'):.2f} mV)."
-               if f"peak V nrn1 step {PLACEMENTS['neck_top'][0]} [mV]" in nb else
-               "(not available in this build).")
+            f"dynamics. SpnpSpine lumps the head (head top = head bottom). "
+            + (f"With the ring on the neck (a node of the dynamic neck on the ring) mode 2 "
+               f"follows the PNP within "
+               + ", ".join(
+                   f"{100 * g(f'max abs(NEURON mode 2 - PNP) / PNP peak, ring {PLACEMENTS[t][0]}, {s_}'):.2f} %"
+                   f" ({PLACEMENTS[t][0]}, {s_})"
+                   for t in ("neck_top", "neck_bottom") for s_ in ("step", "alpha"))
+               + f" of the peak, and has the PNP's ring delays (alpha t50 at the neck top "
+               f"{g('ring t50 nrn2 alpha neck top [ms]'):.2f} vs "
+               f"{g('ring t50 pnp alpha neck top [ms]'):.2f} ms, step t90 at the neck "
+               f"bottom {g('ring t90 nrn2 step neck bottom [ms]'):.2f} vs "
+               f"{g('ring t90 pnp step neck bottom [ms]'):.2f} ms); mode 1 sits at once at "
+               f"the PNP's late value (step, neck top: "
+               f"{pk('nrn1', 'step', 'neck_top'):.2f} mV vs "
+               f"{pk('pnp', 'step', 'neck_top'):.2f} mV)."
+               if f"peak V nrn2 step {PLACEMENTS['neck_top'][0]} [mV]" in nb else
+               "Its neck rings are not available in this build.")
             )
     else:
         text.append("NEURON's SpnpSpine is not available: the NEURON and cable columns "
