@@ -25,6 +25,10 @@ there; SpnpSpine sets its synaptic states below 1e-290 uS to 0. The script print
 fraction of synapses whose A state is subnormal at the end of the run; a short run
 (``--tstop 150``) compares the variants before the baselines pay for this.
 
+NMDA: ``--nmda W`` gives every SpnpSpine NetCon an NMDA weight W [uS] as well (the
+baselines have no NMDA synapse: NEURON has none built in), so the ratios then show what
+NMDA input costs the spine; the targets below are for AMPA input (the default, W = 0).
+
 Targets (issue 4): mode 1 at most 1.5x baseline a, and cheaper than baseline b (checked
 for modes 1 and 2).
 Run ``python -m comparisons.bench_spine --help``.
@@ -42,8 +46,10 @@ import time
 VARIANTS = ("exp2syn", "explicit", "spine0", "spine1", "spine1-lag", "spine2")
 
 
-def build(h, variant, nspines=1000, length=1000.0, rate=5.0, weight=0.0005, seed=1):
-    """Build one variant; returns objects to keep alive."""
+def build(h, variant, nspines=1000, length=1000.0, rate=5.0, weight=0.0005, seed=1,
+          nmda=0.0):
+    """Build one variant; returns objects to keep alive. ``nmda`` [uS]: NMDA weight of
+    the SpnpSpine variants' NetCons (the baselines have no NMDA)."""
     from spinepnp.synapses import poisson_netstim
     h.celsius = 20.0
     dend = h.Section(name="dend")
@@ -83,6 +89,8 @@ def build(h, variant, nspines=1000, length=1000.0, rate=5.0, weight=0.0005, seed
         ns, rng = poisson_netstim(h, rate, k, seed)
         nc = h.NetCon(ns, syn)
         nc.weight[0], nc.delay = weight, 1.0
+        if variant.startswith("spine"):
+            nc.weight[1] = nmda
         keep["syn"].append(syn)
         keep["stim"].append(ns)
         keep["nc"].append(nc)
@@ -115,10 +123,14 @@ def main(argv=None):
     p.add_argument("--nspines", type=int, default=1000)
     p.add_argument("--tstop", type=float, default=1000.0, help="simulated time [ms]")
     p.add_argument("--rate", type=float, default=5.0, help="Poisson rate per synapse [Hz]")
+    p.add_argument("--nmda", type=float, default=0.0,
+                   help="NMDA weight of the SpnpSpine variants' inputs [uS] (baselines: none)")
     p.add_argument("--repeat", type=int, default=7,
                    help="rounds; each times every variant once (best kept)")
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     a = p.parse_args(argv)
+    if not (math.isfinite(a.nmda) and a.nmda >= 0):
+        p.error(f"--nmda {a.nmda}: give an NMDA weight >= 0 [uS]")
     if a.quick:
         a.nspines, a.tstop, a.repeat = 100, 100.0, 1
 
@@ -135,7 +147,8 @@ def main(argv=None):
     import neuron
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     print(f"bench_spine (CPU seconds, best of {a.repeat}): {a.nspines} synapses on a 1000 um "
-          f"dendrite (nseg {int(1000.0 / 5.0) + 1} in every variant), Poisson {a.rate} Hz, {a.tstop} ms, dt 25 us; "
+          f"dendrite (nseg {int(1000.0 / 5.0) + 1} in every variant), Poisson {a.rate} Hz, "
+          f"NMDA weight {a.nmda:g} uS on the spines, {a.tstop} ms, dt 25 us; "
           f"{platform.node()} {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, load average {load[0]:.2f}, NEURON {neuron.__version__}, "
           f"python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; "
@@ -149,7 +162,7 @@ def main(argv=None):
     tiny = sys.float_info.min                    # the smallest normal double
     for rnd in range(a.repeat):
         for variant in a.variants:
-            keep = build(h, variant, nspines=a.nspines, rate=a.rate)
+            keep = build(h, variant, nspines=a.nspines, rate=a.rate, nmda=a.nmda)
             vrec = h.Vector().record(keep["dend"](0.5)._ref_v)
             times[variant].append(time_run(h, a.tstop))
             vmax[variant] = vrec.max() - (-70.0)
@@ -190,6 +203,9 @@ def main(argv=None):
                 parts.append(f"{best:.2f}x {base} ({med:.2f}x)")
         if parts:
             print(f"  {variant:10s} " + ", ".join(parts))
+    if a.nmda > 0:
+        print("targets: not checked, they are for AMPA input (--nmda 0)")
+        return 0
     if "spine1" in walls and "exp2syn" in walls:
         best, med = ratios("spine1", "exp2syn")
         ok = best <= 1.5 and med <= 1.5

@@ -95,7 +95,13 @@ Fast path (PROCEDURE spine, the code a thousand spines run every step): with a l
   evaluated with exp()). Between inputs the first Newton step is final without any exp;
   otherwise a few Newton steps with exp() (monotone from the second on, by convexity);
   steps over 5 mV, steps towards exp overflow and everything else go to the full solver
-  above.
+  above. With an NMDA conductance in an otherwise linear head (spinenm, any mode): Newton
+  from the last solution, its first step checked against a bound M of |F''| (Kantorovich:
+  M |dx| <= F'/2, so the root it converges to is the first one in the direction -F,
+  the branch the full solver's walk keeps) and final without a further evaluation when
+  its error bound M dx^2/(2 (F' - 2 M |dx|)) is below the tolerance: mostly one
+  evaluation per step instead of the full solver's two. A fold (F' <= 0), a jump or a
+  large step goes to the full solver.
 When it runs: in BREAKPOINT (the node's v passed explicitly) and, if refresh = 1, again
   at the end of the state update, so that a recorded vhead belongs to the recorded v. The
   refresh stamps kt with the time of the next BREAKPOINT (t + dt/2, as NEURON's fixed step
@@ -1021,16 +1027,16 @@ PROCEDURE spine2(full, vnow (mV)) {
 }
 
 PROCEDURE spinegen(full, vnow (mV)) {
-    : spine() outside its fast paths: a fast configuration with an NMDA conductance (the
-    : full solve), and every other configuration (modes 0 and 2, rings), with a fast path
-    : of its own for a linear head (no NMDA conductance, no Boltzmann ring, no neck ring):
-    : F is linear in x in modes 0 and 2 (one step solves it); in mode 1 the steps of
-    : spine(). Large steps (over 5 mV or towards exp overflow) and anything else go to the
-    : full solve (headsolve).
+    : spine() outside its fast paths: a fast configuration with an NMDA conductance, and
+    : every other configuration (modes 0 and 2, rings), with a fast path of its own for a
+    : linear head (no NMDA conductance, no Boltzmann ring, no neck ring): F is linear in x
+    : in modes 0 and 2 (one step solves it); in mode 1 the steps of spine(). An NMDA
+    : conductance in an otherwise linear head goes to spinenm; large steps (over 5 mV or
+    : towards exp overflow) and anything else to the full solve (headsolve).
     LOCAL md, ga, gl, gh, i0, gs, x, w, iv, div, dfv, rdf, dx, xn, done, k, go, t
     md = mode
     done = 0
-    : (a fast configuration here has an NMDA conductance: straight to headsolve)
+    : (a fast configuration here has an NMDA conductance: to spinenm below)
     if (cfg == 2 && Bn == An && gbz_head == 0 && gna_neck == 0 && gbz_neck == 0
         && (md != 1 || ks[KWW] > 0)) {
         ga = B - A
@@ -1119,7 +1125,154 @@ PROCEDURE spinegen(full, vnow (mV)) {
                 chead = ch
             }
         }
+    } else if (Bn != An && (cfg != 2 || (gbz_head == 0 && gna_neck == 0 && gbz_neck == 0))) {
+        : an NMDA conductance in an otherwise linear head
+        spinenm(full, vnow)
     } else {
+        headsolve(full, vnow)
+    }
+}
+
+PROCEDURE spinenm(full, vnow (mV)) {
+    : spine() with an NMDA conductance in an otherwise linear head (no Boltzmann ring, no
+    : neck ring; an HH head ring is linear at given m, h), any mode. F(x) = ineck(x) -
+    : ihead(v + x) is then neither linear nor convex, but |F''| has a bound M on any
+    : interval: the law's isat w/VT^2 (w = exp(x/VT) at the interval's end) and NMDA's
+    : gn (|B''| |vh - e_nmda| + 2 |B'|), |B'| <= 0.062/4 /mV, |B''| <= 0.062^2/(6 sqrt 3)
+    : /mV^2 (B the Mg block). Newton from the last solution (warm start x0, where w is
+    : known), with M over [x0 - 2|dx|, x0 + 2|dx|]: if M |dx| <= F'(x0)/2 (Kantorovich)
+    : the root within 2|dx| of x0 is unique and Newton converges to it; it is the first
+    : root in the direction -F, the one the full solver's walk would reach, so the branch
+    : is kept. A step is final when its error bound M dx^2/(2 (F' - 2 M |dx|)) is below
+    : the tolerance (no further evaluation); otherwise up to 5 more steps. Anything else
+    : (a fold, F' <= 0, a jump, exp overflow) goes to the full solve (headsolve).
+    LOCAL md, ga, gl, gh, i0, gs, gn, en, kmg, x, w, iv, div, vh, ex, bl, db, ihv, ghv,
+          fv, dfv, dx, adx, mm, u, k, go, done, t, xn, lg, gc, ed, tol, rvt
+    md = mode
+    ga = B - A
+    gn = Bn - An
+    gl = gleak + gfloor
+    gh = gl + ga
+    i0 = iinj + gl*eleak + ga*e_ampa
+    if (cfg == 2 && gna_head > 0) {
+        gs = gna_head*m*m*m*h
+        gh = gh + gs
+        i0 = i0 + gs*ena
+    }
+    en = e_nmda
+    kmg = mg/(3.57 (mM))
+    tol = 1e-10 (mV)
+    rvt = 1/vt
+    x = ks[KXW]*(1 (mV))
+    w = 1
+    done = 0
+    go = 1
+    if (md == 1) {
+        if (x > 40*vt) {
+            go = 0
+        } else if (ks[KWW] > 0) {
+            w = ks[KWW]
+        } else {
+            w = exp(x/vt)
+            nw = 0
+        }
+    } else if (md == 2) {
+        lg = ks[GD]*(1 (/mM))
+        gc = ks[GCO]*(1 (uS/mM))
+        ed = ks[ED]*(1 (mV))
+    }
+    k = 0
+    while (go == 1) {
+        go = 0
+        vh = vnow + x
+        if (md == 1) {
+            iv = isat*(w - 1)
+            div = ks[ISV]*(1 (uS))*w
+        } else if (md == 0) {
+            iv = x/r0
+            div = 1/r0
+        } else {
+            div = gc/lg
+            iv = (x - ed)*div
+        }
+        ex = -0.062 (/mV) * vh
+        if (ex > 700) { ex = 700 }
+        bl = 1/(1 + kmg*exp(ex))
+        db = 0.062 (/mV) * bl*(1 - bl)
+        ihv = i0 - gh*vh - gn*bl*(vh - en)
+        ghv = gh + gn*(bl + db*(vh - en))
+        fv = iv - ihv
+        dfv = div + ghv
+        niter = niter + 1
+        if (dfv > 0) {
+            dx = -fv/dfv
+            adx = fabs(dx/(1 (mV)))*(1 (mV))
+            : M over [x - 2|dx|, x + 2|dx|] (mode 1: exp(u) <= 1 + u (1 + u) for u <= 1)
+            mm = gn*((3.70e-4 (/mV2))*(fabs((vh - en)/(1 (mV)))*(1 (mV)) + 2*adx)
+                     + 0.031 (/mV))
+            u = 2*adx*rvt
+            if (md == 1) {
+                mm = mm + div*(1 + u*(1 + u))*rvt
+            }
+            if (u <= 1 && (k > 0 || 2*mm*adx <= dfv)) {
+                if (mm*dx*dx < 2*tol*(dfv - 2*mm*(adx + tol)) && 4*mm*(adx + tol) < dfv) {
+                    done = 1
+                } else if (k < 5 && fabs(dx/(1 (mV))) < 5 && x + dx < 40*vt) {
+                    : a further Newton step (inside the Kantorovich ball of x0); mode 1
+                    : moves the anchor w by a Taylor series of exp as in spine()
+                    if (md == 1) {
+                        t = dx*rvt
+                        if (fabs(t) < 2e-3 && nw < 512) {
+                            w = w*(1 + t*(1 + t*(0.5 + t*(1/6 + t/24))))
+                            nw = nw + 1
+                        } else {
+                            w = exp((x + dx)*rvt)
+                            nw = 0
+                        }
+                    }
+                    x = x + dx
+                    k = k + 1
+                    go = 1
+                }
+            }
+        }
+    }
+    if (done == 1) {
+        xn = x + dx
+        ineck = iv + div*dx
+        gtot = div*ghv/dfv
+        if (md == 1) {
+            ks[KXW] = x/(1 (mV))
+            ks[KWW] = w
+        } else {
+            ks[KXW] = xn/(1 (mV))
+            ks[KWW] = 0
+        }
+        ks[KVS] = -1e300
+        if (full == 1) {
+            vhead = vnow + xn
+            vring = vnow
+            gampa = ga
+            gnmda = gn
+            if (fabs(ineck/(1 (nA))) > 1e-12) {
+                reff = xn/ineck
+            } else {
+                reff = 1/div
+            }
+            if (md == 1) {
+                chead = ks[CIS]*(1 (mM/nA))*(isat + ineck)
+            } else if (md == 0) {
+                chead = conc
+            } else {
+                chead = ch
+            }
+        }
+    } else {
+        if (md == 1 && k > 0) {
+            : (the anchor where w is known: headsolve starts there)
+            ks[KXW] = x/(1 (mV))
+            ks[KWW] = w
+        }
         headsolve(full, vnow)
     }
 }

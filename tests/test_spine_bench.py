@@ -9,3 +9,20 @@ def test_bench_spine_quick(mechanisms, capsys):
     for variant in bench_spine.VARIANTS:
         assert variant in out
     assert "ratios" in out and "target mode 1" in out
+
+
+def test_bench_spine_quick_with_nmda(mechanisms, capsys):
+    """--nmda gives the spines NMDA input; the AMPA targets are then not claimed."""
+    from comparisons import bench_spine
+    assert bench_spine.main(["--quick", "--nmda", "0.0005",
+                             "--variants", "exp2syn", "spine1"]) == 0
+    out = capsys.readouterr().out
+    assert "NMDA weight 0.0005 uS" in out
+    assert "not checked" in out and "target mode 1" not in out
+
+
+def test_bench_spine_rejects_a_negative_nmda_weight(capsys):
+    from comparisons import bench_spine
+    with pytest.raises(SystemExit):
+        bench_spine.main(["--quick", "--nmda", "-1"])
+    assert "--nmda" in capsys.readouterr().err
