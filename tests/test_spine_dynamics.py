@@ -99,9 +99,10 @@ def _conv_model(h):
     return d, sp, stim, nc
 
 
-def _run_sampled(h, d, sp, tstop, cvode, dt=0.025):
-    vd = h.Vector().record(d(0.7)._ref_v, 0.1)
-    vh = h.Vector().record(sp._ref_vhead, 0.1)
+def _run_sampled(h, refs, tstop, cvode, dt=0.025):
+    """Run to tstop [ms] (CVODE at 1e-9 tolerances, or fixed step dt) and return the
+    given references sampled every 0.1 ms."""
+    recs = [h.Vector().record(r, 0.1) for r in refs]
     h.cvode_active(int(cvode))
     if cvode:
         h.cvode.atol(1e-9)
@@ -112,17 +113,18 @@ def _run_sampled(h, d, sp, tstop, cvode, dt=0.025):
     h.finitialize(-70.0)
     h.continuerun(tstop)
     h.cvode_active(0)
-    return np.array(vd), np.array(vh)
+    return [np.array(r) for r in recs]
 
 
 def test_fixed_step_converges_to_cvode_first_order(h):
     h.celsius = 20.0
     d, sp, stim, nc = _conv_model(h)
-    ref_d, ref_h = _run_sampled(h, d, sp, 20.0, cvode=True)
+    refs = [d(0.7)._ref_v, sp._ref_vhead]
+    ref_d, ref_h = _run_sampled(h, refs, 20.0, cvode=True)
     dts = [0.1, 0.05, 0.025, 0.0125]
     err = []
     for dt in dts:
-        vd, vh = _run_sampled(h, d, sp, 20.0, cvode=False, dt=dt)
+        vd, vh = _run_sampled(h, refs, 20.0, cvode=False, dt=dt)
         n = min(len(vd), len(ref_d))
         err.append(max(np.max(np.abs(vd[:n] - ref_d[:n])), np.max(np.abs(vh[:n] - ref_h[:n]))))
     order = np.log2(np.array(err[:-1]) / np.array(err[1:]))
@@ -154,25 +156,11 @@ def test_mode2_fixed_step_converges_to_cvode_first_order(h, ring, dts):
     nc = h.NetCon(stim, sp)
     nc.weight[0] = 0.003
 
-    def run(cvode, dt=0.025):
-        vh = h.Vector().record(sp._ref_vhead, 0.1)
-        ch = h.Vector().record(sp._ref_chead, 0.1)
-        h.cvode_active(int(cvode))
-        if cvode:
-            h.cvode.atol(1e-9)
-            h.cvode.rtol(1e-9)
-        else:
-            h.dt = dt
-            h.steps_per_ms = 1.0 / dt
-        h.finitialize(-70.0)
-        h.continuerun(20.0)
-        h.cvode_active(0)
-        return np.array(vh), np.array(ch)
-
-    ref_v, ref_c = run(True)
+    refs = [sp._ref_vhead, sp._ref_chead]
+    ref_v, ref_c = _run_sampled(h, refs, 20.0, cvode=True)
     ev, ec = [], []
     for dt in dts:
-        v, c = run(False, dt)
+        v, c = _run_sampled(h, refs, 20.0, cvode=False, dt=dt)
         n = min(len(v), len(ref_v))
         ev.append(np.max(np.abs(v[:n] - ref_v[:n])))
         ec.append(np.max(np.abs(c[:n] - ref_c[:n])))
