@@ -1521,8 +1521,7 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
     LOCAL md, vtt, e50, el, ea, en, kmg, es, eb, vhb, sb, ia, ib, rsa, rsb, xr, xrn, lo,
           hi, blo, bhi, cap, k, done, tol, xh, xhn, lo2, hi2, blo2, bhi2, cap2, k2, done2,
           u, wr, dwr, wh, dwh, ian, dia, pp, dpp, qq, dqq, vh, vr, ihv, ghv, irv, grv, bl,
-          db, ex, f1, df1, g, dg, arg, xup, sh, tt, fr, eda, edb, a0, a1, a2, a3, a4, l1,
-          l2, l3, l4, gc
+          db, ex, f1, df1, g, dg, arg, xup, sh, tt, fr, eda, edb, a1, a2, l1, l2, gc
     md = mode
     vtt = vt
     e50 = exp(50)
@@ -1542,26 +1541,20 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
     eda = 0
     edb = 0
     if (md == 2) {
-        : the segments from the salt profile (floored as in neck2), the grid's fraction
+        : segment a from the salt profile (floored as in neck2r); segment b is the rest
+        : of neck2r's whole-neck L and diffusion potential (same states)
         fr = ks[FRG]
-        a0 = conc
         a1 = c1
         a2 = c2
-        a3 = c3
-        a4 = ch
         if (a1 < cmin) { a1 = cmin }
         if (a2 < cmin) { a2 = cmin }
-        if (a3 < cmin) { a3 = cmin }
-        if (a4 < cmin) { a4 = cmin }
-        l1 = ilm(a0, a1)
+        l1 = ilm(conc, a1)
         l2 = ilm(a1, a2)
-        l3 = ilm(a2, a3)
-        l4 = ilm(a3, a4)
         gc = ks[GCO]*(1 (uS/mM))
         rsa = 2*fr*(l1 + l2)/gc
-        rsb = 2*(1 - fr)*(l3 + l4)/gc
-        eda = ks[KED]*(1 (mV))*((a1 - a0)*l1 + (a2 - a1)*l2)
-        edb = ks[KED]*(1 (mV))*((a3 - a2)*l3 + (a4 - a3)*l4)
+        rsb = (ks[GD]*(1 (/mM)) - 2*fr*(l1 + l2))/gc
+        eda = ks[KED]*(1 (mV))*((a1 - conc)*l1 + (a2 - a1)*l2)
+        edb = ks[ED]*(1 (mV)) - eda
     }
     : warm start: the ring node's last offset from the dendrite
     xr = vring - vv
