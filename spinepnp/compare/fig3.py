@@ -691,6 +691,10 @@ def _caption(nb, have_nrn, st, results, t_out) -> str:
     def pk(model, stim, tag):
         return g(f"peak V {model} {stim} {PLACEMENTS[tag][0]} [mV]")
 
+    def m2err(where, stim):
+        """NEURON mode 2 against the PNP: max deviation in % of the PNP peak."""
+        return 100 * g(f"max abs(NEURON mode 2 - PNP) / PNP peak, {where}, {stim}")
+
     rings = list(PLACEMENTS)[1:]
     neck = laws.Cylinder(NECK_LEN, NECK_R)
     i_s = g("I_s (neck) [pA]")
@@ -746,17 +750,14 @@ def _caption(nb, have_nrn, st, results, t_out) -> str:
             f"(R0 C_head); with Ra = {OHM_RA_TYPICAL:g} Ohm cm it reaches "
             f"{g('cable Ra 150: peak V step no ring [mV]'):.2f} mV. NEURON's SpnpSpine "
             f"mode 2 (dynamic neck, lumped head) follows the full PNP within "
-            f"{100 * g('max abs(NEURON mode 2 - PNP) / PNP peak, no ring, step'):.2f} % "
-            f"(step) and "
-            f"{100 * g('max abs(NEURON mode 2 - PNP) / PNP peak, no ring, alpha'):.2f} "
-            f"% (alpha) of the peak after 10 us; mode 1 (steady law, dashed) has no salt "
+            f"{m2err('no ring', 'step'):.2f} % (step) and "
+            f"{m2err('no ring', 'alpha'):.2f} % (alpha) of the peak after 10 us; mode 1 (steady law, dashed) has no salt "
             f"dynamics. SpnpSpine lumps the head (head top = head bottom). "
             + (f"With the ring on the neck (a node of the dynamic neck on the ring) mode 2 "
                f"follows the PNP within "
-               + ", ".join(
-                   f"{100 * g(f'max abs(NEURON mode 2 - PNP) / PNP peak, ring {PLACEMENTS[t][0]}, {s_}'):.2f} %"
-                   f" ({PLACEMENTS[t][0]}, {s_})"
-                   for t in ("neck_top", "neck_bottom") for s_ in ("step", "alpha"))
+               + ", ".join(f"{m2err('ring ' + PLACEMENTS[t][0], s_):.2f} % "
+                           f"({PLACEMENTS[t][0]}, {s_})"
+                           for t in ("neck_top", "neck_bottom") for s_ in ("step", "alpha"))
                + f" of the peak, and has the PNP's ring delays (alpha t50 at the neck top "
                f"{g('ring t50 nrn2 alpha neck top [ms]'):.2f} vs "
                f"{g('ring t50 pnp alpha neck top [ms]'):.2f} ms, step t90 at the neck "
