@@ -380,11 +380,7 @@ INITIAL {
                 c3 = conc + 0.75*(chead - conc)
             }
             ch = chead
-            if (ks[FRG] > 0) {
-                neck2r()
-            } else {
-                neck2()
-            }
+            necks()
         }
         spine(1, v)
         : the rings' gates at their steady states m_inf = a_m/(a_m + b_m) etc.
@@ -419,11 +415,7 @@ BREAKPOINT {
         ks[KB] = t/(1 (ms))
         ks[KT] = -1e300
         if (mode == 2) {
-            if (ks[FRG] > 0) {
-                neck2r()
-            } else {
-                neck2()
-            }
+            necks()
         }
         spine(1 - refresh, v)
     }
@@ -836,6 +828,16 @@ PROCEDURE neck2() {
     : ediff = KED ln(a4/a0), the logarithm as the sum over the cells of
     : ln(a_k+1/a_k) = (a_k+1 - a_k) ilm(a_k, a_k+1): no log() per step
     ks[ED] = ks[KED]*((a1 - a0)*l1 + (a2 - a1)*l2 + (a3 - a2)*l3 + (a4 - a3)*l4)
+}
+
+PROCEDURE necks() {
+    : mode 2: the neck's L and diffusion potential for its grid (neck2 for equal cells,
+    : neck2r with a neck ring); the per-step state update calls the two directly
+    if (ks[FRG] > 0) {
+        neck2r()
+    } else {
+        neck2()
+    }
 }
 
 PROCEDURE neck2r() {
@@ -1254,18 +1256,7 @@ PROCEDURE spinenm(full, vnow (mV)) {
             vring = vnow
             gampa = ga
             gnmda = gn
-            if (fabs(ineck/(1 (nA))) > 1e-12) {
-                reff = xn/ineck
-            } else {
-                reff = 1/div
-            }
-            if (md == 1) {
-                chead = ks[CIS]*(1 (mM/nA))*(isat + ineck)
-            } else if (md == 0) {
-                chead = conc
-            } else {
-                chead = ch
-            }
+            outputs(xn, div)
         }
     } else {
         if (md == 1 && k > 0) {
