@@ -17,8 +17,8 @@ law              spine model                                                    
 ``R0 = VT Gamma / (2 C D F)`` is :func:`spinepnp.laws.ohmic_resistance` (paper eq 7 and
 its general-profile form), ``Gamma = integral dx/S(x)`` of the neck [1/um]; the two
 calibrated Ohmic references differ from ``pnp`` only by the nonlinearity. The typical Ra
-is :data:`TYPICAL_RA` = 150 Ohm cm (the law's own resistivity ``VT/(2 C D F)`` is about
-59 Ohm cm at 20 degC, 167 mM, D = 1.33 um2/ms).
+is :data:`spinepnp.constants.DEFAULT_RA` = 150 Ohm cm (the law's own resistivity
+``VT/(2 C D F)`` is about 59 Ohm cm at 20 degC, 167 mM, D = 1.33 um2/ms).
 
 Every spine exposes a NetCon target on its head (``spine.target``) taking the same two
 weights for every law, AMPA and NMDA peak conductances [uS] (``SpnpSpine``'s
@@ -50,12 +50,13 @@ import numpy as np
 import scipy.constants as sc
 
 from . import laws
-from .constants import UM2, US
+from .constants import DEFAULT_RA, UM2, US
 from .geometry import Cylinder, Neck, check_positive
 from .spinesets import SpineParams, load_spine_params
 
 __all__ = [
-    "LAWS", "POINT_LAWS", "EXPLICIT_LAWS", "TYPICAL_RA", "SYNAPSE_DEFAULTS",
+    "LAWS", "POINT_LAWS", "EXPLICIT_LAWS", "SPINE_KEYWORDS", "SYNAPSE_DEFAULTS",
+    "HEAD_FLOOR",
     "Spine", "SpineProbe", "attach_spine", "explicit_neck_ra",
     "d_lambda_nseg", "SpinyNeuron", "build_spiny_neuron",
     "NetworkSpec", "Connection", "gids_on_rank", "network_connectivity", "external_spines",
@@ -67,12 +68,52 @@ POINT_LAWS = {"pnp": 1, "pnp-dynamic": 2, "ohmic": 0, "ohmic-ra": 0}
 EXPLICIT_LAWS = ("explicit", "explicit-ra")
 LAWS = tuple(POINT_LAWS) + EXPLICIT_LAWS
 
-#: Typical cytoplasmic axial resistivity used by NEURON models today [Ohm cm].
-TYPICAL_RA = 150.0
-
 #: Head synapse defaults (SpnpSpine names): AMPA and NMDA double exponentials [ms, mV, mM]
 SYNAPSE_DEFAULTS = {"tau1": 0.2, "tau2": 2.0, "e_ampa": 0.0,
                     "nmda_tau1": 2.0, "nmda_tau2": 50.0, "e_nmda": 0.0, "mg": 1.0}
+_EXP2SYN_KEYS = ("tau1", "tau2", "e_ampa")
+
+#: The spine vocabulary of :func:`attach_spine`: keyword -> (unit, meaning, laws it
+#: applies to). The same names, with these units, head CSV columns and figure labels.
+SPINE_KEYWORDS = {
+    "law": ("", "neck law", LAWS),
+    "params": ("", "spine set: name, SpineParams or dict of its fields", LAWS),
+    "neck": ("", "neck profile (Cylinder, Hyperboloid, Profile)", LAWS),
+    "neck_len": ("um", "neck length", LAWS),
+    "neck_diam": ("um", "neck diameter", LAWS),
+    "head_diam": ("um", "head diameter (a sphere)", LAWS),
+    "conc": ("mM", "salt concentration at the dendrite end", LAWS),
+    "diffusion": ("um2/ms", "diffusion coefficient of the carrier cation", LAWS),
+    "diff_anion": ("um2/ms", "diffusion coefficient of the anion", ("pnp-dynamic",)),
+    "rneck": ("MOhm", "resistance of the Ohmic neck (default the law's R0)", ("ohmic",)),
+    "ra": ("ohm cm", "axial resistivity of a typical-Ra neck", ("ohmic-ra", "explicit-ra")),
+    "g_pas": ("S/cm2", "spine membrane leak (default the parent segment's pas)", LAWS),
+    "e_pas": ("mV", "spine leak reversal (default the parent segment's pas)", LAWS),
+    "cm": ("uF/cm2", "spine membrane capacitance (default the parent segment's)", LAWS),
+    "synapse": ("", "head synapse parameters (SYNAPSE_DEFAULTS names)", LAWS),
+    "head_synapse": ("", "synapse of an explicit head: 'spnp' or 'exp2syn'",
+                     EXPLICIT_LAWS),
+    "neck_nseg": ("1", "segments of an explicit neck", EXPLICIT_LAWS),
+    "name": ("", "name of the spine and base name of its Sections", LAWS),
+}
+
+# SpnpSpine parameter names that the vocabulary spells differently
+_MECHANISM_ALIASES = {
+    "mode": "law ('ohmic' = mode 0, 'pnp' = 1, 'pnp-dynamic' = 2)",
+    "diff": "diffusion [um2/ms]",
+    "gleak": "g_pas [S/cm2] (the head and neck leak is g_pas times their area)",
+    "eleak": "e_pas [mV]",
+    "gamma": "neck= (a geometry; Gamma follows from it)",
+    "neck_vol": "neck= (a geometry; its volume follows from it)",
+}
+
+#: SpnpSpine's floor conductance to the leak reversal set by :func:`attach_spine` [uS]
+#: (1 fS). It only keeps the head balance solvable when the neck saturates (a head with
+#: no other conductance has no solution there); it is below 1/400 of a thin spine's
+#: membrane leak at g_pas = 1e-4 S/cm2 (0.6 pS) and leaks to the same reversal, so it
+#: shifts neither rest nor EPSPs measurably (the mechanism's own default, 1 pS, would
+#: exceed that leak).
+HEAD_FLOOR = 1e-9
 
 # g [S/cm2] * area [um2] -> uS, from the unit factors of spinepnp.constants
 _GAREA_TO_US = UM2 / sc.centi ** 2 / US
@@ -166,9 +207,15 @@ class Spine:
     r0_law : float
         The PNP law's small-signal R0 for this neck [MOhm] at ``celsius``.
     celsius : float
-        Temperature used for ``r0`` [degC] (NEURON's ``h.celsius`` at attachment).
+        Temperature used for ``r0`` [degC] (NEURON's ``h.celsius`` at attachment; the
+        spine set's ``geometry.celsius`` is only the temperature of its quoted values).
     ra : float or None
         Axial resistivity of the neck [Ohm cm] for ``explicit*`` and ``ohmic-ra``.
+    name : str
+        Name of the spine (base name of explicit Sections).
+    cm_fold : float
+        Capacitance [uF/cm2] a point spine added to ``seg.cm`` (its head and neck
+        membrane, see :func:`attach_spine`); 0 for explicit spines.
     point : hoc object or None
         The ``SpnpSpine`` in the dendrite (point laws), else None.
     neck, head : nrn.Section or None
@@ -185,6 +232,8 @@ class Spine:
     r0_law: float
     celsius: float
     ra: float | None
+    name: str = "spine"
+    cm_fold: float = 0.0
     point: object = None
     neck: object = None
     head: object = None
@@ -268,13 +317,64 @@ class Spine:
         return self.set_weights(nc, ampa, nmda)
 
 
-def _membrane(seg, g_pas, e_pas):
-    """Spine leak (g [S/cm2], e [mV]): given, else the segment's pas, else none."""
-    if g_pas is None and hasattr(seg, "pas"):
-        g, e = float(seg.pas.g), float(seg.pas.e)
+def _number(name, value, unit, *, positive=False, nonneg=False):
+    """``value`` as a finite float, or a ValueError naming ``name`` and its unit."""
+    try:
+        val = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} = {value!r} is not a number; give it in {unit}") from None
+    if not math.isfinite(val) or (positive and not val > 0) or (nonneg and not val >= 0):
+        need = "positive" if positive else ("non-negative" if nonneg else "finite")
+        raise ValueError(f"{name} = {value!r} must be {need} and finite [{unit}]")
+    return val
+
+
+def _check_vocabulary(law, given, point_params, synapse, head_synapse):
+    """Every keyword of :func:`attach_spine` takes effect for ``law`` or raises."""
+    for key, value in given.items():
+        if value is not None and law not in SPINE_KEYWORDS[key][2]:
+            raise ValueError(
+                f"{key} = {value!r} has no effect with law={law!r}: {key} "
+                f"({SPINE_KEYWORDS[key][1]}) applies to law "
+                f"{' or '.join(repr(x) for x in SPINE_KEYWORDS[key][2])}")
+    for key in point_params:
+        if key in _MECHANISM_ALIASES:
+            raise ValueError(f"{key} is SpnpSpine's own name; attach_spine says "
+                             f"{_MECHANISM_ALIASES[key]}")
+        if key in SYNAPSE_DEFAULTS:
+            raise ValueError(f"{key} is a head synapse parameter: give it as "
+                             f"synapse=dict({key}=...)")
+    if point_params and law in EXPLICIT_LAWS:
+        raise ValueError(f"SpnpSpine parameters {sorted(point_params)} do not apply to an "
+                         f"explicit spine ({law})")
+    unknown = sorted(set(synapse) - set(SYNAPSE_DEFAULTS))
+    if unknown:
+        raise ValueError(f"unknown synapse parameter(s) {', '.join(unknown)}; known: "
+                         f"{', '.join(SYNAPSE_DEFAULTS)}")
+    if head_synapse == "exp2syn":
+        nmda = sorted(k for k in synapse if k not in _EXP2SYN_KEYS)
+        if nmda:
+            raise ValueError(f"synapse parameter(s) {', '.join(nmda)} have no effect on an "
+                             "Exp2Syn head synapse (AMPA only): use head_synapse='spnp'")
+
+
+def _leak(seg, g_pas, e_pas):
+    """Spine leak (g [S/cm2], e [mV]): given, else the parent segment's ``pas``."""
+    has_pas = hasattr(seg, "pas")
+    if g_pas is None:
+        g = float(seg.pas.g) if has_pas else 0.0
     else:
-        g, e = (0.0 if g_pas is None else float(g_pas)), -70.0
-    return g, (e if e_pas is None else float(e_pas))
+        g = _number("g_pas", g_pas, "S/cm2", nonneg=True)
+    if e_pas is not None:
+        e = _number("e_pas", e_pas, "mV")
+    elif has_pas:
+        e = float(seg.pas.e)
+    elif g > 0:
+        raise ValueError(f"g_pas = {g_pas!r} S/cm2 needs its reversal: the parent segment "
+                         f"{seg} has no pas to take it from, so give e_pas [mV]")
+    else:
+        e = None          # no leak: the floor conductance leaks to v_init
+    return g, e
 
 
 def _spnp_point(h, seg, mode, neck, geo, point_params):
@@ -287,98 +387,154 @@ def _spnp_point(h, seg, mode, neck, geo, point_params):
 
 
 def attach_spine(seg, law: str = "pnp", params="thin", *, neck: Neck | None = None,
-                 ra: float = TYPICAL_RA, conc: float = 167.0, diffusion: float = 1.33,
-                 diff_anion: float = 2.03, g_pas: float | None = None,
-                 e_pas: float | None = None, cm: float = 1.0, synapse: dict | None = None,
-                 head_synapse: str = "spnp", neck_nseg: int = 1, name: str = "spine",
-                 **point_params) -> Spine:
+                 neck_len: float | None = None, neck_diam: float | None = None,
+                 head_diam: float | None = None, conc: float = 167.0,
+                 diffusion: float = 1.33, diff_anion: float | None = None,
+                 rneck: float | None = None, ra: float | None = None,
+                 g_pas: float | None = None, e_pas: float | None = None,
+                 cm: float | None = None, synapse: dict | None = None,
+                 head_synapse: str | None = None, neck_nseg: int | None = None,
+                 name: str = "spine", **point_params) -> Spine:
     """Attach one spine to a dendrite segment, with the chosen neck law.
+
+    The keywords are spinepnp's spine vocabulary (:data:`SPINE_KEYWORDS`, with units and
+    the laws each applies to). A keyword that would have no effect with the chosen law
+    raises a ValueError that names it.
 
     Parameters
     ----------
     seg : nrn.Segment
-        Dendrite segment, e.g. ``dend(0.5)``.
+        Dendrite segment, e.g. ``dend(0.5)`` (for point laws an interior one: its
+        membrane receives the spine's, see Notes).
     law : str
         One of :data:`LAWS` (see the module docstring).
-    params : str or SpineParams
-        Spine geometry, a name of :mod:`spinepnp.spinesets` (``"thin"``, ``"mushroom"``,
-        ``"stubby"``, ``"paper"``) or a :class:`SpineParams`.
+    params : str, SpineParams or dict
+        Spine geometry: a name of :mod:`spinepnp.spinesets` (``"thin"``, ``"mushroom"``,
+        ``"stubby"``, ``"paper"``), a :class:`SpineParams`, or a dict of its fields
+        (``neck_len``, ``neck_diam``, ``head_diam`` [um]).
     neck : Cylinder, Hyperboloid or Profile, optional
-        Neck profile overriding the cylinder of ``params`` (its ``length`` is used). An
+        Neck profile replacing the cylinder of ``params`` (its ``length`` is used). An
         explicit spine then uses the cylinder of the same length and the same Gamma.
-    ra : float
-        Axial resistivity for ``ohmic-ra`` and ``explicit-ra`` [Ohm cm].
+    neck_len, neck_diam, head_diam : float, optional
+        Override the fields of ``params`` [um].
     conc : float
         Salt concentration at the dendrite end [mM].
     diffusion : float
         Diffusion coefficient of the carrier cation [um2/ms].
-    diff_anion : float
-        Diffusion coefficient of the anion [um2/ms] (``pnp-dynamic``).
+    diff_anion : float, optional
+        Diffusion coefficient of the anion [um2/ms]; ``pnp-dynamic`` only (default
+        2.03, Cl-).
+    rneck : float, optional
+        Neck resistance of an ``ohmic`` spine [MOhm] (default: the law's R0).
+    ra : float, optional
+        Axial resistivity of the ``ohmic-ra`` and ``explicit-ra`` necks [Ohm cm]
+        (default :data:`spinepnp.constants.DEFAULT_RA`).
     g_pas, e_pas : float, optional
-        Spine membrane leak [S/cm2] and reversal [mV]; default: the dendrite segment's
-        ``pas`` if it has one, else no leak. SpnpSpine gets ``gleak = g_pas * head area``
-        (its head has no capacitance: see DESIGN.md section 3); explicit Sections get
-        ``pas`` on head and neck.
-    cm : float
-        Membrane capacitance of explicit Sections [uF/cm2].
+        Spine membrane leak [S/cm2] and reversal [mV]; default: the parent segment's
+        ``pas`` (no leak if it has none).
+    cm : float, optional
+        Spine membrane capacitance [uF/cm2]; default: the parent segment's ``cm``.
     synapse : dict, optional
         Head synapse parameters (SpnpSpine names, see :data:`SYNAPSE_DEFAULTS`).
-    head_synapse : {"spnp", "exp2syn"}
-        Synapse of an explicit spine: an SpnpSpine with a 1 kOhm neck in the head (AMPA +
-        NMDA, same kinetics as the drop-in spine) or an Exp2Syn (AMPA only).
-    neck_nseg : int
-        Segments of an explicit neck.
+    head_synapse : {"spnp", "exp2syn"}, optional
+        Synapse of an explicit spine (default ``"spnp"``): an SpnpSpine with a 1 kOhm
+        neck in the head (AMPA + NMDA, same kinetics as the drop-in spine) or an Exp2Syn
+        (AMPA only).
+    neck_nseg : int, optional
+        Segments of an explicit neck (default 1).
     name : str
-        Base name of explicit Sections.
+        Name of the spine (``Spine.name``), base name of explicit Sections.
     **point_params
-        Any further SpnpSpine parameter (e.g. ``gna_head``, ``iinj``); point laws only.
+        Further SpnpSpine parameters without a name above (``iinj``, ``gfloor``,
+        ``cmin``, ``refresh`` and the ring parameters ``gna_head``, ...); point laws
+        only.
 
     Returns
     -------
     Spine
+
+    Notes
+    -----
+    Membrane: every law carries the same spine membrane, so the laws differ only by
+    the neck. An explicit spine has ``pas`` (``g_pas``, ``e_pas``) and ``cm`` on its
+    head and neck Sections. A point spine (SpnpSpine) has a quasi-static head without
+    capacitance: it carries the leak of the head and neck, ``gleak = g_pas * (head
+    area + neck area)`` to ``eleak = e_pas``, and folds their capacitance into the
+    parent segment (``seg.cm`` grows by ``cm * spine area / seg.area()``, recorded in
+    ``Spine.cm_fold``). This is exact to the head's charging time R0 C_head (about
+    1 us). The fold is part of the segment's ``cm``: attach spines after setting
+    ``nseg``, ``cm`` and ``pas`` of the dendrite; a later ``sec.cm = ...`` removes it.
+    The neck's leak sits at the head in the point spine (half-way along the neck in
+    the explicit one); at 1 pS/um2 it is a few tenths of a pS. SpnpSpine's floor
+    conductance ``gfloor`` (to the same reversal) is set to :data:`HEAD_FLOOR`.
     """
     if law not in LAWS:
         raise ValueError(f"unknown law {law!r}; valid laws: {', '.join(LAWS)}")
+    synapse = dict(synapse or {})
+    given = dict(diff_anion=diff_anion, rneck=rneck, ra=ra, head_synapse=head_synapse,
+                 neck_nseg=neck_nseg)
+    _check_vocabulary(law, given, point_params, synapse, head_synapse)
+    head_synapse = head_synapse or "spnp"
     if head_synapse not in ("spnp", "exp2syn"):
         raise ValueError(f"head_synapse = {head_synapse!r}: use 'spnp' or 'exp2syn'")
     h = _h()
     geo = load_spine_params(params)
+    changes = {k: v for k, v in (("neck_len", neck_len), ("neck_diam", neck_diam),
+                                 ("head_diam", head_diam)) if v is not None}
+    if changes:
+        geo = geo.replace(**changes)
+    if neck is not None and (neck_len is not None or neck_diam is not None):
+        raise ValueError("neck_len and neck_diam describe the cylinder that neck= "
+                         "replaces: give one of them, not both")
     neck_g = neck if neck is not None else geo.neck
-    gamma = check_positive("neck.gamma", neck_g.gamma, "1/um")
+    gamma = check_positive("neck.gamma", getattr(neck_g, "gamma", None), "1/um")
+    conc = _number("conc", conc, "mM", positive=True)
+    diffusion = _number("diffusion", diffusion, "um2/ms", positive=True)
     celsius = float(h.celsius)
     r0_law = laws.ohmic_resistance(neck_g, conc, diffusion, celsius)
     syn = dict(SYNAPSE_DEFAULTS)
-    syn.update(synapse or {})
-    g_leak, e_leak = _membrane(seg, g_pas, e_pas)
+    syn.update(synapse)
+    g_leak, e_leak = _leak(seg, g_pas, e_pas)
+    cm_spine = float(seg.cm) if cm is None else _number("cm", cm, "uF/cm2", positive=True)
+    length = neck_g.length
+    diam = 2.0 * math.sqrt(length / (math.pi * gamma))   # cylinder with the same Gamma
+    area = geo.head_area + math.pi * diam * length       # spine membrane [um2]
 
     if law in POINT_LAWS:
+        seg_area = float(seg.area())
+        if not seg_area > 0:
+            raise ValueError(f"{seg} has no membrane area (a section end?): a point spine "
+                             "folds its membrane capacitance into its segment, so attach "
+                             "it at an interior x")
         mode = POINT_LAWS[law]
-        pp_params = dict(conc=conc, diff=diffusion, diff_anion=diff_anion,
-                         gleak=g_leak * geo.head_area * _GAREA_TO_US, eleak=e_leak,
-                         rneck=0.0, ra=0.0)
+        pp_params = dict(conc=conc, diff=diffusion, rneck=0.0, ra=0.0,
+                         gleak=g_leak * area * _GAREA_TO_US,
+                         eleak=float(h.v_init) if e_leak is None else e_leak,
+                         gfloor=HEAD_FLOOR)
+        if diff_anion is not None:
+            pp_params["diff_anion"] = _number("diff_anion", diff_anion, "um2/ms",
+                                              positive=True)
         r0, ra_used = r0_law, None
-        if law == "ohmic-ra":
-            ra_used = check_positive("ra", ra, "ohm cm")
+        if law == "ohmic" and rneck is not None:
+            r0 = pp_params["rneck"] = _number("rneck", rneck, "MOhm", positive=True)
+        elif law == "ohmic-ra":
+            ra_used = _number("ra", DEFAULT_RA if ra is None else ra, "ohm cm",
+                              positive=True)
             pp_params["ra"] = ra_used
             r0 = _cable_r(ra_used, gamma)
         pp_params.update(syn)
         pp_params.update(point_params)
         pp = _spnp_point(h, seg, mode, neck_g, geo, pp_params)
-        return Spine(law, geo, neck_g, seg, r0, r0_law, celsius, ra_used, point=pp,
-                     target=pp)
+        cm_fold = cm_spine * area / seg_area
+        seg.cm += cm_fold
+        return Spine(law, geo, neck_g, seg, r0, r0_law, celsius, ra_used, name=name,
+                     cm_fold=cm_fold, point=pp, target=pp)
 
-    if point_params:
-        raise ValueError(f"SpnpSpine parameters {sorted(point_params)} do not apply to an "
-                         f"explicit spine ({law})")
-    n = int(neck_nseg)
-    if n < 1:
-        raise ValueError(f"neck_nseg = {neck_nseg!r}: need at least 1")
-    length = neck_g.length
-    diam = 2.0 * math.sqrt(length / (math.pi * gamma))   # cylinder with the same Gamma
+    n = 1 if neck_nseg is None else int(_number("neck_nseg", neck_nseg, "1", positive=True))
     if law == "explicit":
         ra_used = explicit_neck_ra(r0_law, gamma)
     else:
-        ra_used = check_positive("ra", ra, "ohm cm")
+        ra_used = _number("ra", DEFAULT_RA if ra is None else ra, "ohm cm", positive=True)
     r0 = _cable_r(ra_used, gamma)
     neck_sec = h.Section(name=f"{name}_neck")
     head_sec = h.Section(name=f"{name}_head")
@@ -387,7 +543,7 @@ def attach_spine(seg, law: str = "pnp", params="thin", *, neck: Neck | None = No
     head_sec.L = head_sec.diam = geo.head_diam
     for sec in (neck_sec, head_sec):
         sec.Ra = ra_used
-        sec.cm = cm
+        sec.cm = cm_spine
         if g_leak > 0:
             sec.insert("pas")
             for s in sec:
@@ -403,8 +559,8 @@ def attach_spine(seg, law: str = "pnp", params="thin", *, neck: Neck | None = No
     else:
         target = h.Exp2Syn(head_sec(0.5))
         target.tau1, target.tau2, target.e = syn["tau1"], syn["tau2"], syn["e_ampa"]
-    return Spine(law, geo, neck_g, seg, r0, r0_law, celsius, ra_used, neck=neck_sec,
-                 head=head_sec, target=target)
+    return Spine(law, geo, neck_g, seg, r0, r0_law, celsius, ra_used, name=name,
+                 neck=neck_sec, head=head_sec, target=target)
 
 
 # ---------------------------------------------------------------------------- neuron
@@ -473,7 +629,7 @@ class SpinyNeuron:
 
 def build_spiny_neuron(n_spines: int = 50, law: str = "pnp", spine="thin", *,
                        dend_length: float = 500.0, dend_diam: float = 1.0,
-                       soma_diam: float = 20.0, soma: str = "hh", ra: float = TYPICAL_RA,
+                       soma_diam: float = 20.0, soma: str = "hh", ra: float = DEFAULT_RA,
                        cm: float = 1.0, g_pas: float = 1e-4, e_pas: float = -65.0,
                        d_lambda: float = 0.1, spine_range=(0.05, 0.95),
                        name: str = "cell", spine_kwargs: dict | None = None) -> SpinyNeuron:
@@ -525,7 +681,8 @@ def build_spiny_neuron(n_spines: int = 50, law: str = "pnp", spine="thin", *,
         seg.pas.g, seg.pas.e = g_pas, e_pas
     d.connect(s(1))
     kw = dict(spine_kwargs or {})
-    kw.setdefault("ra", ra)
+    if law in ("ohmic-ra", "explicit-ra"):
+        kw.setdefault("ra", ra)
     lo, hi = spine_range
     xs = np.linspace(lo, hi, n_spines) if n_spines > 1 else np.array([0.5 * (lo + hi)])
     spines = [attach_spine(d(float(x)), law, spine, name=f"{name}_spine{k}", **kw)

@@ -14,7 +14,7 @@ __all__ = [
     "BOLTZMANN", "ELEMENTARY_CHARGE", "FARADAY", "EPSILON_0", "GAS_CONSTANT",
     "ZERO_CELSIUS", "EPSILON_WATER",
     "UM", "UM2", "UM3", "MM", "NA", "MV", "MS", "MOHM", "UM2_PER_MS", "US", "OHM_CM",
-    "kelvin", "thermal_voltage", "debye_length",
+    "kelvin", "thermal_voltage", "debye_length", "DEFAULT_RA",
 ]
 
 BOLTZMANN = sc.k                 # J/K : Boltzmann constant
@@ -37,6 +37,12 @@ MOHM = sc.mega                   # Ohm per MOhm
 US = sc.micro                    # S per uS
 OHM_CM = sc.centi                # (Ohm m) per (Ohm cm), NEURON's unit of Ra
 UM2_PER_MS = UM2 / MS            # (m2/s) per (um2/ms)
+
+#: Typical cytoplasmic axial resistivity NEURON models set today [Ohm cm] (users pick
+#: 100-200; the steady electro-diffusion law's own resistivity VT/(2 C D F) is about
+#: 59 Ohm cm at 20 degC, 167 mM, D = 1.33 um2/ms). The one default of every "typical Ra"
+#: cable in spinepnp: dendrites, somata and the ``*-ra`` spine necks.
+DEFAULT_RA = 150.0
 
 
 def kelvin(celsius: float) -> float:

@@ -194,9 +194,22 @@ def configure_spine(pp, neck: Neck | None = None, mode: int | None = None, **par
 def add_spine(seg, neck: Neck | None = None, mode: int = 1, **params):
     """Create an ``SpnpSpine`` in the dendrite segment ``seg`` and configure it.
 
+    .. deprecated::
+        Use :func:`spinepnp.build.attach_spine`, which speaks the spine vocabulary of
+        every law (``law`` for ``mode``, ``diffusion`` for ``diff``, ``g_pas`` [S/cm2]
+        for ``gleak`` [uS]), takes the head leak from the parent segment and keeps the
+        spine's membrane. ``add_spine`` leaves the mechanism's defaults (a head leak of 0
+        towards -70 mV, a 1 pS floor) and will be removed in the next release.
+
     Loads spinepnp's mechanisms if needed (:func:`spinepnp.loader.load_mechanisms`).
     Parameters as in :func:`configure_spine`; returns the point process.
     """
+    import warnings
+    warnings.warn("spinepnp.spine.add_spine is deprecated and will be removed in the next "
+                  "release: use spinepnp.build.attach_spine(seg, law=..., params=...) "
+                  "(mode 0/1/2 is law 'ohmic'/'pnp'/'pnp-dynamic', diff is diffusion, "
+                  "gleak [uS] is g_pas [S/cm2]); spine.point is the SpnpSpine",
+                  DeprecationWarning, stacklevel=2)
     from neuron import h
 
     from .loader import load_mechanisms

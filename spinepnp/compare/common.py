@@ -11,9 +11,7 @@ import numpy as np
 
 from ..io import atomic_path, write_csv_atomic
 
-__all__ = ["Result", "Progress", "save_figure", "save_csv", "OHM_RA_TYPICAL"]
-
-OHM_RA_TYPICAL = 150.0   # Ohm cm : a typical cytoplasmic Ra that NEURON users set
+__all__ = ["Result", "Progress", "save_figure", "save_csv"]
 
 
 @dataclass

@@ -35,8 +35,8 @@ import numpy as np
 
 from .. import laws
 from ..channels import boltzmann, boltzmann_current
-from ..constants import thermal_voltage
-from .common import OHM_RA_TYPICAL, Result, save_csv, save_figure
+from ..constants import DEFAULT_RA, thermal_voltage
+from .common import Result, save_csv, save_figure
 
 NAME = "fig3"
 TITLE = ("Paper Fig 3: transient current into a ball-and-neck spine with voltage-gated "
@@ -436,7 +436,7 @@ MODEL_LABELS = {"pnp": "full PNP (head centre)",
                 "nrn2": "NEURON SpnpSpine mode 2 (dynamic neck)",
                 "nrn1": "NEURON SpnpSpine mode 1 (steady law)",
                 "cable": "cable, Ra calibrated to R0",
-                "cable_ra": f"cable, Ra = {OHM_RA_TYPICAL:g} Ohm cm"}
+                "cable_ra": f"cable, Ra = {DEFAULT_RA:g} Ohm cm"}
 
 
 def run(out: Path, quick: bool = False, progress=None) -> Result:
@@ -477,7 +477,7 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
         elif model == "cable":
             r = run_cable(tag, wave, br, t_out, st)
         else:
-            r = run_cable(tag, wave, br, t_out, st, ra=OHM_RA_TYPICAL)
+            r = run_cable(tag, wave, br, t_out, st, ra=DEFAULT_RA)
         results[(stim, model, tag)] = r
         if progress:
             progress(k + 1, len(jobs))
@@ -592,7 +592,7 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
             if model == "cable":
                 r = results[(stim, "cable_ra", "none")]
                 a.plot(t_out, r["v"], ":", color="0.5", lw=1.0,
-                       label=f"no ring, Ra = {OHM_RA_TYPICAL:g} Ohm cm (peak "
+                       label=f"no ring, Ra = {DEFAULT_RA:g} Ohm cm (peak "
                              f"{np.max(r['v']):.1f} mV, off scale)")
             a.set_ylim(-0.2, 1.55 * ymax)          # room for the legend above the data
             a.set_xlim(0, st["t_stop"])
@@ -747,7 +747,7 @@ def _caption(nb, have_nrn, st, results, t_out) -> str:
         text.append(
             f"The cable calibrated to R0 = {g('R0 dendrite to head centre [MOhm]'):.1f} "
             f"MOhm sits at R0 I = {pk('cable', 'step', 'none'):.2f} mV within ~1 us "
-            f"(R0 C_head); with Ra = {OHM_RA_TYPICAL:g} Ohm cm it reaches "
+            f"(R0 C_head); with Ra = {DEFAULT_RA:g} Ohm cm it reaches "
             f"{g('cable Ra 150: peak V step no ring [mV]'):.2f} mV. NEURON's SpnpSpine "
             f"mode 2 (dynamic neck, lumped head) follows the full PNP within "
             f"{m2err('no ring', 'step'):.2f} % (step) and "
