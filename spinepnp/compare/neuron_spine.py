@@ -40,16 +40,13 @@ def steady_iv(neck, currents, conc=167.0, diffusion=1.33, celsius=20.0, v_dend=-
 
     The spine sits in a large, voltage-clamped dendrite, so the dendrite holds
     ``v_dend`` [mV]; the head is quasi-static in SpnpSpine, so one time step after each
-    change of ``iinj`` [nA] it is at steady state. The head's floor conductance is set to
-    its minimum so it does not divert current.
+    change of ``iinj`` [nA] it is at steady state. The spine has no membrane leak and
+    the head's floor conductance is set to its minimum so it does not divert current.
     """
+    from ..build import attach_spine
     h, dend, clamp = clamped_dendrite("iv_dend", v_dend, celsius)
-    sp = h.SpnpSpine(dend(0.5))
-    sp.mode = 1
-    sp.gamma = neck.gamma
-    sp.conc = conc
-    sp.diff = diffusion
-    sp.gfloor = 1e-15
+    sp = attach_spine(dend(0.5), "pnp", "paper", neck=neck, conc=conc, diffusion=diffusion,
+                      g_pas=0.0, gfloor=1e-15).point
     out = []
     try:
         for i in np.atleast_1d(currents):
