@@ -15,6 +15,12 @@ injected carrier carrying all the current)::
 
 and its inverse ``I(dV) = I_s (exp(dV/VT) - 1)`` with ``I_s = 2 C D F / Gamma = VT/R0``.
 
+Sign convention of saturation currents, the same everywhere in spinepnp (here,
+:func:`spinepnp.pnp.saturation_current`, SpnpSpine's ``isat``): a saturation current is
+a size, ``I_sat >= 0`` [nA], the largest current of the carrier that can be drawn out of
+the head in steady state. A steady current ``I`` (positive into the head) of a carrier of
+valence ``z`` exists only for ``z I > -I_sat`` (``I > -I_sat`` for a cation).
+
 Units (NEURON's): current nA (positive = positive charge entering the head and flowing
 through the neck to the dendrite), voltage mV (head minus dendrite), resistance MOhm,
 concentration mM, diffusion coefficient um2/ms, lengths um, temperature degC.

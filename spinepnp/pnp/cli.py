@@ -155,7 +155,7 @@ def _run_sweep(args, neck, species):
     if args.currents:
         cur = np.array(args.currents, dtype=float)
     elif sat is not None:
-        cur = np.linspace(0.9 * sat, -5.0 * sat, 41)
+        cur = np.linspace(-0.9 * sat, 5.0 * sat, 41)   # sat >= 0: from near -I_sat
     else:
         raise ValueError("give --currents: no saturation current is known for these "
                          "species")

@@ -21,8 +21,8 @@ class SaturationError(ValueError):
     current : float
         The requested current [nA].
     limit : float
-        The saturation current [nA] (negative: the largest current that can be drawn
-        out of the head is ``-limit``).
+        The current [nA] a steady state must stay beyond: ``-I_sat`` for a cation
+        carrier (``+I_sat`` for an anion), with ``I_sat >= 0`` the saturation current.
     """
 
     def __init__(self, message: str, current: float = float("nan"),
