@@ -304,6 +304,23 @@ def test_keywords_that_take_effect(h):
     assert sp.point.diff_anion == 1.0
 
 
+def test_spine_r0_is_neurons_at_celsius(h):
+    """Spine.r0 is the R0 the mechanism uses at h.celsius, not the set's 20 degC."""
+    _need_spnp(h)
+    h.celsius = 6.3                            # NEURON's default
+    d = _dendrite(h)
+    sp = build.attach_spine(d(0.5), "pnp", "paper")
+    assert sp.geometry.celsius == 20.0       # the set's quoted 75 MOhm is at 20 degC
+    r0_63 = _r0_closed_form(_cylinder_gamma(1.0, 0.1), celsius=6.3)
+    assert sp.r0 == pytest.approx(r0_63, rel=1e-12)             # same algebra: 1e-12
+    # R0 ~ absolute temperature: 279.45 K / 293.15 K, 4.7 % below the 20 degC value
+    assert sp.r0 / _r0_closed_form(_cylinder_gamma(1.0, 0.1)) == pytest.approx(
+        279.45 / 293.15, rel=1e-12)
+    h.finitialize(-65.0)
+    # the mechanism's own R0 from NEURON's FARADAY and R (1e-6 from CODATA 2018)
+    assert sp.point.r0 == pytest.approx(sp.r0, rel=1e-6)
+
+
 def test_deprecated_add_spine_still_works(h):
     _need_spnp(h)
     from spinepnp.spine import add_spine
