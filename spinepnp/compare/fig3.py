@@ -281,32 +281,43 @@ def spnp_neck_rings() -> bool:
     return ok
 
 
+class _LumpedNeck:
+    """The PNP spine as SpnpSpine sees it: a cylinder neck (length, volume) whose Gamma
+    runs from the dendrite to the head centre (the head is one node), with the PNP
+    geometry's own Gamma at every point of the neck (for the neck rings)."""
+
+    def __init__(self, geo):
+        self.length = NECK_LEN
+        self.volume = math.pi * NECK_R ** 2 * NECK_LEN
+        self.gamma = float(geo.gamma_at(head_centre_x()))
+        self.gamma_at = geo.gamma_at
+
+
 def run_spnp(tag: str, mode: int, wave, breaks, t_out, settings) -> dict:
     """SpnpSpine (mode 1 or 2) in a dendrite at rest. Its head is lumped, so both head
     placements are its head ring ``gbz_head``; neck placements use its neck ring
     (``gbz_neck`` at ``ring_gamma``; in mode 2 a node of the dynamic neck sits there)."""
-    from ..spine import configure_spine
+    from ..build import attach_spine
     h = _neuron()
     geo = spine_geometry()
-    neck_vol = math.pi * NECK_R ** 2 * NECK_LEN
-    head_vol = geo.volume - neck_vol
+    neck = _LumpedNeck(geo)
+    head_vol = geo.volume - neck.volume
     dend = _clamped_dendrite(h, "fig3_dend")
     try:
-        pp = h.SpnpSpine(dend(0.5))
-        params = dict(gamma=geo.gamma_at(head_centre_x()), neck_len=NECK_LEN,
-                      neck_vol=neck_vol, head_diam=(6 * head_vol / math.pi) ** (1 / 3),
-                      conc=CONC, diff=D_NA, diff_anion=D_ANION, gfloor=1e-12,
-                      eleak=V_REST, gleak=0.0, iinj=0.0)
+        params = dict(gfloor=1e-12, iinj=0.0)
         if tag != "none":
             params.update(ebz=RING["erev"], vhalf_bz=RING["vhalf"],
                           slope_bz=RING["slope"])
         if tag in HEAD_Z:
             params["gbz_head"] = RING["gmax"]
         elif tag != "none":
-            # the ring's own Gamma from the dendrite, in the PNP geometry
-            params.update(gbz_neck=RING["gmax"], ring_pos=NECK_FRAC[tag],
-                          ring_gamma=geo.gamma_at(ring_x(tag)))
-        configure_spine(pp, mode=mode, **params)
+            # at ring_pos the ring gets its own Gamma from the dendrite (neck.gamma_at)
+            params.update(gbz_neck=RING["gmax"], ring_pos=NECK_FRAC[tag])
+        pp = attach_spine(dend(0.5), {1: "pnp", 2: "pnp-dynamic"}[mode], "paper",
+                          neck=neck, head_diam=(6 * head_vol / math.pi) ** (1 / 3),
+                          conc=CONC, diffusion=D_NA, g_pas=0.0, e_pas=V_REST,
+                          **({"diff_anion": D_ANION} if mode == 2 else {}),
+                          **params).point
         tvec, ivec = _play(h, pp._ref_iinj, wave, breaks, settings["t_stop"],
                            settings["dt_nrn"])
         rt, rv, rd, rr = h.Vector(), h.Vector(), h.Vector(), h.Vector()
