@@ -74,7 +74,9 @@ SYNAPSE_DEFAULTS = {"tau1": 0.2, "tau2": 2.0, "e_ampa": 0.0,
 _EXP2SYN_KEYS = ("tau1", "tau2", "e_ampa")
 
 #: The spine vocabulary of :func:`attach_spine`: keyword -> (unit, meaning, laws it
-#: applies to). The same names, with these units, head CSV columns and figure labels.
+#: applies to). :func:`build_spiny_neuron`, the models' command lines (``--ra``,
+#: ``--g-pas``, ``--e-pas``, ``--spine``) and their CSV columns (``ra_ohm_cm``) use the
+#: same names in the same units.
 SPINE_KEYWORDS = {
     "law": ("", "neck law", LAWS),
     "params": ("", "spine set: name, SpineParams or dict of its fields", LAWS),
@@ -85,12 +87,12 @@ SPINE_KEYWORDS = {
     "conc": ("mM", "salt concentration at the dendrite end", LAWS),
     "diffusion": ("um2/ms", "diffusion coefficient of the carrier cation", LAWS),
     "diff_anion": ("um2/ms", "diffusion coefficient of the anion", ("pnp-dynamic",)),
-    "rneck": ("MOhm", "resistance of the Ohmic neck (default the law's R0)", ("ohmic",)),
+    "rneck": ("MOhm", "resistance of the Ohmic neck, default the law's R0", ("ohmic",)),
     "ra": ("ohm cm", "axial resistivity of a typical-Ra neck", ("ohmic-ra", "explicit-ra")),
-    "g_pas": ("S/cm2", "spine membrane leak (default the parent segment's pas)", LAWS),
-    "e_pas": ("mV", "spine leak reversal (default the parent segment's pas)", LAWS),
-    "cm": ("uF/cm2", "spine membrane capacitance (default the parent segment's)", LAWS),
-    "synapse": ("", "head synapse parameters (SYNAPSE_DEFAULTS names)", LAWS),
+    "g_pas": ("S/cm2", "spine membrane leak, default the parent segment's pas", LAWS),
+    "e_pas": ("mV", "spine leak reversal, default the parent segment's pas", LAWS),
+    "cm": ("uF/cm2", "spine membrane capacitance, default the parent segment's", LAWS),
+    "synapse": ("", "head synapse parameters, SYNAPSE_DEFAULTS names", LAWS),
     "head_synapse": ("", "synapse of an explicit head: 'spnp' or 'exp2syn'",
                      EXPLICIT_LAWS),
     "neck_nseg": ("1", "segments of an explicit neck", EXPLICIT_LAWS),
@@ -317,15 +319,16 @@ class Spine:
         return self.set_weights(nc, ampa, nmda)
 
 
-def _number(name, value, unit, *, positive=False, nonneg=False):
-    """``value`` as a finite float, or a ValueError naming ``name`` and its unit."""
+def _number(name, value, unit, *, nonneg=False):
+    """``value`` as a finite (``nonneg``: and >= 0) float, or a ValueError naming it
+    (positive values: :func:`spinepnp.geometry.check_positive`)."""
     try:
         val = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"{name} = {value!r} is not a number; give it in {unit}") from None
-    if not math.isfinite(val) or (positive and not val > 0) or (nonneg and not val >= 0):
-        need = "positive" if positive else ("non-negative" if nonneg else "finite")
-        raise ValueError(f"{name} = {value!r} must be {need} and finite [{unit}]")
+    if not math.isfinite(val) or (nonneg and not val >= 0):
+        need = "a finite number >= 0" if nonneg else "a finite number"
+        raise ValueError(f"{name} = {value!r} {unit}: it must be {need}")
     return val
 
 
@@ -334,9 +337,9 @@ def _check_vocabulary(law, given, point_params, synapse, head_synapse):
     for key, value in given.items():
         if value is not None and law not in SPINE_KEYWORDS[key][2]:
             raise ValueError(
-                f"{key} = {value!r} has no effect with law={law!r}: {key} "
-                f"({SPINE_KEYWORDS[key][1]}) applies to law "
-                f"{' or '.join(repr(x) for x in SPINE_KEYWORDS[key][2])}")
+                f"{key} = {value!r} has no effect with law={law!r}; it applies to law "
+                f"{' or '.join(repr(x) for x in SPINE_KEYWORDS[key][2])} only ({key}: "
+                f"{SPINE_KEYWORDS[key][1]})")
     for key in point_params:
         if key in _MECHANISM_ALIASES:
             raise ValueError(f"{key} is SpnpSpine's own name; attach_spine says "
@@ -466,7 +469,8 @@ def attach_spine(seg, law: str = "pnp", params="thin", *, neck: Neck | None = No
     ``nseg``, ``cm`` and ``pas`` of the dendrite; a later ``sec.cm = ...`` removes it.
     The neck's leak sits at the head in the point spine (half-way along the neck in
     the explicit one); at 1 pS/um2 it is a few tenths of a pS. SpnpSpine's floor
-    conductance ``gfloor`` (to the same reversal) is set to :data:`HEAD_FLOOR`.
+    conductance ``gfloor`` (to the same reversal; to ``h.v_init`` for a spine without
+    leak) is set to :data:`HEAD_FLOOR`.
     """
     if law not in LAWS:
         raise ValueError(f"unknown law {law!r}; valid laws: {', '.join(LAWS)}")
@@ -481,21 +485,23 @@ def attach_spine(seg, law: str = "pnp", params="thin", *, neck: Neck | None = No
     geo = load_spine_params(params)
     changes = {k: v for k, v in (("neck_len", neck_len), ("neck_diam", neck_diam),
                                  ("head_diam", head_diam)) if v is not None}
-    if changes:
-        geo = geo.replace(**changes)
     if neck is not None and (neck_len is not None or neck_diam is not None):
         raise ValueError("neck_len and neck_diam describe the cylinder that neck= "
-                         "replaces: give one of them, not both")
+                         "replaces: give neck= or neck_len/neck_diam, not both")
+    if changes:
+        geo = geo.replace(**changes)
     neck_g = neck if neck is not None else geo.neck
     gamma = check_positive("neck.gamma", getattr(neck_g, "gamma", None), "1/um")
-    conc = _number("conc", conc, "mM", positive=True)
-    diffusion = _number("diffusion", diffusion, "um2/ms", positive=True)
+    conc = check_positive("conc", conc, "mM")
+    diffusion = check_positive("diffusion", diffusion, "um2/ms")
     celsius = float(h.celsius)
     r0_law = laws.ohmic_resistance(neck_g, conc, diffusion, celsius)
     syn = dict(SYNAPSE_DEFAULTS)
     syn.update(synapse)
     g_leak, e_leak = _leak(seg, g_pas, e_pas)
-    cm_spine = float(seg.cm) if cm is None else _number("cm", cm, "uF/cm2", positive=True)
+    cm_spine = float(seg.cm) if cm is None else check_positive("cm", cm, "uF/cm2")
+    ra_typical = (check_positive("ra", DEFAULT_RA if ra is None else ra, "ohm cm")
+                  if law in SPINE_KEYWORDS["ra"][2] else None)
     length = neck_g.length
     diam = 2.0 * math.sqrt(length / (math.pi * gamma))   # cylinder with the same Gamma
     area = geo.head_area + math.pi * diam * length       # spine membrane [um2]
@@ -512,15 +518,12 @@ def attach_spine(seg, law: str = "pnp", params="thin", *, neck: Neck | None = No
                          eleak=float(h.v_init) if e_leak is None else e_leak,
                          gfloor=HEAD_FLOOR)
         if diff_anion is not None:
-            pp_params["diff_anion"] = _number("diff_anion", diff_anion, "um2/ms",
-                                              positive=True)
+            pp_params["diff_anion"] = check_positive("diff_anion", diff_anion, "um2/ms")
         r0, ra_used = r0_law, None
         if law == "ohmic" and rneck is not None:
-            r0 = pp_params["rneck"] = _number("rneck", rneck, "MOhm", positive=True)
+            r0 = pp_params["rneck"] = check_positive("rneck", rneck, "MOhm")
         elif law == "ohmic-ra":
-            ra_used = _number("ra", DEFAULT_RA if ra is None else ra, "ohm cm",
-                              positive=True)
-            pp_params["ra"] = ra_used
+            ra_used = pp_params["ra"] = ra_typical
             r0 = _cable_r(ra_used, gamma)
         pp_params.update(syn)
         pp_params.update(point_params)
@@ -530,11 +533,11 @@ def attach_spine(seg, law: str = "pnp", params="thin", *, neck: Neck | None = No
         return Spine(law, geo, neck_g, seg, r0, r0_law, celsius, ra_used, name=name,
                      cm_fold=cm_fold, point=pp, target=pp)
 
-    n = 1 if neck_nseg is None else int(_number("neck_nseg", neck_nseg, "1", positive=True))
-    if law == "explicit":
-        ra_used = explicit_neck_ra(r0_law, gamma)
-    else:
-        ra_used = _number("ra", DEFAULT_RA if ra is None else ra, "ohm cm", positive=True)
+    n = 1 if neck_nseg is None else check_positive("neck_nseg", neck_nseg, "1")
+    if n != int(n):
+        raise ValueError(f"neck_nseg = {neck_nseg!r}: give a whole number of segments")
+    n = int(n)
+    ra_used = explicit_neck_ra(r0_law, gamma) if law == "explicit" else ra_typical
     r0 = _cable_r(ra_used, gamma)
     neck_sec = h.Section(name=f"{name}_neck")
     head_sec = h.Section(name=f"{name}_head")

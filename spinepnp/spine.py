@@ -157,8 +157,8 @@ def configure_spine(pp, neck: Neck | None = None, mode: int | None = None, **par
     Parameters are read by the mechanism's INITIAL block: call ``h.finitialize`` after
     changing geometry, mode, concentration, diffusion coefficients or synaptic time
     constants. Other parameters take effect within one time step. Given ``neck`` and
-    ``ring_pos``, the ring's ``ring_gamma`` is set from the geometry (exact for any
-    profile). In mode 2 a neck ring needs a conductance > 0 at ``h.finitialize``: the
+    ``ring_pos`` (and no ``ring_gamma``), the ring's ``ring_gamma`` is set from the
+    geometry (exact for any profile). In mode 2 a neck ring needs a conductance > 0 at ``h.finitialize``: the
     neck's grid puts a node on the ring there.
     """
     unknown = sorted(set(params) - set(PARAMETERS))
@@ -186,7 +186,7 @@ def configure_spine(pp, neck: Neck | None = None, mode: int | None = None, **par
         if not math.isfinite(val):
             raise ValueError(f"{name} = {value!r} must be finite ({PARAMETERS[name][0]})")
         setattr(pp, name, val)
-    if neck is not None and "ring_pos" in params:
+    if neck is not None and "ring_pos" in params and "ring_gamma" not in params:
         pp.ring_gamma = float(neck.gamma_at(float(params["ring_pos"]) * neck.length))
     return pp
 
