@@ -19,7 +19,7 @@ interior) is computed three ways:
    (:func:`spinepnp.build.attach_spine`) with the ring as an ``SpnpRing`` point process
    at the same place, Ra calibrated so that the dendrite-to-head-centre resistance is
    the PNP small-signal R0 (only the nonlinearity and the electro-diffusion differ); an
-   explicit spine with a typical Ra (150 Ohm cm) is shown without ring.
+   explicit spine with a typical Ra (``DEFAULT_RA``, 150 Ohm cm) is shown without ring.
 
 Labels, CSV columns and summary rows name the three ``full_pnp``, ``nrn2``/``nrn1``
 (SpnpSpine modes 2 and 1) and ``explicit``/``explicit_ra``.
@@ -574,7 +574,7 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
                 where = "no ring" if tag == "none" else f"ring {PLACEMENTS[tag][0]}"
                 numbers[f"max abs(NEURON mode 2 - PNP) / PNP peak, {where}, {stim}"] = \
                     float(np.max(np.abs(a[sel] - b[sel])) / np.max(a))
-        numbers["explicit spine, Ra 150: peak V step no ring [mV]"] = peak("step", "explicit_ra",
+        numbers[f"explicit spine, Ra {DEFAULT_RA:g}: peak V step no ring [mV]"] = peak("step", "explicit_ra",
                                                                "none")
     numbers["PNP time steps (all runs)"] = pnp_steps
 
@@ -762,7 +762,7 @@ def _caption(nb, have_nrn, st, results, t_out) -> str:
             f"The explicit spine calibrated to R0 = {g('R0 dendrite to head centre [MOhm]'):.1f} "
             f"MOhm sits at R0 I = {pk('explicit', 'step', 'none'):.2f} mV within ~1 us "
             f"(R0 C_head); with Ra = {DEFAULT_RA:g} Ohm cm it reaches "
-            f"{g('explicit spine, Ra 150: peak V step no ring [mV]'):.2f} mV. NEURON's SpnpSpine "
+            f"{g(f'explicit spine, Ra {DEFAULT_RA:g}: peak V step no ring [mV]'):.2f} mV. NEURON's SpnpSpine "
             f"mode 2 (dynamic neck, lumped head) follows the full PNP within "
             f"{m2err('no ring', 'step'):.2f} % (step) and "
             f"{m2err('no ring', 'alpha'):.2f} % (alpha) of the peak after 10 us; mode 1 (steady law, dashed) has no salt "
