@@ -14,6 +14,12 @@ law              spine model                                                    
 ``explicit-ra``  head and neck Sections with a typical Ra (what users do today)    Ra*Gamma
 ===============  ==============================================================  =========
 
+These names mean the same everywhere in spinepnp (comparisons, CSV files, figures):
+``pnp`` is always the steady law, ``explicit`` always head and neck Sections, and the
+numerical Poisson-Nernst-Planck solver (:mod:`spinepnp.pnp`) is always "full PNP". Every
+law carries the same spine membrane (see :func:`attach_spine`), so two spines of
+different laws differ only by their neck.
+
 ``R0 = VT Gamma / (2 C D F)`` is :func:`spinepnp.laws.ohmic_resistance` (paper eq 7 and
 its general-profile form), ``Gamma = integral dx/S(x)`` of the neck [1/um]; the two
 calibrated Ohmic references differ from ``pnp`` only by the nonlinearity. The typical Ra
