@@ -33,6 +33,19 @@ def test_spine_sets_by_name():
     assert set(spine_names()) >= {"thin", "mushroom", "stubby", "paper"}
 
 
+def test_spine_params_from_a_dict_and_calibration_temperature():
+    p = load_spine_params(dict(neck_len=1.0, neck_diam=0.18, head_diam=0.6))
+    assert (p.name, p.neck_len, p.neck_diam, p.head_diam) == ("custom", 1.0, 0.18, 0.6)
+    # every built-in set states the temperature its quoted R0 and I_s belong to
+    assert all(s.celsius == 20.0 for s in SPINE_SETS.values())
+    for bad, word in [(dict(neck_len=1.0, neck_diam=0.1), "head_diam"),
+                      (dict(neck_len=1.0, neck_diam=0.1, head_diam=0.5, rneck=3), "rneck"),
+                      (dict(neck_len=1.0, neck_diam=0.1, head_diam=0.5,
+                            celsius=float("nan")), "celsius")]:
+        with pytest.raises(ValueError, match=word):
+            load_spine_params(bad)
+
+
 def test_unknown_spine_set_lists_valid_names():
     with pytest.raises(ValueError) as err:
         load_spine_params("giant")
