@@ -659,9 +659,11 @@ def build_spiny_neuron(n_spines: int = 50, law: str = "pnp", spine="thin", *,
     soma : {"hh", "summary"}
         Soma parameters (:data:`SOMA_MODELS`), NEURON's ``hh`` mechanism.
     ra : float
-        Axial resistivity of soma and dendrite [Ohm cm] (and of ``explicit-ra`` necks).
+        Axial resistivity of soma and dendrite [Ohm cm] (and of the ``ohmic-ra`` and
+        ``explicit-ra`` necks).
     cm : float
-        Membrane capacitance [uF/cm2].
+        Membrane capacitance [uF/cm2] (spines too: a point spine's is folded into the
+        dendrite's segments, see :func:`attach_spine`).
     g_pas, e_pas : float
         Dendrite (and spine) leak [S/cm2] and reversal [mV].
     d_lambda : float
