@@ -262,6 +262,15 @@ def test_bad_arguments(h):
         build.attach_spine(d(0.5), "explicit", "giant")
 
 
+def test_the_vocabulary_covers_attach_spine():
+    import inspect
+    names = [n for n, p in inspect.signature(build.attach_spine).parameters.items()
+             if p.kind is not p.VAR_KEYWORD and n != "seg"]
+    assert sorted(names) == sorted(build.SPINE_KEYWORDS)
+    for key, (unit, meaning, laws_) in build.SPINE_KEYWORDS.items():
+        assert meaning and set(laws_) <= set(build.LAWS), key
+
+
 def test_every_keyword_takes_effect_or_names_itself(h):
     _need_spnp(h)
     d = _dendrite(h)
