@@ -44,6 +44,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .constants import ZERO_CELSIUS
 from .geometry import Cylinder, check_positive
 
 __all__ = ["SpineParams", "SPINE_SETS", "spine_names", "load_spine_params",
@@ -93,9 +94,9 @@ class SpineParams:
             celsius = float(self.celsius)
         except (TypeError, ValueError):
             celsius = math.nan
-        if not (math.isfinite(celsius) and celsius > -273.15):
+        if not (math.isfinite(celsius) and celsius > -ZERO_CELSIUS):
             raise ValueError(f"{self.name}.celsius = {self.celsius!r}: give the calibration "
-                             "temperature in degrees Celsius (above -273.15)")
+                             f"temperature in degrees Celsius (above -{ZERO_CELSIUS})")
         object.__setattr__(self, "celsius", celsius)
 
     @property
