@@ -58,7 +58,8 @@ __all__ = [
     "LAWS", "POINT_LAWS", "EXPLICIT_LAWS", "TYPICAL_RA", "SYNAPSE_DEFAULTS",
     "Spine", "SpineProbe", "attach_spine", "explicit_neck_ra",
     "d_lambda_nseg", "SpinyNeuron", "build_spiny_neuron",
-    "NetworkSpec", "Connection", "gids_on_rank", "network_connectivity", "external_spines",
+    "NetworkSpec", "NETWORK_SYNAPSES", "spine_positions", "Connection", "gids_on_rank",
+    "network_connectivity", "external_spines",
     "SpinyNetwork", "build_network",
 ]
 
@@ -526,16 +527,26 @@ def build_spiny_neuron(n_spines: int = 50, law: str = "pnp", spine="thin", *,
     d.connect(s(1))
     kw = dict(spine_kwargs or {})
     kw.setdefault("ra", ra)
-    lo, hi = spine_range
-    xs = np.linspace(lo, hi, n_spines) if n_spines > 1 else np.array([0.5 * (lo + hi)])
     spines = [attach_spine(d(float(x)), law, spine, name=f"{name}_spine{k}", **kw)
-              for k, x in enumerate(xs[:max(int(n_spines), 0)])]
+              for k, x in enumerate(spine_positions(n_spines, spine_range))]
     shaft = h.Exp2Syn(d(0.05))
     shaft.tau1, shaft.tau2, shaft.e = 0.5, 5.0, -80.0
     return SpinyNeuron(s, d, spines, shaft, law, name)
 
 
 # --------------------------------------------------------------------------- network
+
+#: Where a network's excitatory synapses land (:attr:`NetworkSpec.synapses`).
+NETWORK_SYNAPSES = ("spines", "dendrite", "none")
+
+
+def spine_positions(n_spines: int, spine_range=(0.05, 0.95)) -> np.ndarray:
+    """Normalised dendrite positions of ``n_spines`` evenly spaced spines (the middle of
+    ``spine_range`` for one spine, none for 0)."""
+    lo, hi = spine_range
+    n = max(int(n_spines), 0)
+    return np.linspace(lo, hi, n) if n > 1 else np.array([0.5 * (lo + hi)])[:n]
+
 
 @dataclass(frozen=True)
 class NetworkSpec:
@@ -572,6 +583,14 @@ class NetworkSpec:
         [Hz] each on its own spine, AMPA weight ``w_ext`` [uS].
     soma : str
         Soma model (:data:`SOMA_MODELS`).
+    synapses : {"spines", "dendrite", "none"}
+        Where the excitatory synapses and the external drive land: ``"spines"`` on the
+        spine heads (neck law ``law``); ``"dendrite"`` no spines, an AMPA Exp2Syn on the
+        dendrite where each spine would be (the spine-less baseline; needs
+        ``w_nmda = 0``); ``"none"`` no excitatory synapses and no drive (the cells with
+        their inhibitory wiring only: a memory baseline).
+    head_synapse : {"spnp", "exp2syn"}
+        Synapse of an explicit spine's head (:func:`attach_spine`).
     """
 
     n_cells: int = 40
@@ -590,6 +609,16 @@ class NetworkSpec:
     ext_rate: float = 20.0
     w_ext: float = 0.0015
     soma: str = "hh"
+    synapses: str = "spines"
+    head_synapse: str = "spnp"
+
+    def __post_init__(self):
+        if self.synapses not in NETWORK_SYNAPSES:
+            raise ValueError(f"synapses = {self.synapses!r}: use one of "
+                             f"{', '.join(NETWORK_SYNAPSES)}")
+        if self.synapses == "dendrite" and self.w_nmda:
+            raise ValueError(f"synapses = 'dendrite' puts AMPA-only Exp2Syns on the "
+                             f"dendrite; set w_nmda = 0 (got {self.w_nmda!r} uS)")
 
     @property
     def n_exc(self) -> int:
@@ -683,6 +712,11 @@ class SpinyNetwork:
     _tvec: object = None
     _idvec: object = None
 
+    def local_spikes(self) -> list:
+        """The spikes of this rank's cells so far: ``(gid, t [ms])`` sorted."""
+        return sorted(zip(np.array(self._idvec).astype(int).tolist(),
+                          np.array(self._tvec).tolist()))
+
     def run(self, tstop: float, dt: float | None = None) -> np.ndarray:
         """Simulate ``tstop`` [ms]; return all spikes of all ranks.
 
@@ -697,14 +731,13 @@ class SpinyNetwork:
         self.pc.set_maxstep(10)
         h.stdinit()
         self.pc.psolve(tstop)
-        local = list(zip(np.array(self._idvec).astype(int).tolist(),
-                         np.array(self._tvec).tolist()))
-        everything = self.pc.py_allgather(local)
+        everything = self.pc.py_allgather(self.local_spikes())
         rows = sorted(r for part in everything for r in part)
         return np.array(rows, dtype=float).reshape(-1, 2)
 
 
-def build_network(spec: NetworkSpec | None = None, pc=None) -> SpinyNetwork:
+def build_network(spec: NetworkSpec | None = None, pc=None, *,
+                  keep_spines: bool = True) -> SpinyNetwork:
     """Build this rank's part of a network of spiny neurons (summary eq 16).
 
     The same script runs serially or under ``mpiexec -n N``: gids are distributed round
@@ -713,9 +746,10 @@ def build_network(spec: NetworkSpec | None = None, pc=None) -> SpinyNetwork:
     :func:`network_connectivity`; external Poisson drive by ``NetStim`` streams of
     Random123 keyed on ``(gid, source, seed)``). Any previous gids of ``pc`` are cleared:
     one network per process at a time. Under ``mpiexec`` the script must call
-    ``h.nrnmpi_init()`` before creating the ParallelContext (``models/spiny_network.py``
+    ``h.nrnmpi_init()`` before creating the ParallelContext (``spinepnp.parallel.init``
     does so when it sees an MPI launcher's environment); spikes of a 2-rank run are
-    identical to the serial run's (tested).
+    identical to the serial run's (tested). Every network of spinepnp (models,
+    comparisons, the MPI script, the scaling benchmark) is built here.
 
     Parameters
     ----------
@@ -723,6 +757,10 @@ def build_network(spec: NetworkSpec | None = None, pc=None) -> SpinyNetwork:
         Network parameters (defaults of :class:`NetworkSpec`).
     pc : hoc ParallelContext, optional
         Default ``h.ParallelContext()``.
+    keep_spines : bool
+        False: drop the per-spine Python records (:class:`Spine`) once wired, keeping
+        only the NEURON objects (``cell.spines`` is then empty): what a model that keeps
+        no per-spine Python objects costs in memory. The simulation is the same.
     """
     h = _h()
     spec = spec or NetworkSpec()
@@ -730,28 +768,32 @@ def build_network(spec: NetworkSpec | None = None, pc=None) -> SpinyNetwork:
     pc.gid_clear()
     rank, nhost = int(pc.id()), int(pc.nhost())
     mine = gids_on_rank(spec.n_cells, rank, nhost)
-    cells, keep = {}, []
+    on_spines = spec.synapses == "spines"
+    cells, keep, targets = {}, [], {}
     for gid in mine:
-        cell = build_spiny_neuron(spec.n_spines, spec.law, spec.spine,
+        cell = build_spiny_neuron(spec.n_spines if on_spines else 0, spec.law, spec.spine,
                                   dend_length=spec.dend_length, soma=spec.soma,
-                                  name=f"cell{gid}")
+                                  name=f"cell{gid}",
+                                  spine_kwargs={"head_synapse": spec.head_synapse})
+        targets[gid] = _excitatory_targets(h, spec, cell)
         cells[gid] = cell
         pc.set_gid2node(gid, rank)
         pc.cell(gid, cell.spike_detector())
     conns = network_connectivity(spec, mine)
     for c in conns:
-        cell = cells[c.post]
         if c.spine < 0:
-            nc = pc.gid_connect(c.pre, cell.shaft_syn)
+            nc = pc.gid_connect(c.pre, cells[c.post].shaft_syn)
             nc.weight[0] = c.ampa
+        elif targets[c.post]:
+            set_weights, target = targets[c.post][c.spine]
+            nc = set_weights(pc.gid_connect(c.pre, target), c.ampa, c.nmda)
         else:
-            sp = cell.spines[c.spine]
-            nc = pc.gid_connect(c.pre, sp.target)
-            sp.set_weights(nc, c.ampa, c.nmda)
+            continue                   # synapses = "none"
         nc.delay = c.delay
         keep.append(nc)
     for gid in mine:
-        cell = cells[gid]
+        if not targets[gid]:
+            continue
         for j, k in enumerate(external_spines(spec, gid)):
             ns = h.NetStim()
             ns.interval = 1000.0 / spec.ext_rate
@@ -759,8 +801,40 @@ def build_network(spec: NetworkSpec | None = None, pc=None) -> SpinyNetwork:
             ns.start = 0.0
             ns.noise = 1.0
             ns.noiseFromRandom123(int(gid), int(j), int(spec.seed))
-            nc = cell.spines[k].netcon(ns, spec.w_ext, 0.0, delay=1.0)
+            set_weights, target = targets[gid][k]
+            nc = set_weights(h.NetCon(ns, target), spec.w_ext, 0.0)
+            nc.delay = 1.0
             keep.extend([ns, nc])
+    if spec.synapses == "dendrite":
+        keep.append([t for tg in targets.values() for _, t in tg])
+    if not keep_spines:
+        # only the NEURON objects stay referenced (a point process or Section without a
+        # reference is deleted)
+        keep.append([obj for cell in cells.values() for sp in cell.spines
+                     for obj in (sp.target, sp.neck, sp.head) if obj is not None])
+        for cell in cells.values():
+            cell.spines = []
     tvec, idvec = h.Vector(), h.Vector()
     pc.spike_record(-1, tvec, idvec)
     return SpinyNetwork(spec, pc, cells, conns, keep, tvec, idvec)
+
+
+def _excitatory_targets(h, spec: NetworkSpec, cell: SpinyNeuron) -> list:
+    """``(set_weights(nc, ampa, nmda), target)`` per spine index of ``cell``, or [] for
+    ``synapses = "none"``."""
+    if spec.synapses == "spines":
+        return [(sp.set_weights, sp.target) for sp in cell.spines]
+    if spec.synapses == "none":
+        return []
+
+    def ampa_only(nc, ampa, nmda):
+        nc.weight[0] = float(ampa)
+        return nc
+
+    out = []
+    for x in spine_positions(spec.n_spines):
+        syn = h.Exp2Syn(cell.dend(float(x)))
+        syn.tau1, syn.tau2 = SYNAPSE_DEFAULTS["tau1"], SYNAPSE_DEFAULTS["tau2"]
+        syn.e = SYNAPSE_DEFAULTS["e_ampa"]
+        out.append((ampa_only, syn))
+    return out

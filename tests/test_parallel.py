@@ -167,7 +167,8 @@ def test_interrupted_run_keeps_completed_chunks(tmp_path):
 
 def test_bench_quick_runs(tmp_path):
     """The scaling benchmark end to end on tiny sizes, NEURON on 1 and 2 ranks."""
-    from spinepnp import bench_cli, parallel
+    from spinepnp import parallel
+    from spinepnp.bench import scale
     ok, why = parallel.mpi_available()
     if not ok:
         pytest.skip(f"MPI not available: {why}")
@@ -176,7 +177,7 @@ def test_bench_quick_runs(tmp_path):
     assert "B/spine" in proc.stdout and "target bytes_per_spine" in proc.stdout
     data = json.loads((tmp_path / "bench_scale.json").read_text())
     rows = data["summary"]
-    assert {r["model"] for r in rows} == set(bench_cli.MODELS)
+    assert {r["model"] for r in rows} == set(scale.MODELS)
     for r in rows:
         assert r["nrn1_s_per_s"] > 0 and r["nrn2_s_per_s"] > 0
         assert r["nrn2_same_spikes"] is True
@@ -192,13 +193,14 @@ def test_bench_subcommand_parser():
     """``spinepnp bench`` plugs into the CLI through add_parser/run."""
     import argparse
 
-    from spinepnp import bench_cli
+    from spinepnp.bench import scale
+    from spinepnp.cli import bench
     p = argparse.ArgumentParser()
-    bench_cli.add_parser(p.add_subparsers(dest="command"))
+    bench.add_parser(p.add_subparsers(dest="command"))
     args = p.parse_args(["bench", "--quick", "--engines", "nrn1,core1", "--repeat", "2"])
-    assert args.func is bench_cli.run and args.quick and args.repeat == 2
+    assert args.func is bench.run and args.quick and args.repeat == 2
     with pytest.raises(ValueError, match="unknown model"):
-        bench_cli.run_bench(p.parse_args(["bench", "--models", "nope"]))
+        scale.run_bench(p.parse_args(["bench", "--models", "nope"]))
 
 
 # ----------------------------------------------------------------------- CoreNEURON
