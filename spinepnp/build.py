@@ -60,7 +60,7 @@ __all__ = [
     "d_lambda_nseg", "SpinyNeuron", "build_spiny_neuron",
     "NetworkSpec", "NETWORK_SYNAPSES", "spine_positions", "Connection", "gids_on_rank",
     "network_connectivity", "external_spines",
-    "SpinyNetwork", "build_network",
+    "SpinyNetwork", "build_network", "clamped_dendrite",
 ]
 
 #: Neck laws selectable in :func:`attach_spine` -> SpnpSpine mode (None: explicit Sections)
@@ -838,3 +838,26 @@ def _excitatory_targets(h, spec: NetworkSpec, cell: SpinyNeuron) -> list:
         syn.e = SYNAPSE_DEFAULTS["e_ampa"]
         out.append((ampa_only, syn))
     return out
+
+
+# ----------------------------------------------------------------------- test rigs
+
+def clamped_dendrite(v: float = -65.0, *, rs: float = 1e-9, name: str = "dend"):
+    """A short, thick dendrite held at ``v`` [mV] by an ideal voltage clamp (SEClamp).
+
+    Point processes placed on it see a fixed dendrite voltage, so several of them do not
+    interact: each moves ``v`` by its current times the series resistance ``rs`` [MOhm]
+    (1e-9 MOhm: 1e-10 mV per 0.1 nA). The spinepnp mechanisms are loaded. Returns
+    ``(dend, clamp)``; delete ``dend`` when done.
+    """
+    h = _h()
+    from .loader import load_mechanisms
+    load_mechanisms()
+    if not (math.isfinite(v) and math.isfinite(rs) and rs > 0):
+        raise ValueError(f"clamped_dendrite(v={v!r} mV, rs={rs!r} MOhm): give a finite "
+                         "voltage and a series resistance > 0")
+    dend = h.Section(name=name)
+    dend.L, dend.diam, dend.nseg = 10.0, 10.0, 1
+    clamp = h.SEClamp(dend(0.5))
+    clamp.dur1, clamp.amp1, clamp.rs = 1e9, v, rs
+    return dend, clamp
