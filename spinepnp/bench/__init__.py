@@ -9,3 +9,21 @@
 
 ``comparisons/bench_*.py`` run the same from a checkout.
 """
+
+from __future__ import annotations
+
+import platform
+
+__all__ = ["cpu_name"]
+
+
+def cpu_name() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), for the benchmarks' machine line."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"

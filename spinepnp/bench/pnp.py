@@ -35,6 +35,7 @@ import time
 import numpy as np
 
 from .. import laws
+from . import cpu_name
 from ..pnp import (Species, build_problem, solve_steady, solve_transient,
                    step, sweep_steady)
 
@@ -249,17 +250,6 @@ def bench_transient(n, t_stop):
     return t_band
 
 
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def _print_machine():
     """Date, machine and software versions; the load average shows whether the machine
     was quiet (timings on a shared machine are pessimistic)."""
@@ -269,7 +259,7 @@ def _print_machine():
     except OSError:
         load = "load average n/a"
     print(f"# bench_pnp {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M:%S} "
-          f"UTC on {platform.node()}: {_cpu_model()} ({platform.machine()}, "
+          f"UTC on {platform.node()}: {cpu_name()} ({platform.machine()}, "
           f"{os.cpu_count()} CPUs), {platform.system()} {platform.release()}; {load}")
     print(f"# Python {platform.python_version()}, numpy {np.__version__}, "
           f"scipy {scipy.__version__}")

@@ -43,6 +43,8 @@ import sys
 import time
 from pathlib import Path
 
+from . import cpu_name
+
 __all__ = ["add_arguments", "run_bench", "main", "MODELS", "ENGINES", "TARGETS",
            "bench_spec", "summarise"]
 
@@ -363,7 +365,7 @@ def run_bench(args) -> list:
     machine = {"date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                "host": platform.node(), "machine": platform.machine(),
                "cpus": os.cpu_count(), "python": platform.python_version(),
-               "cpu": _cpu_name(), "mem_gb": _mem_total_gb()}
+               "cpu": cpu_name(), "mem_gb": _mem_total_gb()}
     print(f"spinepnp bench: {machine['cpu']}, {machine['cpus']} CPUs, "
           f"{machine['mem_gb']:.0f} GB, {machine['date_utc']}", file=sys.stderr, flush=True)
     plan = [(n, m, e) for n in sizes for m in ["none"] + models for e in engines
@@ -419,17 +421,6 @@ def run_bench(args) -> list:
         print(line)
     print(f"results in {out / 'bench_scale.csv'} and {out / 'bench_scale.json'}")
     return rows
-
-
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:  # pragma: no cover
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def _mem_total_gb() -> float:

@@ -133,6 +133,7 @@ def main(argv=None):
     if a.quick:
         a.nspines, a.tstop, a.repeat = 100, 100.0, 1
 
+    from . import cpu_name
     from ..loader import build_flags, load_mechanisms
     load_mechanisms()
     from neuron import h
@@ -144,7 +145,7 @@ def main(argv=None):
     print(f"bench_spine (CPU seconds, best of {a.repeat}): {a.nspines} synapses on a 1000 um "
           f"dendrite (nseg {int(1000.0 / 5.0) + 1} in every variant), Poisson {a.rate} Hz, "
           f"NMDA weight {a.nmda:g} uS on the spines, {a.tstop} ms, dt 25 us; "
-          f"{platform.node()} {platform.processor() or platform.machine()}, "
+          f"{platform.node()} {cpu_name()}, "
           f"{os.cpu_count()} CPUs, load average {load[0]:.2f}, NEURON {neuron.__version__}, "
           f"python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; "
           f"mechanisms compiled with extra flags {build_flags()!r}", flush=True)

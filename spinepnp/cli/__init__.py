@@ -32,7 +32,8 @@ import sys
 
 from .. import __version__
 
-__all__ = ["main", "build_parser", "COMMANDS", "CLIError", "formatter", "output_file"]
+__all__ = ["main", "build_parser", "COMMANDS", "CLIError", "formatter", "output_file",
+           "add_neck_options", "neck_from_args"]
 
 #: Subcommand name -> module that defines it (its ``add_parser(subparsers)``).
 COMMANDS = {
@@ -51,6 +52,30 @@ class CLIError(Exception):
 def formatter():
     """The help formatter of every subcommand (shows the defaults)."""
     return argparse.ArgumentDefaultsHelpFormatter
+
+
+def add_neck_options(group, cylinder: str = "cylinder"):
+    """The neck geometry options shared by ``law`` and ``pnp`` [um]; ``cylinder`` names
+    what ``--length`` and ``--radius`` describe in the help."""
+    group.add_argument("--length", type=float, default=1.0, help=f"{cylinder} length [um]")
+    group.add_argument("--radius", type=float, default=0.05, help=f"{cylinder} radius [um]")
+    group.add_argument("--a", type=float, default=0.05, help="hyperboloid semi-axis a [um]")
+    group.add_argument("--b", type=float, default=0.05, help="hyperboloid semi-axis b [um]")
+    group.add_argument("--c", type=float, default=0.2, help="hyperboloid flare c [um]")
+    group.add_argument("--half-length", type=float, default=0.5,
+                       help="hyperboloid half length [um]")
+
+
+def neck_from_args(kind: str, args):
+    """The :mod:`spinepnp.laws` geometry ``kind`` ("cylinder", "hyperboloid", or "spine":
+    a ball head on a cylindrical neck, with ``args.head_radius`` and ``args.cap_radius``)
+    from the options of :func:`add_neck_options`."""
+    from .. import laws
+    if kind == "cylinder":
+        return laws.Cylinder(args.length, args.radius)
+    if kind == "hyperboloid":
+        return laws.Hyperboloid(args.a, args.b, args.c, args.half_length)
+    return laws.ball_and_neck(args.length, args.radius, args.head_radius, args.cap_radius)
 
 
 def output_file(path, force: bool, option: str):

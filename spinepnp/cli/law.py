@@ -6,7 +6,7 @@ import csv
 import io
 import sys
 
-from . import formatter, output_file
+from . import add_neck_options, formatter, neck_from_args, output_file
 
 __all__ = ["add_parser", "run"]
 
@@ -19,13 +19,7 @@ def add_parser(sub):
                        "um2/ms, degC. Current positive = into the head.")
     p.add_argument("--neck", choices=["cylinder", "hyperboloid"], default="cylinder",
                    help="neck geometry")
-    p.add_argument("--length", type=float, default=1.0, help="cylinder length [um]")
-    p.add_argument("--radius", type=float, default=0.05, help="cylinder radius [um]")
-    p.add_argument("--a", type=float, default=0.05, help="hyperboloid semi-axis a [um]")
-    p.add_argument("--b", type=float, default=0.05, help="hyperboloid semi-axis b [um]")
-    p.add_argument("--c", type=float, default=0.2, help="hyperboloid flare c [um]")
-    p.add_argument("--half-length", type=float, default=0.5,
-                   help="hyperboloid half length [um]")
+    add_neck_options(p)
     p.add_argument("--current", type=float, nargs="+", default=[0.1],
                    help="injected current(s) [nA]")
     p.add_argument("--conc", type=float, default=167.0, help="bulk concentration [mM]")
@@ -45,10 +39,7 @@ def run(args) -> int:
     target = None
     if args.csv not in (None, "-"):
         target = output_file(args.csv, args.force, "--csv")   # before any work
-    if args.neck == "cylinder":
-        neck = laws.Cylinder(args.length, args.radius)
-    else:
-        neck = laws.Hyperboloid(args.a, args.b, args.c, args.half_length)
+    neck = neck_from_args(args.neck, args)
     kw = dict(conc=args.conc, diffusion=args.diffusion, celsius=args.celsius)
     r0 = laws.ohmic_resistance(neck, **kw)
     i_s = laws.saturation_current(neck, **kw)

@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from ..progress import Progress
-from . import formatter
+from . import add_neck_options, formatter, neck_from_args
 
 __all__ = ["add_parser", "run"]
 
@@ -28,12 +28,7 @@ def _common(p):
     g.add_argument("--geometry", choices=["cylinder", "hyperboloid", "spine"],
                    default="cylinder", help="domain: neck cylinder, hyperboloid neck, "
                    "or a whole spine (ball head on a cylindrical neck)")
-    g.add_argument("--length", type=float, default=1.0, help="cylinder/spine neck length [um]")
-    g.add_argument("--radius", type=float, default=0.05, help="cylinder/spine neck radius [um]")
-    g.add_argument("--a", type=float, default=0.05, help="hyperboloid semi-axis a [um]")
-    g.add_argument("--b", type=float, default=0.05, help="hyperboloid semi-axis b [um]")
-    g.add_argument("--c", type=float, default=0.2, help="hyperboloid flare c [um]")
-    g.add_argument("--half-length", type=float, default=0.5, help="hyperboloid half length [um]")
+    add_neck_options(g, "cylinder/spine neck")
     g.add_argument("--head-radius", type=float, default=0.25, help="spine head radius [um]")
     g.add_argument("--cap-radius", type=float, default=0.01,
                    help="spine injection cap radius [um]")
@@ -86,15 +81,6 @@ def add_parser(subparsers):
                     help="membrane potential at the dendrite end [mV]")
     p.set_defaults(func=run, _pnp_parser=p)
     return p
-
-
-def _geometry(args):
-    from .. import laws
-    if args.geometry == "cylinder":
-        return laws.Cylinder(args.length, args.radius)
-    if args.geometry == "hyperboloid":
-        return laws.Hyperboloid(args.a, args.b, args.c, args.half_length)
-    return laws.ball_and_neck(args.length, args.radius, args.head_radius, args.cap_radius)
 
 
 def _species(args):
@@ -249,7 +235,7 @@ def run(args) -> int:
         return 2
     if args.nodes < 3:
         raise ValueError("--nodes must be at least 3")
-    neck = _geometry(args)
+    neck = neck_from_args(args.geometry, args)
     species = _species(args)
     from ..pnp.errors import PNPError
     try:
