@@ -59,7 +59,8 @@ __all__ = [
     "Spine", "SpineProbe", "attach_spine", "explicit_neck_ra",
     "d_lambda_nseg", "SpinyNeuron", "build_spiny_neuron",
     "NetworkSpec", "NETWORK_SYNAPSES", "spine_positions", "Connection", "gids_on_rank",
-    "network_connectivity", "external_spines",
+    "network_connectivity", "external_spines", "NETWORK_OPTIONS", "QUICK_NETWORK",
+    "add_network_arguments", "apply_quick_network", "network_spec_from_args",
     "SpinyNetwork", "build_network", "clamped_dendrite",
 ]
 
@@ -624,6 +625,57 @@ class NetworkSpec:
     def n_exc(self) -> int:
         """Number of excitatory neurons (gids below it)."""
         return self.n_cells - int(round(self.frac_inh * self.n_cells))
+
+
+#: Command-line help of the NetworkSpec fields that scripts expose (``--n-cells`` ...).
+NETWORK_OPTIONS = {
+    "n_cells": "number of neurons",
+    "frac_inh": "fraction of inhibitory cells",
+    "in_degree": "presynaptic partners per neuron",
+    "n_spines": "spines per neuron",
+    "spine": "spine set (thin, mushroom, stubby, paper)",
+    "dend_length": "dendrite length [um]",
+    "soma": "soma model: hh or summary (eq 9 ratios)",
+    "w_exc": "excitatory AMPA peak conductance [uS]",
+    "w_nmda": "excitatory NMDA peak conductance [uS]",
+    "w_inh": "inhibitory peak conductance [uS]",
+    "n_ext": "external Poisson sources per cell",
+    "ext_rate": "rate of each external source [Hz]",
+    "w_ext": "external AMPA peak conductance [uS]",
+    "seed": "seed of connectivity and drive",
+}
+#: What ``--quick`` makes of a network script's run: at most these sizes, and tstop [ms].
+QUICK_NETWORK = {"n_cells": 12, "n_spines": 10, "in_degree": 4, "tstop": 100.0}
+
+
+def add_network_arguments(parser, names=tuple(NETWORK_OPTIONS)):
+    """Add ``--n-cells``, ``--n-spines`` ... (the :class:`NetworkSpec` fields ``names``)
+    with NetworkSpec's defaults, and ``--quick`` (:func:`apply_quick_network`)."""
+    d = NetworkSpec()
+    for name in names:
+        default = getattr(d, name)
+        parser.add_argument("--" + name.replace("_", "-"), type=type(default),
+                            default=default, help=NETWORK_OPTIONS[name])
+    parser.add_argument("--quick", action="store_true",
+                        help="short run for tests ({})".format(", ".join(
+                            f"{k} {v:g}" for k, v in QUICK_NETWORK.items())))
+
+
+def apply_quick_network(args):
+    """With ``args.quick``, cap the sizes and ``args.tstop`` in place by
+    :data:`QUICK_NETWORK`; returns ``args``."""
+    if getattr(args, "quick", False):
+        for key, cap in QUICK_NETWORK.items():
+            if hasattr(args, key):
+                setattr(args, key, type(getattr(args, key))(min(getattr(args, key), cap)))
+    return args
+
+
+def network_spec_from_args(args, **fields) -> NetworkSpec:
+    """The NetworkSpec of parsed :func:`add_network_arguments` options (``fields``
+    override them)."""
+    given = {k: getattr(args, k) for k in NETWORK_OPTIONS if hasattr(args, k)}
+    return NetworkSpec(**dict(given, **fields))
 
 
 @dataclass(frozen=True)
