@@ -9,8 +9,9 @@ reader, a crash or an interruption never sees a partial file:
 - SIGTERM and SIGHUP are held back in the writing thread while the file is written and
   renamed: a termination asked for meanwhile takes effect right after, with the whole
   file in place (a large file delays it by the time the write takes);
-- only SIGKILL or a power loss can leave the hidden temporary file (never a partial
-  target).
+- only SIGKILL, a power loss, or a SIGTERM that the kernel hands to another thread of
+  a multi-threaded process (e.g. NEURON's worker threads) can leave the hidden
+  temporary file behind, never a partial target.
 
 The temporary file is created with mode 0o666 and the process umask applied by the
 operating system (the mode an ordinary ``open`` gives); the umask itself is never
