@@ -15,7 +15,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from .common import Progress, Result
+from ..progress import Progress
+from .common import Result
 
 __all__ = ["COMPARISONS", "run", "run_one", "Result"]
 

@@ -9,9 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from ..io import atomic_path, write_csv_atomic
-from ..progress import Progress
 
-__all__ = ["Result", "Progress", "save_figure", "save_csv", "OHM_RA_TYPICAL"]
+__all__ = ["Result", "save_figure", "save_csv", "OHM_RA_TYPICAL"]
 
 OHM_RA_TYPICAL = 150.0   # Ohm cm : a typical cytoplasmic Ra that NEURON users set
 
