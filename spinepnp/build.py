@@ -238,14 +238,7 @@ class Spine:
 
     def set_weights(self, nc, ampa: float, nmda: float = 0.0):
         """Set a NetCon's weights: AMPA and NMDA peak conductances [uS]."""
-        exp2syn = self.target.hname().startswith("Exp2Syn")
-        if exp2syn and nmda:
-            raise ValueError("this explicit spine's synapse is an Exp2Syn (AMPA only); "
-                             "attach it with head_synapse='spnp' to have NMDA")
-        nc.weight[0] = float(ampa)
-        if not exp2syn:
-            nc.weight[1] = float(nmda)
-        return nc
+        return set_netcon_weights(nc, self.target, ampa, nmda)
 
     def netcon(self, source, ampa: float, nmda: float = 0.0, delay: float = 1.0,
                threshold: float = 10.0, sec=None):
@@ -268,6 +261,19 @@ class Spine:
         nc.delay = delay
         nc.threshold = threshold
         return self.set_weights(nc, ampa, nmda)
+
+
+def set_netcon_weights(nc, target, ampa: float, nmda: float = 0.0):
+    """Set the weights of NetCon ``nc`` onto a spine's synapse ``target`` (SpnpSpine:
+    AMPA and NMDA peak conductances [uS]; Exp2Syn: AMPA only)."""
+    exp2syn = target.hname().startswith("Exp2Syn")
+    if exp2syn and nmda:
+        raise ValueError("this synapse is an Exp2Syn (AMPA only): give nmda = 0, or "
+                         "attach the spine with head_synapse='spnp' to have NMDA")
+    nc.weight[0] = float(ampa)
+    if not exp2syn:
+        nc.weight[1] = float(nmda)
+    return nc
 
 
 def _membrane(seg, g_pas, e_pas):
@@ -754,6 +760,9 @@ class SpinyNetwork:
         gid -> SpinyNeuron, for the gids of this rank.
     connections : list of Connection
         The synapses onto this rank's cells.
+    synapses : dict
+        gid -> the excitatory synapse (NetCon target) of each spine index: the spine
+        heads' synapses, or the dendrite's Exp2Syns for ``synapses = "dendrite"``.
     """
 
     spec: NetworkSpec
@@ -763,6 +772,8 @@ class SpinyNetwork:
     _keep: list = field(default_factory=list, repr=False)
     _tvec: object = None
     _idvec: object = None
+    synapses: dict = field(default_factory=dict, repr=False)
+    _sections: list = field(default_factory=list, repr=False)
 
     def local_spikes(self) -> list:
         """The spikes of this rank's cells so far: ``(gid, t [ms])`` sorted."""
@@ -821,13 +832,19 @@ def build_network(spec: NetworkSpec | None = None, pc=None, *,
     rank, nhost = int(pc.id()), int(pc.nhost())
     mine = gids_on_rank(spec.n_cells, rank, nhost)
     on_spines = spec.synapses == "spines"
-    cells, keep, targets = {}, [], {}
+    cells, keep, targets, lean = {}, [], {}, []
     for gid in mine:
         cell = build_spiny_neuron(spec.n_spines if on_spines else 0, spec.law, spec.spine,
                                   dend_length=spec.dend_length, soma=spec.soma,
                                   name=f"cell{gid}",
                                   spine_kwargs={"head_synapse": spec.head_synapse})
         targets[gid] = _excitatory_targets(h, spec, cell)
+        if not keep_spines:
+            # at once, so the records of all cells never exist together: keep only the
+            # NEURON objects (a point process or Section without a reference is deleted)
+            lean += [obj for sp in cell.spines for obj in (sp.neck, sp.head)
+                     if obj is not None]
+            cell.spines = []
         cells[gid] = cell
         pc.set_gid2node(gid, rank)
         pc.cell(gid, cell.spike_detector())
@@ -837,58 +854,44 @@ def build_network(spec: NetworkSpec | None = None, pc=None, *,
             nc = pc.gid_connect(c.pre, cells[c.post].shaft_syn)
             nc.weight[0] = c.ampa
         elif targets[c.post]:
-            set_weights, target = targets[c.post][c.spine]
-            nc = set_weights(pc.gid_connect(c.pre, target), c.ampa, c.nmda)
+            target = targets[c.post][c.spine]
+            nc = set_netcon_weights(pc.gid_connect(c.pre, target), target, c.ampa, c.nmda)
         else:
             continue                   # synapses = "none"
         nc.delay = c.delay
         keep.append(nc)
     for gid in mine:
-        if not targets[gid]:
-            continue
-        for j, k in enumerate(external_spines(spec, gid)):
+        for j, k in enumerate(external_spines(spec, gid) if targets[gid] else ()):
             ns = h.NetStim()
             ns.interval = 1000.0 / spec.ext_rate
             ns.number = 1e9
             ns.start = 0.0
             ns.noise = 1.0
             ns.noiseFromRandom123(int(gid), int(j), int(spec.seed))
-            set_weights, target = targets[gid][k]
-            nc = set_weights(h.NetCon(ns, target), spec.w_ext, 0.0)
+            target = targets[gid][k]
+            nc = set_netcon_weights(h.NetCon(ns, target), target, spec.w_ext, 0.0)
             nc.delay = 1.0
             keep.extend([ns, nc])
-    if spec.synapses == "dendrite":
-        keep.append([t for tg in targets.values() for _, t in tg])
-    if not keep_spines:
-        # only the NEURON objects stay referenced (a point process or Section without a
-        # reference is deleted)
-        keep.append([obj for cell in cells.values() for sp in cell.spines
-                     for obj in (sp.target, sp.neck, sp.head) if obj is not None])
-        for cell in cells.values():
-            cell.spines = []
     tvec, idvec = h.Vector(), h.Vector()
     pc.spike_record(-1, tvec, idvec)
-    return SpinyNetwork(spec, pc, cells, conns, keep, tvec, idvec)
+    return SpinyNetwork(spec, pc, cells, conns, keep, tvec, idvec, synapses=targets,
+                        _sections=lean)
 
 
 def _excitatory_targets(h, spec: NetworkSpec, cell: SpinyNeuron) -> list:
-    """``(set_weights(nc, ampa, nmda), target)`` per spine index of ``cell``, or [] for
-    ``synapses = "none"``."""
+    """The synapse (NetCon target) of each spine index of ``cell``: the spine heads', or
+    for ``synapses = "dendrite"`` new Exp2Syns on the dendrite at the spine positions,
+    or none."""
     if spec.synapses == "spines":
-        return [(sp.set_weights, sp.target) for sp in cell.spines]
+        return [sp.target for sp in cell.spines]
     if spec.synapses == "none":
         return []
-
-    def ampa_only(nc, ampa, nmda):
-        nc.weight[0] = float(ampa)
-        return nc
-
     out = []
     for x in spine_positions(spec.n_spines):
         syn = h.Exp2Syn(cell.dend(float(x)))
         syn.tau1, syn.tau2 = SYNAPSE_DEFAULTS["tau1"], SYNAPSE_DEFAULTS["tau2"]
         syn.e = SYNAPSE_DEFAULTS["e_ampa"]
-        out.append((ampa_only, syn))
+        out.append(syn)
     return out
 
 

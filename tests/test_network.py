@@ -70,8 +70,8 @@ def test_dendrite_synapses_sit_where_the_spines_would(h):
     spiny.pc.gid_clear()
     del spiny
     flat = _bench_network(h, "exp2syn")
-    syns = [s for s in flat._keep if isinstance(s, list)][0]
-    assert len(syns) == 6 * 30 and flat.cells[0].spines == []
+    syns = flat.synapses[0]
+    assert len(syns) == 30 and flat.cells[0].spines == []
     cell = flat.cells[0]
     assert [s.get_segment().x for s in syns[:30]] == where
     assert all(s.get_segment().sec == cell.dend for s in syns[:30])
@@ -93,8 +93,7 @@ def test_network_without_excitatory_synapses_has_only_the_shaft_wiring(h):
     net = _bench_network(h, "none")
     conns = build.network_connectivity(net.spec)
     n_inh = sum(c.spine < 0 for c in conns)
-    netcons = [o for o in net._keep if not isinstance(o, list)
-               and o.hname().startswith("NetCon")]
+    netcons = [o for o in net._keep if o.hname().startswith("NetCon")]
     assert 0 < n_inh < len(conns) and len(netcons) == n_inh   # no drive, no spine input
     net.pc.gid_clear()
 
