@@ -623,6 +623,9 @@ class NetworkSpec:
         if self.synapses not in NETWORK_SYNAPSES:
             raise ValueError(f"synapses = {self.synapses!r}: use one of "
                              f"{', '.join(NETWORK_SYNAPSES)}")
+        if self.head_synapse not in ("spnp", "exp2syn"):
+            raise ValueError(f"head_synapse = {self.head_synapse!r}: use 'spnp' or "
+                             "'exp2syn'")
         if self.synapses == "dendrite" and self.w_nmda:
             raise ValueError(f"synapses = 'dendrite' puts AMPA-only Exp2Syns on the "
                              f"dendrite; set w_nmda = 0 (got {self.w_nmda!r} uS)")

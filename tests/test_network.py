@@ -103,3 +103,5 @@ def test_network_spec_rejects_bad_synapse_choices():
         build.NetworkSpec(synapses="heads")
     with pytest.raises(ValueError, match="w_nmda = 0"):
         build.NetworkSpec(synapses="dendrite")        # default w_nmda 0.0002 uS
+    with pytest.raises(ValueError, match="head_synapse = 'ampa'"):
+        build.NetworkSpec(head_synapse="ampa")
