@@ -276,11 +276,21 @@ def check_foreign_mechanisms(h, coreneuron: bool = False) -> bool:
         return False
     if os.environ.get(USE_LOADED_ENV, "") == "1" and len(present) == len(names):
         return True
-    current = cache_root() / _build_key(mod_files(), coreneuron)
+    # the current build; for a plain NEURON run its CoreNEURON variant serves as well
+    current = [cache_root() / _build_key(mod_files(), core)
+               for core in ((True,) if coreneuron else (False, True))]
     libs = _nrnmech_libraries()
-    if any(current in lib.parents for lib in libs):
+    if any(c in lib.parents for lib in libs for c in current):
         return True
     foreign = [_library_arch_dir(lib) for lib in libs if cache_root() not in lib.parents]
+    if not foreign and any(cache_root() in lib.parents for lib in libs):
+        other = [str(lib) for lib in libs if cache_root() in lib.parents]
+        raise MechanismBuildError(
+            f"NEURON already holds another spinepnp build ({', '.join(other)}: the "
+            "plain build where CoreNEURON's was asked for, or an older version), not the "
+            f"one asked for (coreneuron={coreneuron}); a process holds one build: "
+            "call load_mechanisms with the same coreneuron flag everywhere, or run in a "
+            "fresh process")
     where = (", ".join(str(d.parent) for d in foreign) if foreign else
              f"a library loaded before spinepnp's (the working directory is {Path.cwd()})")
     missing = sorted(set(names) - set(present))

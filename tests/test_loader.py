@@ -229,3 +229,18 @@ def test_stale_build_in_the_working_directory_is_refused(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.stdout == "", proc.stdout
+
+
+def test_another_spinepnp_build_already_loaded_is_named(mechanisms):
+    """The plain build loaded by hand, then CoreNEURON's asked for: refused (no build
+    is compiled for that), naming the loaded library and the fix."""
+    code = ("from spinepnp import loader\n"
+            "p = loader.build()\n"
+            "from neuron import h\n"
+            "h.nrn_load_dll(str(loader._arch_dir(p) / 'libnrnmech.so'))\n"
+            "try:\n    loader.load_mechanisms(coreneuron=True)\n"
+            "except loader.MechanismBuildError as exc:\n    print(exc)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, cwd=Path(__file__).parent)
+    assert "another spinepnp build" in proc.stdout, proc.stdout + proc.stderr[-2000:]
+    assert str(loader.cache_root()) in proc.stdout and "fresh process" in proc.stdout
