@@ -65,8 +65,10 @@ __all__ = [
     "HEAD_FLOOR",
     "Spine", "SpineProbe", "attach_spine", "explicit_neck_ra",
     "d_lambda_nseg", "SpinyNeuron", "build_spiny_neuron",
-    "NetworkSpec", "Connection", "gids_on_rank", "network_connectivity", "external_spines",
-    "SpinyNetwork", "build_network",
+    "NetworkSpec", "NETWORK_SYNAPSES", "spine_positions", "Connection", "gids_on_rank",
+    "network_connectivity", "external_spines", "NETWORK_OPTIONS", "QUICK_NETWORK",
+    "add_network_arguments", "apply_quick_network", "network_spec_from_args",
+    "SpinyNetwork", "build_network", "clamped_dendrite",
 ]
 
 #: Neck laws selectable in :func:`attach_spine` -> SpnpSpine mode (None: explicit Sections)
@@ -293,14 +295,7 @@ class Spine:
 
     def set_weights(self, nc, ampa: float, nmda: float = 0.0):
         """Set a NetCon's weights: AMPA and NMDA peak conductances [uS]."""
-        exp2syn = self.target.hname().startswith("Exp2Syn")
-        if exp2syn and nmda:
-            raise ValueError("this explicit spine's synapse is an Exp2Syn (AMPA only); "
-                             "attach it with head_synapse='spnp' to have NMDA")
-        nc.weight[0] = float(ampa)
-        if not exp2syn:
-            nc.weight[1] = float(nmda)
-        return nc
+        return set_netcon_weights(nc, self.target, ampa, nmda)
 
     def netcon(self, source, ampa: float, nmda: float = 0.0, delay: float = 1.0,
                threshold: float = 10.0, sec=None):
@@ -323,6 +318,19 @@ class Spine:
         nc.delay = delay
         nc.threshold = threshold
         return self.set_weights(nc, ampa, nmda)
+
+
+def set_netcon_weights(nc, target, ampa: float, nmda: float = 0.0):
+    """Set the weights of NetCon ``nc`` onto a spine's synapse ``target`` (SpnpSpine:
+    AMPA and NMDA peak conductances [uS]; Exp2Syn: AMPA only)."""
+    exp2syn = target.hname().startswith("Exp2Syn")
+    if exp2syn and nmda:
+        raise ValueError("this synapse is an Exp2Syn (AMPA only): give nmda = 0, or "
+                         "attach the spine with head_synapse='spnp' to have NMDA")
+    nc.weight[0] = float(ampa)
+    if not exp2syn:
+        nc.weight[1] = float(nmda)
+    return nc
 
 
 def _number(name, value, unit, *, nonneg=False):
@@ -694,16 +702,26 @@ def build_spiny_neuron(n_spines: int = 50, law: str = "pnp", spine="thin", *,
     kw = dict(spine_kwargs or {})
     if law in ("ohmic-ra", "explicit-ra"):
         kw.setdefault("ra", ra)
-    lo, hi = spine_range
-    xs = np.linspace(lo, hi, n_spines) if n_spines > 1 else np.array([0.5 * (lo + hi)])
     spines = [attach_spine(d(float(x)), law, spine, name=f"{name}_spine{k}", **kw)
-              for k, x in enumerate(xs[:max(int(n_spines), 0)])]
+              for k, x in enumerate(spine_positions(n_spines, spine_range))]
     shaft = h.Exp2Syn(d(0.05))
     shaft.tau1, shaft.tau2, shaft.e = 0.5, 5.0, -80.0
     return SpinyNeuron(s, d, spines, shaft, law, name)
 
 
 # --------------------------------------------------------------------------- network
+
+#: Where a network's excitatory synapses land (:attr:`NetworkSpec.synapses`).
+NETWORK_SYNAPSES = ("spines", "dendrite", "none")
+
+
+def spine_positions(n_spines: int, spine_range=(0.05, 0.95)) -> np.ndarray:
+    """Normalised dendrite positions of ``n_spines`` evenly spaced spines (the middle of
+    ``spine_range`` for one spine, none for 0)."""
+    lo, hi = spine_range
+    n = max(int(n_spines), 0)
+    return np.linspace(lo, hi, n) if n > 1 else np.array([0.5 * (lo + hi)])[:n]
+
 
 @dataclass(frozen=True)
 class NetworkSpec:
@@ -740,6 +758,14 @@ class NetworkSpec:
         [Hz] each on its own spine, AMPA weight ``w_ext`` [uS].
     soma : str
         Soma model (:data:`SOMA_MODELS`).
+    synapses : {"spines", "dendrite", "none"}
+        Where the excitatory synapses and the external drive land: ``"spines"`` on the
+        spine heads (neck law ``law``); ``"dendrite"`` no spines, an AMPA Exp2Syn on the
+        dendrite where each spine would be (the spine-less baseline; needs
+        ``w_nmda = 0``); ``"none"`` no excitatory synapses and no drive (the cells with
+        their inhibitory wiring only: a memory baseline).
+    head_synapse : {"spnp", "exp2syn"}
+        Synapse of an explicit spine's head (:func:`attach_spine`).
     """
 
     n_cells: int = 40
@@ -758,11 +784,75 @@ class NetworkSpec:
     ext_rate: float = 20.0
     w_ext: float = 0.0015
     soma: str = "hh"
+    synapses: str = "spines"
+    head_synapse: str = "spnp"
+
+    def __post_init__(self):
+        if self.synapses not in NETWORK_SYNAPSES:
+            raise ValueError(f"synapses = {self.synapses!r}: use one of "
+                             f"{', '.join(NETWORK_SYNAPSES)}")
+        if self.head_synapse not in ("spnp", "exp2syn"):
+            raise ValueError(f"head_synapse = {self.head_synapse!r}: use 'spnp' or "
+                             "'exp2syn'")
+        if self.synapses == "dendrite" and self.w_nmda:
+            raise ValueError(f"synapses = 'dendrite' puts AMPA-only Exp2Syns on the "
+                             f"dendrite; set w_nmda = 0 (got {self.w_nmda!r} uS)")
 
     @property
     def n_exc(self) -> int:
         """Number of excitatory neurons (gids below it)."""
         return self.n_cells - int(round(self.frac_inh * self.n_cells))
+
+
+#: Command-line help of the NetworkSpec fields that scripts expose (``--n-cells`` ...).
+NETWORK_OPTIONS = {
+    "n_cells": "number of neurons",
+    "frac_inh": "fraction of inhibitory cells",
+    "in_degree": "presynaptic partners per neuron",
+    "n_spines": "spines per neuron",
+    "spine": "spine set (thin, mushroom, stubby, paper)",
+    "dend_length": "dendrite length [um]",
+    "soma": "soma model: hh or summary (eq 9 ratios)",
+    "w_exc": "excitatory AMPA peak conductance [uS]",
+    "w_nmda": "excitatory NMDA peak conductance [uS]",
+    "w_inh": "inhibitory peak conductance [uS]",
+    "n_ext": "external Poisson sources per cell",
+    "ext_rate": "rate of each external source [Hz]",
+    "w_ext": "external AMPA peak conductance [uS]",
+    "seed": "seed of connectivity and drive",
+}
+#: What ``--quick`` makes of a network script's run: at most these sizes, and tstop [ms].
+QUICK_NETWORK = {"n_cells": 12, "n_spines": 10, "in_degree": 4, "tstop": 100.0}
+
+
+def add_network_arguments(parser, names=tuple(NETWORK_OPTIONS)):
+    """Add ``--n-cells``, ``--n-spines`` ... (the :class:`NetworkSpec` fields ``names``)
+    with NetworkSpec's defaults, and ``--quick`` (:func:`apply_quick_network`)."""
+    d = NetworkSpec()
+    for name in names:
+        default = getattr(d, name)
+        parser.add_argument("--" + name.replace("_", "-"), type=type(default),
+                            default=default, help=NETWORK_OPTIONS[name])
+    parser.add_argument("--quick", action="store_true",
+                        help="short run for tests ({})".format(", ".join(
+                            f"{k} {v:g}" for k, v in QUICK_NETWORK.items())))
+
+
+def apply_quick_network(args):
+    """With ``args.quick``, cap the sizes and ``args.tstop`` in place by
+    :data:`QUICK_NETWORK`; returns ``args``."""
+    if getattr(args, "quick", False):
+        for key, cap in QUICK_NETWORK.items():
+            if hasattr(args, key):
+                setattr(args, key, type(getattr(args, key))(min(getattr(args, key), cap)))
+    return args
+
+
+def network_spec_from_args(args, **fields) -> NetworkSpec:
+    """The NetworkSpec of parsed :func:`add_network_arguments` options (``fields``
+    override them)."""
+    given = {k: getattr(args, k) for k in NETWORK_OPTIONS if hasattr(args, k)}
+    return NetworkSpec(**dict(given, **fields))
 
 
 @dataclass(frozen=True)
@@ -841,6 +931,9 @@ class SpinyNetwork:
         gid -> SpinyNeuron, for the gids of this rank.
     connections : list of Connection
         The synapses onto this rank's cells.
+    synapses : dict
+        gid -> the excitatory synapse (NetCon target) of each spine index: the spine
+        heads' synapses, or the dendrite's Exp2Syns for ``synapses = "dendrite"``.
     """
 
     spec: NetworkSpec
@@ -850,6 +943,13 @@ class SpinyNetwork:
     _keep: list = field(default_factory=list, repr=False)
     _tvec: object = None
     _idvec: object = None
+    synapses: dict = field(default_factory=dict, repr=False)
+    _sections: list = field(default_factory=list, repr=False)
+
+    def local_spikes(self) -> list:
+        """The spikes of this rank's cells so far: ``(gid, t [ms])`` sorted."""
+        return sorted(zip(np.array(self._idvec).astype(int).tolist(),
+                          np.array(self._tvec).tolist()))
 
     def run(self, tstop: float, dt: float | None = None) -> np.ndarray:
         """Simulate ``tstop`` [ms]; return all spikes of all ranks.
@@ -865,14 +965,13 @@ class SpinyNetwork:
         self.pc.set_maxstep(10)
         h.stdinit()
         self.pc.psolve(tstop)
-        local = list(zip(np.array(self._idvec).astype(int).tolist(),
-                         np.array(self._tvec).tolist()))
-        everything = self.pc.py_allgather(local)
+        everything = self.pc.py_allgather(self.local_spikes())
         rows = sorted(r for part in everything for r in part)
         return np.array(rows, dtype=float).reshape(-1, 2)
 
 
-def build_network(spec: NetworkSpec | None = None, pc=None) -> SpinyNetwork:
+def build_network(spec: NetworkSpec | None = None, pc=None, *,
+                  keep_spines: bool = True) -> SpinyNetwork:
     """Build this rank's part of a network of spiny neurons (summary eq 16).
 
     The same script runs serially or under ``mpiexec -n N``: gids are distributed round
@@ -881,9 +980,10 @@ def build_network(spec: NetworkSpec | None = None, pc=None) -> SpinyNetwork:
     :func:`network_connectivity`; external Poisson drive by ``NetStim`` streams of
     Random123 keyed on ``(gid, source, seed)``). Any previous gids of ``pc`` are cleared:
     one network per process at a time. Under ``mpiexec`` the script must call
-    ``h.nrnmpi_init()`` before creating the ParallelContext (``models/spiny_network.py``
+    ``h.nrnmpi_init()`` before creating the ParallelContext (``spinepnp.parallel.init``
     does so when it sees an MPI launcher's environment); spikes of a 2-rank run are
-    identical to the serial run's (tested).
+    identical to the serial run's (tested). Every network of spinepnp (models,
+    comparisons, the MPI script, the scaling benchmark) is built here.
 
     Parameters
     ----------
@@ -891,6 +991,10 @@ def build_network(spec: NetworkSpec | None = None, pc=None) -> SpinyNetwork:
         Network parameters (defaults of :class:`NetworkSpec`).
     pc : hoc ParallelContext, optional
         Default ``h.ParallelContext()``.
+    keep_spines : bool
+        False: drop the per-spine Python records (:class:`Spine`) once wired, keeping
+        only the NEURON objects (``cell.spines`` is then empty): what a model that keeps
+        no per-spine Python objects costs in memory. The simulation is the same.
     """
     h = _h()
     spec = spec or NetworkSpec()
@@ -898,37 +1002,88 @@ def build_network(spec: NetworkSpec | None = None, pc=None) -> SpinyNetwork:
     pc.gid_clear()
     rank, nhost = int(pc.id()), int(pc.nhost())
     mine = gids_on_rank(spec.n_cells, rank, nhost)
-    cells, keep = {}, []
+    on_spines = spec.synapses == "spines"
+    cells, keep, targets, lean = {}, [], {}, []
     for gid in mine:
-        cell = build_spiny_neuron(spec.n_spines, spec.law, spec.spine,
+        cell = build_spiny_neuron(spec.n_spines if on_spines else 0, spec.law, spec.spine,
                                   dend_length=spec.dend_length, soma=spec.soma,
-                                  name=f"cell{gid}")
+                                  name=f"cell{gid}",
+                                  spine_kwargs={"head_synapse": spec.head_synapse})
+        targets[gid] = _excitatory_targets(h, spec, cell)
+        if not keep_spines:
+            # at once, so the records of all cells never exist together: keep only the
+            # NEURON objects (a point process or Section without a reference is deleted)
+            lean += [obj for sp in cell.spines for obj in (sp.neck, sp.head)
+                     if obj is not None]
+            cell.spines = []
         cells[gid] = cell
         pc.set_gid2node(gid, rank)
         pc.cell(gid, cell.spike_detector())
     conns = network_connectivity(spec, mine)
     for c in conns:
-        cell = cells[c.post]
         if c.spine < 0:
-            nc = pc.gid_connect(c.pre, cell.shaft_syn)
+            nc = pc.gid_connect(c.pre, cells[c.post].shaft_syn)
             nc.weight[0] = c.ampa
+        elif targets[c.post]:
+            target = targets[c.post][c.spine]
+            nc = set_netcon_weights(pc.gid_connect(c.pre, target), target, c.ampa, c.nmda)
         else:
-            sp = cell.spines[c.spine]
-            nc = pc.gid_connect(c.pre, sp.target)
-            sp.set_weights(nc, c.ampa, c.nmda)
+            continue                   # synapses = "none"
         nc.delay = c.delay
         keep.append(nc)
     for gid in mine:
-        cell = cells[gid]
-        for j, k in enumerate(external_spines(spec, gid)):
+        for j, k in enumerate(external_spines(spec, gid) if targets[gid] else ()):
             ns = h.NetStim()
             ns.interval = 1000.0 / spec.ext_rate
             ns.number = 1e9
             ns.start = 0.0
             ns.noise = 1.0
             ns.noiseFromRandom123(int(gid), int(j), int(spec.seed))
-            nc = cell.spines[k].netcon(ns, spec.w_ext, 0.0, delay=1.0)
+            target = targets[gid][k]
+            nc = set_netcon_weights(h.NetCon(ns, target), target, spec.w_ext, 0.0)
+            nc.delay = 1.0
             keep.extend([ns, nc])
     tvec, idvec = h.Vector(), h.Vector()
     pc.spike_record(-1, tvec, idvec)
-    return SpinyNetwork(spec, pc, cells, conns, keep, tvec, idvec)
+    return SpinyNetwork(spec, pc, cells, conns, keep, tvec, idvec, synapses=targets,
+                        _sections=lean)
+
+
+def _excitatory_targets(h, spec: NetworkSpec, cell: SpinyNeuron) -> list:
+    """The synapse (NetCon target) of each spine index of ``cell``: the spine heads', or
+    for ``synapses = "dendrite"`` new Exp2Syns on the dendrite at the spine positions,
+    or none."""
+    if spec.synapses == "spines":
+        return [sp.target for sp in cell.spines]
+    if spec.synapses == "none":
+        return []
+    out = []
+    for x in spine_positions(spec.n_spines):
+        syn = h.Exp2Syn(cell.dend(float(x)))
+        syn.tau1, syn.tau2 = SYNAPSE_DEFAULTS["tau1"], SYNAPSE_DEFAULTS["tau2"]
+        syn.e = SYNAPSE_DEFAULTS["e_ampa"]
+        out.append(syn)
+    return out
+
+
+# ----------------------------------------------------------------------- test rigs
+
+def clamped_dendrite(v: float = -65.0, *, rs: float = 1e-9, name: str = "dend"):
+    """A short, thick dendrite held at ``v`` [mV] by an ideal voltage clamp (SEClamp).
+
+    Point processes placed on it see a fixed dendrite voltage, so several of them do not
+    interact: each moves ``v`` by its current times the series resistance ``rs`` [MOhm]
+    (1e-9 MOhm: 1e-10 mV per 0.1 nA). The spinepnp mechanisms are loaded. Returns
+    ``(dend, clamp)``; delete ``dend`` when done.
+    """
+    h = _h()
+    from .loader import load_mechanisms
+    load_mechanisms()
+    if not (math.isfinite(v) and math.isfinite(rs) and rs > 0):
+        raise ValueError(f"clamped_dendrite(v={v!r} mV, rs={rs!r} MOhm): give a finite "
+                         "voltage and a series resistance > 0")
+    dend = h.Section(name=name)
+    dend.L, dend.diam, dend.nseg = 10.0, 10.0, 1
+    clamp = h.SEClamp(dend(0.5))
+    clamp.dur1, clamp.amp1, clamp.rs = 1e9, v, rs
+    return dend, clamp

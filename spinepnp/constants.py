@@ -8,6 +8,8 @@ the factors below and nowhere else.
 
 from __future__ import annotations
 
+import math
+
 import scipy.constants as sc
 
 __all__ = [
@@ -48,6 +50,9 @@ DEFAULT_RA = 150.0
 def kelvin(celsius: float) -> float:
     """Absolute temperature [K] for a temperature in degrees Celsius."""
     t = float(celsius) + ZERO_CELSIUS
+    if not math.isfinite(t):
+        raise ValueError(f"celsius = {celsius!r} is not a finite temperature; give a "
+                         "temperature in degrees Celsius above -273.15")
     if not t > 0.0:
         raise ValueError(f"celsius = {celsius!r} is at or below absolute zero; "
                          "give a temperature in degrees Celsius above -273.15")

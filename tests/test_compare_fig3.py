@@ -51,8 +51,17 @@ def _at(tr, col, t):
 
 
 def _need(tr, col):
+    """Fail (never skip) when fig3 wrote no NEURON column: the mechanisms must load."""
     if col not in tr:
-        pytest.skip(f"{col} absent (SpnpSpine not available)")
+        from spinepnp import loader
+        pytest.fail(f"fig3 wrote no column {col}: NEURON's SpnpSpine (or its neck rings) "
+                    f"did not load from the mechanism build {loader.loaded_build()} (stale "
+                    "or failed); rebuild it with `spinepnp build --force --verbose`")
+
+
+def test_a_missing_neuron_column_fails_naming_the_build():
+    with pytest.raises(pytest.fail.Exception, match="V_nrn1_step_none_mV.*mechanism build"):
+        _need({"t_ms": np.zeros(1)}, "V_nrn1_step_none_mV")
 
 
 def _summary(sm, stim, model, tag, key):

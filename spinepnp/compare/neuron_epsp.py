@@ -96,8 +96,11 @@ def neck_pulses(law: str, spine: str, interval: float, amp: float = PULSE_NA,
     one left behind.
     """
     from ..build import attach_spine
-    from .neuron_spine import clamped_dendrite
-    h, dend, clamp = clamped_dendrite("pp_dend", -65.0, EPSP_CELSIUS)
+    from neuron import h
+
+    from ..build import clamped_dendrite
+    dend, clamp = clamped_dendrite(-65.0, rs=1e-6, name="pp_dend")
+    h.celsius = EPSP_CELSIUS
     sp = attach_spine(dend(0.5), law, spine)
     t1 = 2.0
     t2 = t1 + width + interval

@@ -91,9 +91,11 @@ def epsp_deviation(radius, peaks, dt=0.01, t_stop=25.0):
 
     Returns an array of shape (len(radius), len(peaks)) [%].
     """
-    from ..build import attach_spine
-    from .neuron_spine import clamped_dendrite
-    h, dend, clamp = clamped_dendrite("validity_dend", -65.0, CELSIUS, rs=1e-9)
+    from neuron import h
+
+    from ..build import attach_spine, clamped_dendrite
+    dend, clamp = clamped_dendrite(-65.0, rs=1e-9, name="validity_dend")
+    h.celsius = CELSIUS
     tvec = h.Vector(np.arange(0.0, t_stop + dt, dt))
     keep, recs = [], {}
     for a, r in enumerate(radius):

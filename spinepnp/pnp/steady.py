@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from .errors import ConvergenceError, DepletionError, SaturationError
+from .errors import ConvergenceError, DepletionError, SaturationError, check_positive
 from .result import IVCurve, SteadySolution
 from .system import Problem
 
@@ -80,7 +80,8 @@ def _check_saturation(problem: Problem, current: float):
 
 
 def _newton_kw(max_iter, tol):
-    return dict(max_iter=int(max_iter), rtol=float(tol))
+    return dict(max_iter=check_positive("max_iter", max_iter, integer=True),
+                rtol=check_positive("tol", tol))
 
 
 def _rest_state(problem: Problem, newton_kw) -> np.ndarray:
@@ -228,10 +229,10 @@ def solve_steady(neck, current, species=None, carrier="na", celsius=20.0, *, rin
         Newton failed even with continuation (carries the residual history).
     """
     current = _current(current)
+    kw = _newton_kw(max_iter, tol)
     P = problem if problem is not None else build_problem(
         neck, species, carrier, celsius, rings, v_rest, n, mesh, head_bc)
     _check_saturation(P, current)
-    kw = _newton_kw(max_iter, tol)
     guess = None
     if initial is not None:
         guess = getattr(initial, "state", None)
@@ -285,11 +286,11 @@ def sweep_steady(neck, currents, species=None, carrier="na", celsius=20.0, *, ri
     cur = np.array([_current(i) for i in np.atleast_1d(currents)], dtype=float)
     if cur.size == 0:
         raise ValueError("currents is empty: give at least one current [nA]")
+    kw = _newton_kw(max_iter, tol)
     P = problem if problem is not None else build_problem(
         neck, species, carrier, celsius, rings, v_rest, n, mesh, head_bc)
     for i in cur:
         _check_saturation(P, float(i))
-    kw = _newton_kw(max_iter, tol)
     rest = _rest_state(P, kw)
     out = [None] * cur.size
     done = 0
