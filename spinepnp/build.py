@@ -1008,7 +1008,8 @@ def build_network(spec: NetworkSpec | None = None, pc=None, *,
         cell = build_spiny_neuron(spec.n_spines if on_spines else 0, spec.law, spec.spine,
                                   dend_length=spec.dend_length, soma=spec.soma,
                                   name=f"cell{gid}",
-                                  spine_kwargs={"head_synapse": spec.head_synapse})
+                                  spine_kwargs=({"head_synapse": spec.head_synapse}
+                                                if spec.law in EXPLICIT_LAWS else None))
         targets[gid] = _excitatory_targets(h, spec, cell)
         if not keep_spines:
             # at once, so the records of all cells never exist together: keep only the
