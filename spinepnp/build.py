@@ -59,6 +59,8 @@ from . import laws
 from .constants import DEFAULT_RA, UM2, US
 from .geometry import Cylinder, Neck, check_positive
 from .spinesets import SpineParams, load_spine_params
+from .population import add_spines  # noqa: F401  (re-exported: spine populations)
+from .replace import replace_explicit_spines  # noqa: F401  (re-exported)
 
 __all__ = [
     "LAWS", "POINT_LAWS", "EXPLICIT_LAWS", "SPINE_KEYWORDS", "SYNAPSE_DEFAULTS",
@@ -66,7 +68,7 @@ __all__ = [
     "Spine", "SpineProbe", "attach_spine", "explicit_neck_ra",
     "d_lambda_nseg", "SpinyNeuron", "build_spiny_neuron",
     "NetworkSpec", "Connection", "gids_on_rank", "network_connectivity", "external_spines",
-    "SpinyNetwork", "build_network",
+    "SpinyNetwork", "build_network", "add_spines", "replace_explicit_spines",
 ]
 
 #: Neck laws selectable in :func:`attach_spine` -> SpnpSpine mode (None: explicit Sections)
