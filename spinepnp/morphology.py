@@ -8,6 +8,9 @@
   Carnevale 2001) with the AC length constant integrated over the section's 3-D points,
   as NEURON's ``fixnseg.hoc`` does: a section that narrows along its length gets the
   segments its thin part needs, not those of its mean diameter.
+- :func:`build_spiny_pyramid` makes that cell ready to run: passive dendrites, an hh
+  soma, d_lambda segments and a :class:`spinepnp.population.SpinePopulation` on every
+  dendrite.
 
 NEURON's units: um, Ohm cm, uF/cm2, Hz.
 """
@@ -21,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["Morphology", "pyramid_path", "load_pyramid", "load_swc",
-           "effective_diameter", "set_nseg_d_lambda"]
+           "effective_diameter", "set_nseg_d_lambda", "SpinyPyramid",
+           "build_spiny_pyramid"]
 
 
 @dataclass
@@ -156,3 +160,58 @@ def set_nseg_d_lambda(sections, d_lambda: float = 0.1, freq: float = 100.0) -> i
                                  cm, d_lambda, freq)
         total += int(sec.nseg)
     return total
+
+
+@dataclass
+class SpinyPyramid:
+    """NEURON's demo pyramid with spines (:func:`build_spiny_pyramid`): ``morphology``,
+    ``spines`` (a SpinePopulation on the dendrites) and ``n_segments``."""
+
+    morphology: Morphology
+    spines: object
+    n_segments: int
+
+    @property
+    def soma(self):
+        return self.morphology.soma
+
+    def spike_detector(self, threshold: float = 0.0):
+        """A NetCon watching the soma voltage (no target), threshold [mV]."""
+        from neuron import h
+        nc = h.NetCon(self.soma(0.5)._ref_v, None, sec=self.soma)
+        nc.threshold = threshold
+        return nc
+
+
+def build_spiny_pyramid(law: str = "pnp-dynamic", density=1.0, params="thin",
+                        seed: int = 0, *, fold: bool = True, ra: float = 150.0,
+                        cm: float = 1.0, g_pas: float = 1e-4, e_pas: float = -65.0,
+                        d_lambda: float = 0.1, **spine_kwargs) -> SpinyPyramid:
+    """NEURON's demo pyramidal cell with an hh soma, passive dendrites and spines.
+
+    Parameters
+    ----------
+    law, params, seed, fold, **spine_kwargs
+        As for :func:`spinepnp.population.add_spines` (spines on every dendrite).
+    density : float or callable
+        Spines per um (1 per um: about 5,350 spines).
+    ra, cm : float
+        Axial resistivity [Ohm cm] and membrane capacitance [uF/cm2] everywhere.
+    g_pas, e_pas : float
+        Dendritic leak [S/cm2] and reversal [mV] (the soma has NEURON's hh, whose
+        rest is -65 mV at its default parameters).
+    d_lambda : float
+        d_lambda rule fraction on the 3-D diameters (:func:`set_nseg_d_lambda`).
+    """
+    from .population import add_spines
+    morph = load_pyramid(ra=ra, cm=cm)
+    morph.soma.insert("hh")
+    for sec in morph.dendrites:
+        sec.insert("pas")
+    n_segments = set_nseg_d_lambda(morph.sections, d_lambda)
+    for sec in morph.dendrites:
+        for seg in sec:
+            seg.pas.g, seg.pas.e = g_pas, e_pas
+    pop = add_spines(morph.dendrites, density, law=law, params=params, seed=seed,
+                     fold=fold, origin=morph.soma(0.5), **spine_kwargs)
+    return SpinyPyramid(morph, pop, n_segments)

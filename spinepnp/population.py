@@ -499,7 +499,11 @@ def add_spines(sections, density, law: str = "pnp-dynamic", params="thin", seed:
     if fold:
         for name, sec in secs.items():
             prev = _FOLDED_SECTIONS.get(name)
-            if prev is not None and prev[1]() is not None and prev[0] == sec:
+            try:
+                same = prev is not None and prev[1]() is not None and prev[0] == sec
+            except (RuntimeError, ReferenceError):     # that section was deleted
+                same = False
+            if same:
                 raise ValueError(f"{name} already carries a folded SpinePopulation: put "
                                  "all its spines in one add_spines call (a callable "
                                  "density can add several densities)")
