@@ -19,8 +19,8 @@ is negligible against its membrane's (true for passive spines: a few hundred MOh
 neck against tens of GOhm of membrane).
 
 Determinism: each section's spines come from a numpy Generator seeded by ``(seed,
-crc32(section name))``, and each spine's input stream and selection key from ``(seed,
-crc32(section name), index on the section)``. The same spines, geometries and inputs
+crc32(section name))``, each spine's selection key from ``(seed, crc32(section name),
+index on the section)`` and its input stream from its name (:meth:`SpinePopulation.drive`). The same spines, geometries and inputs
 result whatever the MPI rank count and whatever order the sections are given in.
 
 Conductance detection: a density mechanism's PARAMETER (NEURON's ``MechanismStandard``
@@ -200,14 +200,16 @@ class _SegmentFold:
 class Drive:
     """Poisson inputs made by :meth:`SpinePopulation.drive`.
 
-    ``indices`` (population indices of the driven spines), ``netstims`` and
-    ``netcons`` (one each per spine; keep this object, or the population, alive).
+    ``indices`` (population indices of the driven spines), ``netstims``, ``netcons``
+    and their Random123 generators ``randoms`` (one each per spine; the population
+    keeps this object alive).
     """
 
     indices: np.ndarray
     rate: float
     netstims: list
     netcons: list
+    randoms: list
 
 
 @dataclass
@@ -228,7 +230,8 @@ class PopulationRecording:
         return np.array(self.t)
 
 
-# sections that carry a folded population: name -> (Section, weakref to population)
+# section name -> weakref to the folded population on it (no Section reference: the
+# registry must not keep a user's Sections alive)
 _FOLDED_SECTIONS: dict = {}
 
 
@@ -324,7 +327,6 @@ class SpinePopulation:
         law); their membrane leaves the fold. Returns their Spine objects."""
         from .build import attach_spine
         out = []
-        touched = set()
         for i in np.atleast_1d(np.asarray(indices, dtype=int)):
             if not 0 <= i < len(self):
                 raise IndexError(f"spine index {i} is outside 0..{len(self) - 1}")
@@ -348,22 +350,27 @@ class SpinePopulation:
                               **kw)
             if fold is not None:
                 fold.point_cm += sp.cm_fold
-                touched.add(id(fold))
             self.spines[i] = sp
             out.append(sp)
         return out
+
+    def _stream(self, i: int) -> int:
+        """Random123 stream of spine ``i``: crc32 of "<section name>[<index>]"."""
+        return _crc(f"{self.section[i]}[{int(self.index_on_section[i])}]")
 
     def drive(self, rate: float, n: int | None = None, weight: float = 0.001,
               nmda: float = 0.0, seed: int = 0, indices=None, start: float = 0.0,
               delay: float = 1.0) -> Drive:
         """Poisson inputs on ``n`` spines (chosen by :meth:`choose`) or on ``indices``.
 
-        Each driven spine gets its own NetStim (``noise = 1``, mean ``rate`` [Hz]) whose
-        Random123 stream is keyed on (crc32(section name), index on section, seed), and
+        Each driven spine gets its own Poisson NetStim
+        (:func:`spinepnp.synapses.poisson_netstim`, mean ``rate`` [Hz]) on the Random123
+        stream ``(seed, crc32("<section name>[<index on section>]"), 0)``, and
         a NetCon with AMPA weight ``weight`` and NMDA weight ``nmda`` [uS], ``delay``
         [ms]. Folded spines that are driven become point processes first.
         """
         from neuron import h
+        from .synapses import poisson_netstim
         if not (isinstance(rate, (int, float)) and math.isfinite(rate) and rate > 0):
             raise ValueError(f"rate = {rate!r} Hz: give a positive mean input rate")
         if indices is None:
@@ -372,15 +379,13 @@ class SpinePopulation:
             raise ValueError("give n (spines chosen at random) or indices, not both")
         indices = np.asarray(indices, dtype=int)
         spines = self.unfold(indices)
-        stims, ncs = [], []
+        stims, ncs, rngs = [], [], []
         for i, sp in zip(indices, spines):
-            ns = h.NetStim()
-            ns.interval, ns.number, ns.start, ns.noise = 1000.0 / rate, 1e9, start, 1.0
-            ns.noiseFromRandom123(_crc(self.section[i]), int(self.index_on_section[i]),
-                                  int(seed))
+            ns, rng = poisson_netstim(h, rate, self._stream(i), int(seed), start)
             stims.append(ns)
+            rngs.append(rng)
             ncs.append(sp.netcon(ns, weight, nmda, delay=delay))
-        drive = Drive(indices, float(rate), stims, ncs)
+        drive = Drive(indices, float(rate), stims, ncs, rngs)
         self._keep.append(drive)
         return drive
 
@@ -499,8 +504,9 @@ def add_spines(sections, density, law: str = "pnp-dynamic", params="thin", seed:
     if fold:
         for name, sec in secs.items():
             prev = _FOLDED_SECTIONS.get(name)
+            prev = prev() if prev is not None else None
             try:
-                same = prev is not None and prev[1]() is not None and prev[0] == sec
+                same = prev is not None and prev._secs.get(name) == sec
             except (RuntimeError, ReferenceError):     # that section was deleted
                 same = False
             if same:
@@ -552,6 +558,6 @@ def add_spines(sections, density, law: str = "pnp-dynamic", params="thin", seed:
     for f in pop._folds.values():
         f.apply()
     ref = weakref.ref(pop)
-    for name, sec in secs.items():
-        _FOLDED_SECTIONS[name] = (sec, ref)
+    for name in secs:
+        _FOLDED_SECTIONS[name] = ref
     return pop

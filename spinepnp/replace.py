@@ -79,13 +79,17 @@ def _children(sec):
 
 def find_explicit_spines(sections=None, max_neck_diam: float = 0.5,
                          max_length: float = 5.0) -> list:
-    """Classical explicit spines among ``sections`` (default all): a neck of diameter
-    <= ``max_neck_diam`` [um] and length <= ``max_length`` [um] attached to a section,
-    carrying exactly one child (the head, length <= ``max_length``) that has none."""
+    """Classical explicit spines: a neck of diameter <= ``max_neck_diam`` [um] and length
+    <= ``max_length`` [um] attached to a section, carrying exactly one child (the head,
+    length <= ``max_length``) that has none. ``sections`` (default all) limits the
+    search to spines whose neck, or the dendrite it sits on, is among them."""
     from neuron import h
-    pool = list(h.allsec()) if sections is None else list(sections)
+    names = None if sections is None else {s.name() for s in sections}
     found = []
-    for neck in pool:
+    for neck in h.allsec():
+        if names is not None and neck.name() not in names and (
+                neck.parentseg() is None or neck.parentseg().sec.name() not in names):
+            continue
         kids = _children(neck)
         if neck.parentseg() is None or len(kids) != 1:
             continue
@@ -177,8 +181,8 @@ def replace_explicit_spines(sections=None, law: str = "ohmic", *, spines=None,
     Parameters
     ----------
     sections : iterable of nrn.Section, optional
-        Where to look for explicit spines (:func:`find_explicit_spines`; default every
-        section).
+        Dendrites (or necks) whose explicit spines to replace
+        (:func:`find_explicit_spines`; default every explicit spine of the model).
     law : str
         Neck law of the new spines (:data:`spinepnp.build.LAWS`, point laws).
     spines : list of (neck, head) or ExplicitSpine, optional

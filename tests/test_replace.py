@@ -119,3 +119,24 @@ def test_refuses_what_it_cannot_map(h):
     with pytest.raises(ValueError, match="law"):
         replace_explicit_spines(law="explicit")
     del nc, syn, ns, clamp
+
+
+def test_sections_limit_the_search(h):
+    from spinepnp.build import replace_explicit_spines
+    from spinepnp.replace import find_explicit_spines
+    soma, dend, neck, head, syn, ns, nc = _model(h)
+    other = h.Section(name="rother")
+    other.L, other.diam = 100.0, 1.0
+    other.insert("pas")
+    other.connect(soma(0))
+    n2, h2 = h.Section(name="n2"), h.Section(name="h2")
+    n2.L, n2.diam, h2.L, h2.diam = 1.0, 0.1, 0.5, 0.5
+    n2.connect(other(0.5))
+    h2.connect(n2(1))
+    assert len(find_explicit_spines()) == 2
+    # the soma (one child only: no) and the dendrites are no necks: diameter > 0.5 um
+    assert {s.neck.name() for s in find_explicit_spines()} == {"rneck", "n2"}
+    report = replace_explicit_spines([other])
+    assert [r["neck"] for r in report.rows] == ["n2"]
+    assert "rneck" in {s.name() for s in h.allsec()}
+    del nc, syn, ns
