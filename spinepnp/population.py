@@ -162,9 +162,14 @@ def conductance_parameters(h, mech_name: str) -> list:
 
 
 class _SegmentFold:
-    """Base membrane of one segment and the spine area folded into it."""
+    """Base membrane of one segment and the spine area folded into it.
 
-    __slots__ = ("sec", "x", "area", "cm", "g", "folded", "point_cm")
+    :meth:`apply` changes ``cm`` and the conductances by the change of the fold factor
+    only (``+= base * (F_new - F_applied)``), so what others add to the segment (the
+    capacitance of a point spine, :func:`spinepnp.build.attach_spine`) stays.
+    """
+
+    __slots__ = ("sec", "x", "area", "cm", "g", "folded", "applied")
 
     def __init__(self, h, seg, cache):
         self.sec = seg.sec
@@ -180,14 +185,16 @@ class _SegmentFold:
                 base = full[:-len(name) - 1]
                 self.g[(name, base)] = float(getattr(mech, base))
         self.folded = 0.0        # spine area folded here [um2]
-        self.point_cm = 0.0      # cm added by point spines here [uF/cm2]
+        self.applied = 1.0       # fold factor F now in the segment [1]
 
     def apply(self):
         seg = self.sec(self.x)
-        factor = 1.0 + self.folded / self.area
-        seg.cm = self.cm * factor + self.point_cm
+        delta = 1.0 + self.folded / self.area - self.applied
+        seg.cm += self.cm * delta
         for (mech, name), value in self.g.items():
-            setattr(getattr(seg, mech), name, value * factor)
+            m = getattr(seg, mech)
+            setattr(m, name, getattr(m, name) + value * delta)
+        self.applied += delta
 
     def pas(self):
         """The segment's own (unfolded) pas g [S/cm2] and e [mV], or (None, None)."""
@@ -348,8 +355,6 @@ class SpinePopulation:
             sp = attach_spine(seg, self.law, self.geometry(i),
                               name=f"{self.section[i]}_spine{self.index_on_section[i]}",
                               **kw)
-            if fold is not None:
-                fold.point_cm += sp.cm_fold
             self.spines[i] = sp
             out.append(sp)
         return out

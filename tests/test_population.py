@@ -233,3 +233,18 @@ def test_mpi_two_ranks_build_the_serial_cell(tmp_path, mechanisms):
         assert r["spikes"] == serial[0]["spikes"]
         assert r["vsoma_sum"] == serial[0]["vsoma_sum"]
         assert r["vsoma_max"] == serial[0]["vsoma_max"]
+
+
+def test_fold_keeps_what_others_added(h):
+    """A spine attached by hand after add_spines keeps its capacitance when the fold
+    changes (driving a folded spine)."""
+    from spinepnp.build import add_spines, attach_spine
+    soma, dends = _cell(h)
+    pop = add_spines([soma], 0.1, params="thin")
+    cm_folded = soma(0.5).cm
+    extra = attach_spine(soma(0.5), "ohmic")
+    assert soma(0.5).cm == pytest.approx(cm_folded + extra.cm_fold, rel=1e-12)
+    pop.drive(5.0, n=2)          # every spine leaves the fold: cm = 1 + point spines'
+    added = sum(pop.spines[i].cm_fold for i in pop.point_indices) + extra.cm_fold
+    assert soma(0.5).cm == pytest.approx(1.0 + added, rel=1e-12)
+    assert soma(0.5).pas.g == pytest.approx(1e-4, rel=1e-12)
