@@ -35,9 +35,7 @@ def test_positions_and_draws_do_not_depend_on_section_order(h):
     a = add_spines(dends, 1.0, params="thin-dist", seed=4, fold=True)
     keep = (list(a.section), a.x.copy(), a.neck_diam.copy(), a.head_diam.copy())
     del a
-    soma2, dends2 = _cell(h, "c2")
-    # same names on the new cell's sections would be needed for equal spines; compare
-    # instead the same cell given in reversed order, on fresh sections of equal names
+    # the same cell rebuilt (same section names), its sections given in reverse order
     for sec in list(h.allsec()):
         h.delete_section(sec=sec)
     soma, dends = _cell(h)
