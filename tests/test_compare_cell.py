@@ -84,3 +84,22 @@ def test_spiny_pyramid_model_quick(tmp_path, mechanisms):
     assert res["paths"]["png"].name == "spiny_pyramid.png"
     with pytest.raises(SystemExit):
         mod.main(["--quick", "--out", str(tmp_path), "--laws", "explicit"])
+
+
+@pytest.mark.slow
+def test_bench_cell_quick_runs(tmp_path):
+    """comparisons/bench_cell.py --quick (a smoke run: it prints every measurement)."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.run([sys.executable, str(ROOT / "comparisons" / "bench_cell.py"),
+                           "--quick", "--variants", "exp2syn", "fold-pnp"], env=env,
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    assert "fold-pnp" in out and "x (" in out            # a ratio was printed
+    # 5,000 folded spines in <= 1 s (measured ~0.03 s on the 2-core CI machine)
+    assert "target <= 1 s: met" in out
+    assert "memory per spine" in out
