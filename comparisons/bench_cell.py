@@ -74,9 +74,9 @@ def build(h, variant, n_driven, seed=1):
     keep = []
     if variant == "exp2syn":
         for i in idx:       # same position, same Random123 stream as the spine's drive
-            syn = h.Exp2Syn(pop._secs[pop.section[i]](float(pop.x[i])))
+            syn = h.Exp2Syn(pop.segment(i))
             syn.tau1, syn.tau2, syn.e = 0.2, 2.0, 0.0
-            ns, rng = poisson_netstim(h, RATE, pop._stream(i), seed)
+            ns, rng = poisson_netstim(h, RATE, pop.stream(i), seed)
             nc = h.NetCon(ns, syn)
             nc.weight[0], nc.delay = WEIGHT, 1.0
             keep += [syn, ns, rng, nc]

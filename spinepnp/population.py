@@ -242,7 +242,7 @@ class PopulationRecording:
 _FOLDED_SECTIONS: dict = {}
 
 
-@dataclass
+@dataclass(repr=False)
 class SpinePopulation:
     """Spines on a set of sections, made by :func:`add_spines`.
 
@@ -272,6 +272,16 @@ class SpinePopulation:
 
     def __len__(self) -> int:
         return len(self.section)
+
+    def __repr__(self) -> str:
+        return (f"SpinePopulation({len(self)} spines on {len(self._secs)} sections, "
+                f"law={self.law!r}, params={self.params!r}, seed={self.seed}, "
+                f"{self.point_indices.size} point processes, the rest "
+                f"{'folded' if self.fold else 'none'})")
+
+    def segment(self, i: int):
+        """The dendrite segment (nrn.Segment at the spine's x) of spine ``i``."""
+        return self._secs[self.section[i]](float(self.x[i]))
 
     @property
     def area(self) -> np.ndarray:
@@ -341,7 +351,7 @@ class SpinePopulation:
                 out.append(self.spines[i])
                 continue
             sec = self._secs[self.section[i]]
-            seg = sec(float(self.x[i]))
+            seg = self.segment(i)
             kw = dict(self.spine_kwargs)
             fold = self._folds.get(_segment_key(self.section[i], sec, float(self.x[i])))
             if fold is not None:
@@ -359,7 +369,7 @@ class SpinePopulation:
             out.append(sp)
         return out
 
-    def _stream(self, i: int) -> int:
+    def stream(self, i: int) -> int:
         """Random123 stream of spine ``i``: crc32 of "<section name>[<index>]"."""
         return _crc(f"{self.section[i]}[{int(self.index_on_section[i])}]")
 
@@ -386,7 +396,7 @@ class SpinePopulation:
         spines = self.unfold(indices)
         stims, ncs, rngs = [], [], []
         for i, sp in zip(indices, spines):
-            ns, rng = poisson_netstim(h, rate, self._stream(i), int(seed), start)
+            ns, rng = poisson_netstim(h, rate, self.stream(i), int(seed), start)
             stims.append(ns)
             rngs.append(rng)
             ncs.append(sp.netcon(ns, weight, nmda, delay=delay))
