@@ -183,7 +183,14 @@ class _SegmentFold:
                 cache[name] = conductance_parameters(h, name)
             for full in cache[name]:
                 base = full[:-len(name) - 1]
-                self.g[(name, base)] = float(getattr(mech, base))
+                try:
+                    self.g[(name, base)] = float(getattr(mech, base))
+                except (AttributeError, LookupError, TypeError):
+                    raise ValueError(
+                        f"{full} in {seg} is not a RANGE variable (GLOBAL?): folding "
+                        "scales each segment's conductances, so declare it RANGE in "
+                        f"{name}'s NMODL file, or use add_spines(..., fold=False)"
+                    ) from None
         self.folded = 0.0        # spine area folded here [um2]
         self.applied = 1.0       # fold factor F now in the segment [1]
 
@@ -330,9 +337,10 @@ class SpinePopulation:
                          for s, k in zip(self.section, self.index_on_section)])
 
     def choose(self, n: int, seed: int = 0, among=None) -> np.ndarray:
-        """``n`` spine indices chosen at random, reproducibly: the ``n`` smallest of a
-        uniform key per spine drawn from ``(seed, section name, index)`` (so the choice
-        does not depend on section order or rank count)."""
+        """``n`` spine indices of this population (or of ``among``) chosen at random,
+        reproducibly: the ``n`` smallest of a uniform key per spine drawn from ``(seed,
+        section name, index)``, so the choice does not depend on section order (a
+        population holding other sections chooses among other spines)."""
         pool = np.arange(len(self)) if among is None else np.asarray(among, dtype=int)
         if not 0 <= n <= pool.size:
             raise ValueError(f"n = {n}: choose between 0 and {pool.size} spines")
@@ -502,12 +510,19 @@ def add_spines(sections, density, law: str = "pnp-dynamic", params="thin", seed:
     SpinePopulation
     """
     from neuron import h
-    from .build import LAWS
+    from .build import LAWS, SPINE_KEYWORDS
+    from .spine import PARAMETERS
     if law not in LAWS:
         raise ValueError(f"unknown law {law!r}; valid laws: {', '.join(LAWS)}")
     for key in ("params", "name", "law"):
         if key in spine_kwargs:
             raise ValueError(f"{key} is set by add_spines itself, not per spine")
+    # folded spines meet attach_spine only when driven: catch a misspelt keyword now
+    unknown = sorted(set(spine_kwargs) - set(SPINE_KEYWORDS) - set(PARAMETERS))
+    if unknown:
+        raise ValueError(f"unknown spine keyword(s) {', '.join(unknown)}: use "
+                         "attach_spine's (spinepnp.build.SPINE_KEYWORDS) or SpnpSpine "
+                         "parameters (spinepnp.spine.PARAMETERS)")
     geo = _resolve_params(params)
     secs = {}
     for sec in sections:

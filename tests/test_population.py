@@ -246,3 +246,17 @@ def test_fold_keeps_what_others_added(h):
     added = sum(pop.spines[i].cm_fold for i in pop.point_indices) + extra.cm_fold
     assert soma(0.5).cm == pytest.approx(1.0 + added, rel=1e-12)
     assert soma(0.5).pas.g == pytest.approx(1e-4, rel=1e-12)
+
+
+def test_explicit_law_dict_params_and_keywords(h):
+    from spinepnp.build import add_spines
+    soma, dends = _cell(h)
+    with pytest.raises(ValueError, match="unknown spine keyword.*neck_lenght"):
+        add_spines(dends, 0.1, neck_lenght=1.0)
+    pop = add_spines([dends[0]], 0.05, law="explicit",
+                     params=dict(neck_len=1.0, neck_diam=0.1, head_diam=0.5), fold=False)
+    assert len(pop) == 10 and len(pop.targets) == 10
+    sp = pop.spines[0]
+    assert sp.explicit and sp.neck.L == 1.0 and sp.head.diam == 0.5
+    assert sp.neck.name() == f"{dends[0].name()}_spine0_neck"
+    assert pop.record("vhead").array().shape[0] == 10
