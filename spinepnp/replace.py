@@ -53,7 +53,9 @@ class ReplacementReport:
     """What :func:`replace_explicit_spines` did.
 
     ``spines`` (new :class:`spinepnp.build.Spine` objects), ``rows`` (one dict per spine:
-    names, location, resistance [MOhm], area [um2], synapses and NetCons mapped) and
+    names, location (``moved_from_end``: the neck sat on a section end, a node without
+    membrane, and the spine went to the nearest segment centre), resistance [MOhm],
+    area [um2], leak, cm, synapses and NetCons mapped) and
     ``netcons`` (the NetCons moved onto the new spines).
     """
 
@@ -168,10 +170,13 @@ def _synapses(h, secs):
     return out
 
 
-def _netcons_onto(h, targets):
-    ids = {pp.hname() for pp in targets}
-    return [nc for nc in h.List("NetCon") if nc.syn() is not None
-            and nc.syn().hname() in ids]
+def _netcons_by_target(h) -> dict:
+    """Every NetCon of the model by its target's hoc name (built once: O(NetCons))."""
+    out = {}
+    for nc in h.List("NetCon"):
+        if nc.syn() is not None:
+            out.setdefault(nc.syn().hname(), []).append(nc)
+    return out
 
 
 def replace_explicit_spines(sections=None, law: str = "ohmic", *, spines=None,
@@ -215,13 +220,20 @@ def replace_explicit_spines(sections=None, law: str = "ohmic", *, spines=None,
         syns = _synapses(h, secs)
         plans.append((s, membrane, syns, path_resistance(s.neck, s.head)))
     report = ReplacementReport()
+    netcons = _netcons_by_target(h) if plans else {}
     for s, (area, g, e, cm), syns, resistance in plans:
         neck_area = sum(float(seg.area()) for seg in s.neck)
         head_area = sum(float(seg.area()) for seg in s.head)
         geo = dict(neck_len=float(s.neck.L), neck_diam=neck_area / (math.pi * s.neck.L),
                    head_diam=math.sqrt(head_area / math.pi))
         parent = s.neck.parentseg()
-        seg = parent.sec(parent.x)
+        x = parent.x
+        # a drop-in spine needs membrane to fold its capacitance into: a neck on a
+        # section end (a node without area) moves to the nearest segment centre
+        moved = x in (0.0, 1.0)
+        if moved:
+            x = 0.5 / parent.sec.nseg if x == 0.0 else 1.0 - 0.5 / parent.sec.nseg
+        seg = parent.sec(x)
         kw = dict(spine_kwargs)
         kw.setdefault("cm", cm)
         if g > 0:
@@ -234,10 +246,10 @@ def replace_explicit_spines(sections=None, law: str = "ohmic", *, spines=None,
             kw.setdefault("synapse", dict(tau1=tau1, tau2=tau2, e_ampa=erev))
         if law == "ohmic":
             kw.setdefault("rneck", resistance)
-        old = _netcons_onto(h, [pp for _, pp, _ in syns])
+        old = [nc for _, pp, _ in syns for nc in netcons.get(pp.hname(), [])]
         name = s.neck.name()
         row = dict(neck=name, head=s.head.name(), location=str(seg), law=law,
-                   area_um2=area, g_pas=g, e_pas=e, cm=cm,
+                   moved_from_end=moved, area_um2=area, g_pas=g, e_pas=e, cm=cm,
                    synapses=len(syns), netcons=len(old))
         sp = attach_spine(seg, law, geo, name=f"{name}_dropin", **kw)
         row["resistance_MOhm"] = sp.r0

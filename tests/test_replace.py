@@ -140,3 +140,24 @@ def test_sections_limit_the_search(h):
     assert [r["neck"] for r in report.rows] == ["n2"]
     assert "rneck" in {s.name() for s in h.allsec()}
     del nc, syn, ns
+
+
+def test_many_spines_and_a_neck_on_a_section_end(h):
+    from spinepnp.build import replace_explicit_spines
+    soma, dend, neck, head, syn, ns, nc = _model(h)
+    necks = []
+    for k in range(20):
+        n, hd = h.Section(name=f"mn{k}"), h.Section(name=f"mh{k}")
+        n.L, n.diam, hd.L, hd.diam = 1.0, 0.1, 0.5, 0.5
+        n.connect(dend(1.0 if k == 0 else (k + 0.5) / 21))
+        hd.connect(n(1))
+        necks.append((n, hd))
+    report = replace_explicit_spines()
+    assert len(report) == 21
+    rows = {r["neck"]: r for r in report.rows}
+    assert rows["mn0"]["moved_from_end"] and not rows["mn5"]["moved_from_end"]
+    assert rows["mn0"]["location"] == "rdend(0.983871)"     # 1 - 0.5 / 31
+    # one NetCon in the model, moved once
+    assert sum(r["netcons"] for r in report.rows) == 1
+    assert {s.name() for s in h.allsec()} == {"rsoma", "rdend"}
+    del nc, syn, ns, necks
