@@ -234,8 +234,8 @@ def main(argv=None):
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     print(f"bench_cell (CPU seconds, best of {a.repeat}): demo pyramid, 1 thin spine/um, "
           f"{a.n_driven} driven at {RATE:g} Hz ({WEIGHT * 1e3:g} nS AMPA), {a.tstop:g} ms, "
-          f"dt {DT * 1e3:g} us; {platform.node()} {platform.processor() or platform.machine()}"
-          f", {os.cpu_count()} CPUs, load average {load[0]:.2f}, NEURON "
+          f"dt {DT * 1e3:g} us; {platform.node()} "
+          f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load average {load[0]:.2f}, NEURON "
           f"{neuron.__version__}, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}", flush=True)
     mem = memory_per_spine(h)       # first: later builds leave freed memory to reuse
     times = {v: [] for v in a.variants}

@@ -20,8 +20,9 @@ neck against tens of GOhm of membrane).
 
 Determinism: each section's spines come from a numpy Generator seeded by ``(seed,
 crc32(section name))``, each spine's selection key from ``(seed, crc32(section name),
-index on the section)`` and its input stream from its name (:meth:`SpinePopulation.drive`). The same spines, geometries and inputs
-result whatever the MPI rank count and whatever order the sections are given in.
+index on the section)`` and its input stream from its name
+(:meth:`SpinePopulation.drive`). The same spines, geometries and inputs result
+whatever the MPI rank count and whatever order the sections are given in.
 
 Conductance detection: a density mechanism's PARAMETER (NEURON's ``MechanismStandard``
 with vartype 1, so states and assigned variables are never touched) is scaled when its
@@ -82,7 +83,7 @@ class SpineDistribution:
     head_volume_range: tuple = (0.002, 1.5)
 
     def draw(self, rng, size: int) -> dict:
-        """``size`` spines: dict of arrays ``neck_len``, ``neck_diam``, ``head_diam`` [um]."""
+        """``size`` spines: arrays ``neck_len``, ``neck_diam``, ``head_diam`` [um]."""
         out = {}
         for key in ("neck_len", "neck_diam", "head_volume"):
             mean, sd = getattr(self, key)
