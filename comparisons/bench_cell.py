@@ -16,8 +16,8 @@ The variants run round robin (``--repeat`` rounds; the best round per variant gi
 ratio, the median of per-round ratios is printed beside it: on a shared machine speed
 drifts over seconds). Also measured: the wall time of ``add_spines`` for 5,000 spines
 (folded), the memory per spine (resident set growth while building, folded and as
-point processes), and with ``--mpi`` that a 2-rank MPI run gives the spikes of the
-serial run (each rank builds the whole cell as its gid, one cell per process since the
+point processes), and with ``--mpi`` that a 2-rank MPI run of ``exp2syn`` and of
+``fold-pnp`` gives the spikes of the serial run (each rank builds the whole cell as its gid, one cell per process since the
 demo file makes top-level sections; the spines and input trains, keyed on section
 names, must come out identical on every rank: spike times and the soma voltage's sum
 and maximum are compared bitwise).
@@ -62,7 +62,7 @@ def rss_kib() -> float:
     return float("nan")
 
 
-def build(h, variant, n_driven, seed=1):
+def build(h, variant, n_driven, seed=1, weight=WEIGHT):
     """One variant of the driven pyramid; returns (cell, objects to keep alive)."""
     from spinepnp.morphology import build_spiny_pyramid
     from spinepnp.synapses import poisson_netstim
@@ -78,10 +78,10 @@ def build(h, variant, n_driven, seed=1):
             syn.tau1, syn.tau2, syn.e = 0.2, 2.0, 0.0
             ns, rng = poisson_netstim(h, RATE, pop.stream(i), seed)
             nc = h.NetCon(ns, syn)
-            nc.weight[0], nc.delay = WEIGHT, 1.0
+            nc.weight[0], nc.delay = weight, 1.0
             keep += [syn, ns, rng, nc]
     else:
-        keep.append(pop.drive(RATE, indices=idx, weight=WEIGHT, seed=seed))
+        keep.append(pop.drive(RATE, indices=idx, weight=weight, seed=seed))
     return cell, keep
 
 
@@ -144,7 +144,8 @@ def memory_per_spine(h):
 
 
 def worker(args):
-    """One serial or MPI run of fold-pnp; rank 0 writes every rank's spikes as JSON."""
+    """One serial or MPI run of ``args.variant``; rank 0 writes every rank's spikes and
+    soma-voltage summary as JSON."""
     _spinepnp()
     from spinepnp import parallel
     pc = parallel.init()
@@ -153,7 +154,7 @@ def worker(args):
     from neuron import h
     h.load_file("stdrun.hoc")
     rank = int(pc.id())
-    cell, keep = build(h, "fold-pnp", args.n_driven)
+    cell, keep = build(h, args.variant, args.n_driven, weight=args.weight)
     pc.set_gid2node(rank, rank)
     pc.cell(rank, cell.spike_detector(0.0))
     tvec, idvec = h.Vector(), h.Vector()
@@ -173,14 +174,15 @@ def worker(args):
     return 0
 
 
-def mpi_check(a, tmp: Path) -> str:
-    """Serial vs 2-rank spikes of fold-pnp; returns a one-line verdict."""
+def mpi_check(a, tmp: Path, variant: str) -> str:
+    """Serial vs 2-rank spikes of ``variant``; returns a one-line verdict."""
     from spinepnp import parallel
     ok, why = parallel.mpi_available()
     if not ok:
         return f"MPI check skipped: {why}"
     me = str(Path(__file__).resolve())
-    common = ["--n-driven", str(a.n_driven), "--tstop", str(a.tstop)]
+    common = ["--n-driven", str(a.n_driven), "--tstop", str(a.tstop), "--variant",
+              variant, "--weight", str(a.weight)]
     ser = tmp / "serial.json"
     par = tmp / "mpi2.json"
     import subprocess
@@ -198,7 +200,8 @@ def mpi_check(a, tmp: Path) -> str:
     keys = ("spikes", "vsoma_sum", "vsoma_max")
     same = sorted(ranks) == [0, 1] and all(ranks[g][k] == serial[k] for g in ranks
                                            for k in keys)
-    return (f"MPI 2 ranks vs serial: {'same' if same else 'DIFFERENT'} spikes and soma "
+    return (f"{variant}: MPI 2 ranks vs serial: {'same' if same else 'DIFFERENT'} spikes "
+            "and soma "
             f"voltage (bitwise) (serial {len(serial['spikes'])} spikes, max soma "
             f"{serial['vsoma_max']:.3f} mV; ranks " + ", ".join(
                 f"gid {g}: {len(r['spikes'])} spikes, max {r['vsoma_max']:.3f} mV"
@@ -212,17 +215,21 @@ def main(argv=None):
                    help="50 driven, 100 ms, 1 round (a smoke test, not a measurement)")
     p.add_argument("--n-driven", type=int, default=500, help="driven spines")
     p.add_argument("--tstop", type=float, default=1000.0, help="simulated time [ms]")
+    p.add_argument("--weight", type=float, default=WEIGHT,
+                   help="AMPA peak conductance per event [uS]")
     p.add_argument("--repeat", type=int, default=3,
                    help="rounds; each times every variant once (best kept)")
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     p.add_argument("--mpi", action="store_true",
                    help="also check that 2 MPI ranks give the serial spikes")
     p.add_argument("--worker", metavar="JSON", help=argparse.SUPPRESS)
+    p.add_argument("--variant", default="fold-pnp", choices=VARIANTS,
+                   help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.quick:
         a.n_driven, a.tstop, a.repeat = 50, 100.0, 1
-    if a.n_driven < 1 or a.tstop <= 0 or a.repeat < 1:
-        p.error("--n-driven, --tstop and --repeat must be positive")
+    if a.n_driven < 1 or a.tstop <= 0 or a.repeat < 1 or not a.weight > 0:
+        p.error("--n-driven, --tstop, --repeat and --weight must be positive")
     if a.worker:
         return worker(a)
     _spinepnp()
@@ -233,7 +240,7 @@ def main(argv=None):
     h.load_file("stdrun.hoc")
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     print(f"bench_cell (CPU seconds, best of {a.repeat}): demo pyramid, 1 thin spine/um, "
-          f"{a.n_driven} driven at {RATE:g} Hz ({WEIGHT * 1e3:g} nS AMPA), {a.tstop:g} ms, "
+          f"{a.n_driven} driven at {RATE:g} Hz ({a.weight * 1e3:g} nS AMPA), {a.tstop:g} ms, "
           f"dt {DT * 1e3:g} us; {platform.node()} "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load average {load[0]:.2f}, NEURON "
           f"{neuron.__version__}, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}", flush=True)
@@ -243,7 +250,7 @@ def main(argv=None):
     for rnd in range(a.repeat):
         for variant in a.variants:
             t0 = time.perf_counter()
-            cell, keep = build(h, variant, a.n_driven)
+            cell, keep = build(h, variant, a.n_driven, weight=a.weight)
             builds[variant] = time.perf_counter() - t0
             counts[variant] = (len(cell.spines), len(cell.spines.targets))
             cpu, spk = time_run(h, cell, a.tstop)
@@ -278,7 +285,8 @@ def main(argv=None):
     if a.mpi:
         import tempfile
         with tempfile.TemporaryDirectory() as tmp:
-            print(mpi_check(a, Path(tmp)))
+            for variant in ("exp2syn", "fold-pnp"):
+                print(mpi_check(a, Path(tmp), variant), flush=True)
     return 0
 
 
