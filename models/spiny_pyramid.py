@@ -108,7 +108,8 @@ def main(argv=None) -> dict:
         parser.error("--n-driven, --rate and --tstop must be positive")
     _spinepnp()
     from spinepnp import build
-    from spinepnp.io import atomic_path, write_csv_atomic
+    from spinepnp.compare.common import save_figure
+    from spinepnp.io import write_csv_atomic
     laws = [s.strip() for s in args.laws.split(",") if s.strip()]
     bad = [law for law in laws if law not in build.POINT_LAWS]
     if bad:
@@ -151,11 +152,7 @@ def main(argv=None) -> dict:
                         f"{args.rate:g} Hz; " + ", ".join(f"{r[0]}: {r[1]} spikes"
                                                           for r in summary), fontsize=9)
         fig.tight_layout()
-        png = out / "spiny_pyramid.png"
-        with atomic_path(png) as tmp:
-            fig.savefig(tmp, dpi=110)
-        plt.close(fig)
-        paths["png"] = png
+        paths["png"] = out / save_figure(fig, out, "spiny_pyramid.png")
     return {"paths": paths, "summary": summary}
 
 
