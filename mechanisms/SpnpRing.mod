@@ -115,27 +115,7 @@ PROCEDURE rates(v (mV)) {
     htau = 1/(ah + bh)
 }
 
-FUNCTION alpha_m(v (mV)) (/ms) {
-    LOCAL x
-    x = (v + 40 (mV))/(10 (mV))
-    if (fabs(x) < 1e-2) {
-        alpha_m = (1 (/ms))*(1 + x/2 + x*x/12 - x*x*x*x/720)
-    } else {
-        alpha_m = (1 (/ms))*x/(1 - exp(-x))
-    }
-}
-
-FUNCTION beta_m(v (mV)) (/ms) {
-    beta_m = (4 (/ms))*exp(-(0.0556 (/mV))*(v + 65 (mV)))
-}
-
-FUNCTION alpha_h(v (mV)) (/ms) {
-    alpha_h = ah0*exp(-(0.05 (/mV))*(v + 65 (mV)))
-}
-
-FUNCTION beta_h(v (mV)) (/ms) {
-    beta_h = (1 (/ms))/(1 + exp(-(0.1 (/mV))*(v + 35 (mV))))
-}
+INCLUDE "hh_rates.inc"
 
 FUNCTION boltzmann(v (mV)) (1) {
     LOCAL x, e

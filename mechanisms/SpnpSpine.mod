@@ -307,7 +307,7 @@ STATE {
 }
 
 INITIAL {
-    LOCAL tp, k, am, bm, ah, bh
+    LOCAL tp, k, am, bm, ah, bh, vg
     setup()
     : the fast configurations (cfg = 1 in mode 1, 3 in mode 2): no ring at finitialize;
     : rings switched on during such a run are ignored until the next finitialize (see
@@ -384,16 +384,18 @@ INITIAL {
         }
         spine(1, v)
         : the rings' gates at their steady states m_inf = a_m/(a_m + b_m) etc.
-        am = alpha_m(vhead)
-        bm = beta_m(vhead)
-        ah = alpha_h(vhead)
-        bh = beta_h(vhead)
+        vg = clip(vhead)
+        am = alpha_m(vg)
+        bm = beta_m(vg)
+        ah = alpha_h(vg)
+        bh = beta_h(vg)
         m = am/(am + bm)
         h = ah/(ah + bh)
-        am = alpha_m(vring)
-        bm = beta_m(vring)
-        ah = alpha_h(vring)
-        bh = beta_h(vring)
+        vg = clip(vring)
+        am = alpha_m(vg)
+        bm = beta_m(vg)
+        ah = alpha_h(vg)
+        bh = beta_h(vg)
         mn = am/(am + bm)
         hn = ah/(ah + bh)
     }
@@ -425,7 +427,7 @@ BREAKPOINT {
 
 DERIVATIVE states {
     LOCAL path, busy, ka, kbb, rna, rnn, am, bm, ah, bh, fx, ra1, ra2, ceq, inw, ra3, ra4,
-          fr, wa, wb, irn, q
+          fr, wa, wb, irn, q, vg
     : (the derivatives use LOCALs only: CoreNEURON's NMODL cannot parse units in them)
     : Fixed step (see COMMENT): this state update comes half a step after an evaluation
     : that reused the refresh stamped kt, or after one that solved and stamped kb. The
@@ -560,10 +562,11 @@ DERIVATIVE states {
             if (rna == 1) {
                 : (a_m (1 - m) - b_m m = (m_inf - m)/tau_m; cnexp integrates it exactly
                 : at the rates of the step's start)
-                am = alpha_m(vhead)
-                bm = beta_m(vhead)
-                ah = alpha_h(vhead)
-                bh = beta_h(vhead)
+                vg = clip(vhead)
+                am = alpha_m(vg)
+                bm = beta_m(vg)
+                ah = alpha_h(vg)
+                bh = beta_h(vg)
                 m' = am*(1 - m) - bm*m
                 h' = ah*(1 - h) - bh*h
                 busy = 1
@@ -572,10 +575,11 @@ DERIVATIVE states {
                 h' = 0
             }
             if (rnn == 1) {
-                am = alpha_m(vring)
-                bm = beta_m(vring)
-                ah = alpha_h(vring)
-                bh = beta_h(vring)
+                vg = clip(vring)
+                am = alpha_m(vg)
+                bm = beta_m(vg)
+                ah = alpha_h(vg)
+                bh = beta_h(vg)
                 mn' = am*(1 - mn) - bm*mn
                 hn' = ah*(1 - hn) - bh*hn
                 busy = 1
@@ -863,33 +867,11 @@ PROCEDURE neck2r() {
     ks[ED] = ks[KED]*((a1 - a0)*l1 + (a2 - a1)*l2 + (a3 - a2)*l3 + (a4 - a3)*l4)
 }
 
-FUNCTION alpha_m(vh (mV)) (/ms) {
-    : The HH Na ring's rates of spinepnp/channels.py (summary eq 13, corrected), as in
-    : SpnpRing; the voltage is clipped to +-500 mV only to keep them finite for a
-    : saturated head. Near the removable singularity at -40 mV a Taylor series
-    : (truncation < 4e-17 for |x| < 1e-2).
-    LOCAL x
-    x = (clip(vh) + 40 (mV))/(10 (mV))
-    if (fabs(x) < 1e-2) {
-        alpha_m = (1 (/ms))*(1 + x/2 + x*x/12 - x*x*x*x/720)
-    } else {
-        alpha_m = (1 (/ms))*x/(1 - exp(-x))
-    }
-}
-
-FUNCTION beta_m(vh (mV)) (/ms) {
-    beta_m = (4 (/ms))*exp(-(0.0556 (/mV))*(clip(vh) + 65 (mV)))
-}
-
-FUNCTION alpha_h(vh (mV)) (/ms) {
-    alpha_h = ah0*exp(-(0.05 (/mV))*(clip(vh) + 65 (mV)))
-}
-
-FUNCTION beta_h(vh (mV)) (/ms) {
-    beta_h = (1 (/ms))/(1 + exp(-(0.1 (/mV))*(clip(vh) + 35 (mV))))
-}
+INCLUDE "hh_rates.inc"
 
 FUNCTION clip(vh (mV)) (mV) {
+    : the ring's gating voltage, clipped to +-500 mV only to keep the HH rates finite
+    : for a saturated head
     if (vh > 500) {
         clip = 500 (mV)
     } else if (vh < -500) {

@@ -1,7 +1,8 @@
 """Compile and load spinepnp's NMODL mechanisms, once, into a cache directory.
 
 ``load_mechanisms()`` compiles every ``.mod`` file shipped with spinepnp with NEURON's
-``nrnivmodl`` into ``<cache>/<key>/`` where ``key`` hashes the .mod sources, the NEURON
+``nrnivmodl`` into ``<cache>/<key>/`` where ``key`` hashes the NMODL sources (the
+``.mod`` files and the ``.inc`` files they ``INCLUDE``), the NEURON
 version, the platform and whether CoreNEURON support was asked for, then loads the
 library into NEURON. Later calls (and later processes) reuse the build. Nothing is ever
 written into site-packages or the working directory.
@@ -35,7 +36,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["MechanismBuildError", "mod_files", "mod_dir", "cache_root", "build",
+__all__ = ["MechanismBuildError", "mod_files", "source_files", "mod_dir", "cache_root", "build",
            "load_mechanisms", "loaded_build", "build_flags", "opt_flags", "OPT_FLAGS"]
 
 
@@ -71,6 +72,13 @@ def mod_dir() -> Path:
 def mod_files() -> list[Path]:
     """The shipped .mod files, sorted by name."""
     return sorted(mod_dir().glob("*.mod"))
+
+
+def source_files() -> list[Path]:
+    """Every NMODL source a build needs: the .mod files and the .inc files they
+    ``INCLUDE`` (shared rate functions, laws and checks), sorted by name."""
+    folder = mod_dir()
+    return sorted(list(folder.glob("*.mod")) + list(folder.glob("*.inc")))
 
 
 def cache_root() -> Path:
@@ -170,7 +178,7 @@ def build(coreneuron: bool = False, force: bool = False, verbose: bool = False) 
     MechanismBuildError
         If nrnivmodl fails (the message quotes its output) or is missing.
     """
-    files = mod_files()
+    files = source_files()
     key = _build_key(files, coreneuron)
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)
@@ -206,8 +214,8 @@ def build(coreneuron: bool = False, force: bool = False, verbose: bool = False) 
             if proc.returncode != 0:
                 tail = "\n".join(proc.stdout.splitlines()[-60:])
                 raise MechanismBuildError(
-                    f"nrnivmodl failed (exit {proc.returncode}) building {len(files)} "
-                    f"mechanisms from {mod_dir()}:\n{tail}\nFix the .mod file named "
+                    f"nrnivmodl failed (exit {proc.returncode}) building "
+                    f"{len(mod_files())} mechanisms from {mod_dir()}:\n{tail}\nFix the .mod file named "
                     "above, or check that a C++ compiler and make are installed.")
             _arch_dir(tmp)
             (tmp / FLAGS_FILE).write_text(flags + "\n")
