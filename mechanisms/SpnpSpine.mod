@@ -177,6 +177,7 @@ NEURON {
     RANGE gna_head, ena, ah0, gbz_head, ebz, vhalf_bz, slope_bz
     RANGE gna_neck, gbz_neck, ring_pos, ring_gamma, vring, refresh
     RANGE vhead, ineck, reff, chead, r0, isat, vt, gampa, gnmda, gtot, niter
+    RANGE badparam
 }
 
 : Per-step internal values are packed in one array field, ks[NKS]: NEURON stores an
@@ -280,6 +281,7 @@ ASSIGNED {
     gnmda (uS)
     gtot (uS)
     niter (1)
+    badparam (1)
     factor_ampa (1)
     factor_nmda (1)
     kc (/ms)
@@ -308,98 +310,104 @@ STATE {
 
 INITIAL {
     LOCAL tp, k, am, bm, ah, bh, vg
-    setup()
-    : the fast configurations (cfg = 1 in mode 1, 3 in mode 2): no ring at finitialize;
-    : rings switched on during such a run are ignored until the next finitialize (see
-    : COMMENT). cfg = 2: every other configuration, ring conductances read live.
-    cfg = 2
-    if (gna_head == 0 && gna_neck == 0 && gbz_head == 0 && gbz_neck == 0) {
-        if (mode == 1) {
-            cfg = 1
-        } else if (mode == 2) {
-            cfg = 3
-        }
-    }
-    A = 0
-    B = 0
-    An = 0
-    Bn = 0
-    if (tau1/tau2 > 0.9999) {
-        tau1 = 0.9999*tau2
-    }
-    if (nmda_tau1/nmda_tau2 > 0.9999) {
-        nmda_tau1 = 0.9999*nmda_tau2
-    }
-    tp = (tau1*tau2)/(tau2 - tau1)*log(tau2/tau1)
-    factor_ampa = 1/(-exp(-tp/tau1) + exp(-tp/tau2))
-    tp = (nmda_tau1*nmda_tau2)/(nmda_tau2 - nmda_tau1)*log(nmda_tau2/nmda_tau1)
-    factor_nmda = 1/(-exp(-tp/nmda_tau1) + exp(-tp/nmda_tau2))
-    niter = 0
-    gnmda = 0
-    ks[KT] = -1e300
-    ks[KV] = 0
-    ks[KI] = 0
-    ks[ZS] = 1
-    ks[KXW] = 0
-    ks[KWW] = 1
-    ks[KVS] = -1e300
-    : mode 2 with a neck ring: the neck's middle node on the ring (see COMMENT)
-    ks[FRG] = 0
-    if (mode == 2 && (gna_neck > 0 || gbz_neck > 0)) {
-        ks[FRG] = fring()
-    }
-    nw = 0
-    ch = conc
-    c1 = conc
-    c2 = conc
-    c3 = conc
-    vhead = v
-    vring = v
-    ks[KDT] = -1
-    ks[KB] = -1e300
-    m = 0
-    h = 1
-    mn = 0
-    hn = 1
-    : the head voltage depends on m, h and m, h on the head voltage: iterate to the
-    : resting fixed point (a contraction for any sensible ring; 20 sweeps are plenty)
-    FROM k = 0 TO 19 {
-        if (mode == 2) {
-            : start the dynamic neck at the steady (mode 1) profile of the resting head
-            mode = 1
-            spine(1, v)
-            mode = 2
-            if (ks[FRG] > 0) {
-                : c linear in gamma on each side of the ring node, c(ring) = conc w_ring
-                c2 = conc*exp((vring - v)/vt)
-                c1 = 0.5*(conc + c2)
-                c3 = 0.5*(c2 + chead)
-            } else {
-                c1 = conc + 0.25*(chead - conc)
-                c2 = conc + 0.5*(chead - conc)
-                c3 = conc + 0.75*(chead - conc)
+    : a spine with a parameter outside the model's domain is refused (spine_checks.inc)
+    check_parameters()
+    if (badparam != 0) {
+        refuse()
+    } else {
+        setup()
+        : the fast configurations (cfg = 1 in mode 1, 3 in mode 2): no ring at finitialize;
+        : rings switched on during such a run are ignored until the next finitialize (see
+        : COMMENT). cfg = 2: every other configuration, ring conductances read live.
+        cfg = 2
+        if (gna_head == 0 && gna_neck == 0 && gbz_head == 0 && gbz_neck == 0) {
+            if (mode == 1) {
+                cfg = 1
+            } else if (mode == 2) {
+                cfg = 3
             }
-            ch = chead
-            necks()
+        }
+        A = 0
+        B = 0
+        An = 0
+        Bn = 0
+        if (tau1/tau2 > 0.9999) {
+            tau1 = 0.9999*tau2
+        }
+        if (nmda_tau1/nmda_tau2 > 0.9999) {
+            nmda_tau1 = 0.9999*nmda_tau2
+        }
+        tp = (tau1*tau2)/(tau2 - tau1)*log(tau2/tau1)
+        factor_ampa = 1/(-exp(-tp/tau1) + exp(-tp/tau2))
+        tp = (nmda_tau1*nmda_tau2)/(nmda_tau2 - nmda_tau1)*log(nmda_tau2/nmda_tau1)
+        factor_nmda = 1/(-exp(-tp/nmda_tau1) + exp(-tp/nmda_tau2))
+        niter = 0
+        gnmda = 0
+        ks[KT] = -1e300
+        ks[KV] = 0
+        ks[KI] = 0
+        ks[ZS] = 1
+        ks[KXW] = 0
+        ks[KWW] = 1
+        ks[KVS] = -1e300
+        : mode 2 with a neck ring: the neck's middle node on the ring (see COMMENT)
+        ks[FRG] = 0
+        if (mode == 2 && (gna_neck > 0 || gbz_neck > 0)) {
+            ks[FRG] = fring()
+        }
+        nw = 0
+        ch = conc
+        c1 = conc
+        c2 = conc
+        c3 = conc
+        vhead = v
+        vring = v
+        ks[KDT] = -1
+        ks[KB] = -1e300
+        m = 0
+        h = 1
+        mn = 0
+        hn = 1
+        : the head voltage depends on m, h and m, h on the head voltage: iterate to the
+        : resting fixed point (a contraction for any sensible ring; 20 sweeps are plenty)
+        FROM k = 0 TO 19 {
+            if (mode == 2) {
+                : start the dynamic neck at the steady (mode 1) profile of the resting head
+                mode = 1
+                spine(1, v)
+                mode = 2
+                if (ks[FRG] > 0) {
+                    : c linear in gamma on each side of the ring node, c(ring) = conc w_ring
+                    c2 = conc*exp((vring - v)/vt)
+                    c1 = 0.5*(conc + c2)
+                    c3 = 0.5*(c2 + chead)
+                } else {
+                    c1 = conc + 0.25*(chead - conc)
+                    c2 = conc + 0.5*(chead - conc)
+                    c3 = conc + 0.75*(chead - conc)
+                }
+                ch = chead
+                necks()
+            }
+            spine(1, v)
+            : the rings' gates at their steady states m_inf = a_m/(a_m + b_m) etc.
+            vg = clip(vhead)
+            am = alpha_m(vg)
+            bm = beta_m(vg)
+            ah = alpha_h(vg)
+            bh = beta_h(vg)
+            m = am/(am + bm)
+            h = ah/(ah + bh)
+            vg = clip(vring)
+            am = alpha_m(vg)
+            bm = beta_m(vg)
+            ah = alpha_h(vg)
+            bh = beta_h(vg)
+            mn = am/(am + bm)
+            hn = ah/(ah + bh)
         }
         spine(1, v)
-        : the rings' gates at their steady states m_inf = a_m/(a_m + b_m) etc.
-        vg = clip(vhead)
-        am = alpha_m(vg)
-        bm = beta_m(vg)
-        ah = alpha_h(vg)
-        bh = beta_h(vg)
-        m = am/(am + bm)
-        h = ah/(ah + bh)
-        vg = clip(vring)
-        am = alpha_m(vg)
-        bm = beta_m(vg)
-        ah = alpha_h(vg)
-        bh = beta_h(vg)
-        mn = am/(am + bm)
-        hn = ah/(ah + bh)
     }
-    spine(1, v)
 }
 
 BREAKPOINT {
@@ -413,7 +421,8 @@ BREAKPOINT {
     : never matches and every evaluation solves. With refresh = 0 the head is solved here,
     : outputs included (they then lag v by one step). An evaluation that solves stamps
     : kb with its time (the fixed-step state update comes half a step later) and clears kt.
-    if (t != ks[KT]*(1 (ms)) || v != ks[KV]*(1 (mV)) || iinj != ks[KI]*(1 (nA))) {
+    if (badparam == 0 && (t != ks[KT]*(1 (ms)) || v != ks[KV]*(1 (mV))
+                          || iinj != ks[KI]*(1 (nA)))) {
         ks[KB] = t/(1 (ms))
         ks[KT] = -1e300
         if (mode == 2) {
@@ -452,7 +461,21 @@ DERIVATIVE states {
     : block (also in one evaluation after finitialize and after the last feature is
     : switched off) writes zero derivatives for the states not in use, so that CVODE
     : never integrates a stale derivative.
-    if (ks[ZS] == 0 || (ks[ZS] == -1 && gna_head == 0 && gna_neck == 0)) {
+    if (badparam != 0) {
+        : a refused spine: its states stay where INITIAL put them
+        A' = 0
+        B' = 0
+        An' = 0
+        Bn' = 0
+        m' = 0
+        h' = 0
+        mn' = 0
+        hn' = 0
+        c1' = 0
+        c2' = 0
+        c3' = 0
+        ch' = 0
+    } else if (ks[ZS] == 0 || (ks[ZS] == -1 && gna_head == 0 && gna_neck == 0)) {
         : path 0, the common case, written out on its own (it runs a thousand times a
         : step): the AMPA states only
         if (fx == 1) {
@@ -656,7 +679,7 @@ DERIVATIVE states {
     }
     : refresh the head with the new v and states: a recorded vhead then belongs to the
     : recorded v (refresh = 0 saves this solve; the outputs then lag one step)
-    if (refresh == 1) {
+    if (refresh == 1 && badparam == 0) {
         if (ks[ZS] == 2) {
             : (spine2 directly: through spine() it costs 10 % more in mode 2)
             spine2(1, v)
@@ -684,6 +707,41 @@ NET_RECEIVE(w_ampa (uS), w_nmda (uS)) {
     }
     ks[KT] = -1e300
 }
+
+PROCEDURE refuse() {
+    : a refused spine (badparam != 0): no current, no conductance, finite outputs
+    : (the head at the dendrite's potential, states at rest)
+    ineck = 0
+    gtot = 0
+    i = 0
+    vhead = v
+    vring = v
+    reff = 0
+    chead = 0
+    r0 = 0
+    isat = 0
+    vt = 0
+    gampa = 0
+    gnmda = 0
+    niter = 0
+    A = 0
+    B = 0
+    An = 0
+    Bn = 0
+    m = 0
+    h = 1
+    mn = 0
+    hn = 1
+    c1 = 0
+    c2 = 0
+    c3 = 0
+    ch = 0
+    ks[KT] = -1e300
+    ks[KB] = -1e300
+    ks[ZS] = 1
+}
+
+INCLUDE "spine_checks.inc"
 
 PROCEDURE decay() {
     : the synaptic states' exact decay over one fixed step dt, written as a rate so that

@@ -259,6 +259,11 @@ def load_mechanisms(coreneuron: bool = False, verbose: bool = False) -> Path:
     -------
     Path
         The build directory.
+
+    Notes
+    -----
+    Also registers the parameter check of :mod:`spinepnp.validity`: from then on
+    ``h.finitialize()`` raises an error naming any SpnpSpine that refused its parameters.
     """
     if _loaded:
         if coreneuron and not _loaded["coreneuron"]:
@@ -281,6 +286,7 @@ def load_mechanisms(coreneuron: bool = False, verbose: bool = False) -> Path:
                 "probably in the working directory. Delete it or rebuild it with "
                 "`nrnivmodl mechanisms`")
         _loaded.update(path=None, coreneuron=coreneuron)
+        _install_checks(h)
         return None
     path = build(coreneuron=coreneuron, verbose=verbose)
     arch = _arch_dir(path)
@@ -291,6 +297,14 @@ def load_mechanisms(coreneuron: bool = False, verbose: bool = False) -> Path:
     if not h.nrn_load_dll(str(arch / "libnrnmech.so")):
         raise MechanismBuildError(f"NEURON could not load {arch / 'libnrnmech.so'}")
     _loaded.update(path=path, coreneuron=coreneuron)
+    _install_checks(h)
     return path
+
+
+def _install_checks(h) -> None:
+    """Make ``h.finitialize()`` raise when an SpnpSpine refused its parameters (see
+    :mod:`spinepnp.validity`)."""
+    from .validity import install_parameter_check
+    install_parameter_check(h)
 
 

@@ -187,7 +187,12 @@ def configure_spine(pp, neck: Neck | None = None, mode: int | None = None, **par
             raise ValueError(f"{name} = {value!r} must be finite ({PARAMETERS[name][0]})")
         setattr(pp, name, val)
     if neck is not None and "ring_pos" in params:
-        pp.ring_gamma = float(neck.gamma_at(float(params["ring_pos"]) * neck.length))
+        pos = float(params["ring_pos"])
+        if not 0.0 < pos < 1.0:
+            raise ValueError(f"ring_pos = {pos:g} must lie strictly inside (0, 1): the "
+                             "neck ring's position as a fraction of the neck length (a "
+                             "ring at an end is a head ring, gna_head/gbz_head)")
+        pp.ring_gamma = float(neck.gamma_at(pos * neck.length))
     return pp
 
 
