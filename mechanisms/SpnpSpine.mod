@@ -177,7 +177,7 @@ NEURON {
     RANGE gna_head, ena, ah0, gbz_head, ebz, vhalf_bz, slope_bz
     RANGE gna_neck, gbz_neck, ring_pos, ring_gamma, vring, refresh
     RANGE vhead, ineck, reff, chead, r0, isat, vt, gampa, gnmda, gtot, niter
-    RANGE badparam
+    RANGE badparam, invalid, tinvalid
 }
 
 : Per-step internal values are packed in one array field, ks[NKS]: NEURON stores an
@@ -282,6 +282,8 @@ ASSIGNED {
     gtot (uS)
     niter (1)
     badparam (1)
+    invalid (1)
+    tinvalid (ms)
     factor_ampa (1)
     factor_nmda (1)
     kc (/ms)
@@ -311,6 +313,8 @@ STATE {
 INITIAL {
     LOCAL tp, k, am, bm, ah, bh, vg
     : a spine with a parameter outside the model's domain is refused (spine_checks.inc)
+    invalid = 0
+    tinvalid = -1
     check_parameters()
     if (badparam != 0) {
         refuse()
@@ -407,6 +411,7 @@ INITIAL {
             hn = ah/(ah + bh)
         }
         spine(1, v)
+        check_validity()
     }
 }
 
@@ -690,6 +695,9 @@ DERIVATIVE states {
         ks[KV] = v/(1 (mV))
         ks[KI] = iinj/(1 (nA))
     }
+    if (badparam == 0) {
+        check_validity()
+    }
 }
 
 NET_RECEIVE(w_ampa (uS), w_nmda (uS)) {
@@ -742,6 +750,7 @@ PROCEDURE refuse() {
 }
 
 INCLUDE "spine_checks.inc"
+INCLUDE "spine_validity.inc"
 
 PROCEDURE decay() {
     : the synaptic states' exact decay over one fixed step dt, written as a rate so that
@@ -1451,6 +1460,9 @@ PROCEDURE headsolve(full, vnow (mV)) {
             k = k + 1
             if (fv == 0 || k >= 200) {
                 done = 1
+                if (fv != 0) {
+                    flag(1)
+                }
             } else {
                 if (fv < 0) {
                     lo = x
@@ -1673,6 +1685,9 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
             k2 = k2 + 1
             if (f1 == 0 || k2 >= 200) {
                 done2 = 1
+                if (f1 != 0) {
+                    flag(1)
+                }
             } else {
                 if (f1 < 0) {
                     lo2 = xh
@@ -1733,6 +1748,9 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
         k = k + 1
         if (g == 0 || k >= 200) {
             done = 1
+            if (g != 0) {
+                flag(1)
+            }
         } else {
             if (g < 0) {
                 lo = xr

@@ -697,6 +697,8 @@ class SpinyNetwork:
         self.pc.set_maxstep(10)
         h.stdinit()
         self.pc.psolve(tstop)
+        from .validity import warn_invalid
+        warn_invalid(context=f"SpinyNetwork rank {int(self.pc.id())}")
         local = list(zip(np.array(self._idvec).astype(int).tolist(),
                          np.array(self._tvec).tolist()))
         everything = self.pc.py_allgather(local)

@@ -1,4 +1,5 @@
-"""Where a drop-in spine (``SpnpSpine``) is outside its model: refused parameters.
+"""Where a drop-in spine (``SpnpSpine``) is outside its model: refused parameters and
+results outside the model's validity.
 
 Every ``SpnpSpine`` checks its parameters at ``h.finitialize`` (the mechanism's
 ``spine_checks.inc``). A spine whose parameters leave the model's domain is *refused*:
@@ -14,6 +15,14 @@ When the mechanisms were loaded through :func:`spinepnp.loader.load_mechanisms`,
 range) and the fix. NEURON wraps an exception raised in a callback: the caller sees a
 ``RuntimeError`` whose message quotes the :class:`SpineParameterError` raised here.
 
+While it runs, every spine records in its RANGE variables ``invalid`` (a sum of the
+flags of :data:`INVALID`, 0 = fine) and ``tinvalid`` (the time [ms] of the first flag,
+-1 if never) when its result left the model's validity: the head solver did not
+converge, the neck current is at saturation, a mode-2 concentration reached its floor,
+or ``|vhead|`` exceeded 1000 mV (the mechanism's ``spine_validity.inc``).
+:func:`invalid_spines` lists them; :func:`warn_invalid` turns the list into one
+warning, as :class:`spinepnp.parallel.ChunkedRun` does at the end of a run.
+
 Importing this module does not import NEURON.
 """
 
@@ -21,8 +30,9 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["BADPARAM", "SpineParameterError", "refused_spines", "check_parameters",
-           "install_parameter_check"]
+__all__ = ["BADPARAM", "INVALID", "SpineParameterError", "SpineValidityWarning",
+           "refused_spines", "check_parameters", "install_parameter_check",
+           "invalid_spines", "describe_invalid", "warn_invalid", "ValidityLog"]
 
 _ANY = "finite"
 _POS = "> 0, finite"
@@ -82,9 +92,23 @@ BADPARAM = {
 
 _UNITS = {"celsius": "degC"}
 
+#: invalid flag -> why the spine's result is outside the model (``invalid`` is their sum)
+INVALID = {
+    1: "the head solver did not converge in 200 evaluations (its last iterate is used)",
+    2: "the neck current is at saturation (mode 1: outward current within 0.1 % of "
+       "isat, chead < 1e-3 conc; the head potential is then set by gfloor)",
+    4: "a mode-2 neck or head concentration is at or below its floor cmin (the salt ran "
+       "out)",
+    8: "|vhead| > 1000 mV",
+}
+
 
 class SpineParameterError(ValueError):
     """One or more SpnpSpine instances were refused at finitialize (bad parameters)."""
+
+
+class SpineValidityWarning(UserWarning):
+    """Some SpnpSpine results left the model's validity (see :data:`INVALID`)."""
 
 
 def _unit(name: str) -> str:
@@ -166,3 +190,114 @@ def install_parameter_check(h=None) -> None:
         from neuron import h
     # type 1: after the mechanisms' INITIAL blocks (where badparam is set)
     _handler.append(h.FInitializeHandler(1, check_parameters))
+    # type 0: before them, while invalid still holds the ending run's flags
+    _handler.append(h.FInitializeHandler(0, _harvest))
+
+
+def _reasons(code: int) -> list[str]:
+    return [text for bit, text in INVALID.items() if int(code) & bit]
+
+
+def invalid_spines(spines=None, h=None) -> list[dict]:
+    """The spines whose results left the model's validity since the last finitialize.
+
+    Parameters
+    ----------
+    spines : iterable of SpnpSpine, optional
+        The spines to look at (default: every SpnpSpine in a section).
+
+    Returns
+    -------
+    list of dict
+        One per spine with ``invalid != 0``: ``spine``, ``name``, ``location``,
+        ``invalid`` (the flag sum), ``flags`` (the set flags), ``reasons`` (their
+        texts from :data:`INVALID`) and ``tinvalid`` [ms] (when the first flag was set).
+    """
+    if spines is None:
+        if h is None:
+            from neuron import h
+        if not hasattr(h, "SpnpSpine"):
+            return []
+        spines = [pp for pp in h.List("SpnpSpine") if pp.has_loc()]
+    out = []
+    for pp in spines:
+        code = int(pp.invalid)
+        if code == 0:
+            continue
+        out.append(dict(spine=pp, name=pp.hname(), location=_location(pp), invalid=code,
+                        flags=[b for b in INVALID if code & b], reasons=_reasons(code),
+                        tinvalid=float(pp.tinvalid)))
+    return out
+
+
+def describe_invalid(records: list[dict], show: int = 5) -> str:
+    """A short text for :func:`invalid_spines`' records ('' when there are none)."""
+    if not records:
+        return ""
+    counts = {b: sum(1 for r in records if b in r["flags"]) for b in INVALID}
+    lines = [f"{len(records)} SpnpSpine(s) left the model's validity:"]
+    lines += [f"  {n} x {INVALID[b]}" for b, n in counts.items() if n]
+    for r in records[:show]:
+        lines.append(f"  {r['name']} at {r['location']}: invalid = {r['invalid']} from "
+                     f"t = {r['tinvalid']:g} ms")
+    if len(records) > show:
+        lines.append(f"  ... and {len(records) - show} more")
+    return "\n".join(lines)
+
+
+def warn_invalid(spines=None, h=None, context: str = "") -> list[dict]:
+    """Warn (:class:`SpineValidityWarning`) if spines left the validity range; return
+    :func:`invalid_spines`' records."""
+    import warnings
+    records = invalid_spines(spines, h)
+    if records:
+        where = f"{context}: " if context else ""
+        warnings.warn(where + describe_invalid(records), SpineValidityWarning,
+                      stacklevel=2)
+    return records
+
+
+_active_logs: list = []
+
+
+def _harvest() -> None:
+    """Copy the flags of the run that ends now into every active :class:`ValidityLog`."""
+    if not _active_logs:
+        return
+    records = [{k: v for k, v in r.items() if k != "spine"} for r in invalid_spines()]
+    for log in _active_logs:
+        if log.started:          # (else the ending run began before the log)
+            log.records.extend(records)
+        log.started = True
+
+
+class ValidityLog:
+    """Collect the spines that left the validity range over many runs.
+
+    A context manager for the runs that start (``h.finitialize``) inside it: each
+    ``h.finitialize`` (with the mechanisms loaded by
+    :func:`spinepnp.loader.load_mechanisms`) first copies the flags of the run that
+    ended, and leaving the context copies those of the last run. ``records`` then holds
+    :func:`invalid_spines`' records (without the point process) of all runs; a spine
+    that was deleted before the next finitialize is missed.
+    """
+
+    def __init__(self):
+        self.records: list[dict] = []
+        self.started = False
+
+    def __enter__(self):
+        _active_logs.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _active_logs.remove(self)
+        if not self.started:
+            return False
+        try:
+            from neuron import h
+            self.records.extend({k: v for k, v in r.items() if k != "spine"}
+                                for r in invalid_spines(h=h))
+        except Exception:       # pragma: no cover - NEURON gone at interpreter exit
+            pass
+        return False

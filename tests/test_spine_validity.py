@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from spinepnp import validity
@@ -272,3 +273,143 @@ def test_refusal_lists_many_spines(h):
     with pytest.raises(RuntimeError, match=r"7 SpnpSpine\(s\) refused(.|\n)*and 2 more"):
         h.finitialize(-65)
     del spines
+
+
+# ---------------------------------------------------------------- validity flags
+
+
+def _clamped_spine(h, mode, **params):
+    from neuron_helpers import clamped_dendrite
+    h.celsius = 20.0          # (the fixture restores it)
+    dend, clamp = clamped_dendrite(h)
+    sp = h.SpnpSpine(dend(0.5))
+    sp.mode = mode
+    for key, val in params.items():
+        setattr(sp, key, val)
+    return dend, clamp, sp
+
+
+def _flags_from_record(rec, conc, cmin, mode):
+    """The flags (2, 4, 8) the recorded outputs call for, and the first time of each."""
+    first = {}
+    conds = {8: np.abs(rec["vhead"]) > 1000.0}
+    if mode == 1:
+        conds[2] = rec["chead"] < 1e-3 * conc
+    if mode == 2:
+        conds[4] = np.min([rec[c] for c in ("c1", "c2", "c3", "ch")], axis=0) <= cmin
+    for bit, cond in conds.items():
+        if cond.any():
+            first[bit] = rec["t"][np.argmax(cond)]
+    return first
+
+
+def _run_recorded(h, sp, tstop, step_at=1.0, **change):
+    names = ["vhead", "chead", "c1", "c2", "c3", "ch"]
+    vecs = {n: h.Vector().record(getattr(sp, f"_ref_{n}")) for n in names}
+    vecs["t"] = h.Vector().record(h._ref_t)
+    h.finitialize(-65.0)
+    h.continuerun(step_at)
+    for key, val in change.items():
+        setattr(sp, key, val)
+    h.continuerun(tstop)
+    rec = {n: np.array(v) for n, v in vecs.items()}
+    for v in vecs.values():
+        v.play_remove()
+    return rec
+
+
+@pytest.mark.parametrize("mode,frac", [(1, 0.5), (1, 0.998), (1, 0.9999), (1, 2.0),
+                                       (1, -50.0), (2, 0.5), (2, 0.9), (2, 2.0)])
+def test_flags_fire_exactly_when_their_condition_holds(h, mode, frac):
+    """An outward head current frac*isat from t = 1 ms (frac > 1: beyond saturation):
+    each flag is set iff the recorded outputs meet its condition, at the first such
+    sample; concentrations never negative."""
+    h.dt = 0.025
+    dend, clamp, sp = _clamped_spine(h, mode)
+    h.finitialize(-65.0)
+    isat = sp.isat
+    rec = _run_recorded(h, sp, 30.0, iinj=-frac * isat)
+    expected = _flags_from_record(rec, sp.conc, sp.cmin, mode)
+    flags = {b for b in validity.INVALID if int(sp.invalid) & b}
+    assert flags == set(expected), (flags, expected)
+    if expected:
+        # the mechanism stamps the time of the step whose outputs first met a condition
+        # (recorded at the same t, so equal to rounding of t's accumulation)
+        assert sp.tinvalid == pytest.approx(min(expected.values()), abs=1e-9)
+    else:
+        assert sp.tinvalid == -1.0
+    assert rec["chead"].min() >= 0.0
+    if mode == 2:
+        assert min(rec[c].min() for c in ("c1", "c2", "c3", "ch")) >= 0.0
+    assert np.isfinite(rec["vhead"]).all()
+    # expected cases (hand-derived): 0.5 and 0.998 isat stay valid in mode 1 (chead =
+    # 0.5 and 0.002 conc), 0.9999 isat is at saturation (chead ~ 6e-4 conc: 1e-4 plus
+    # the floor's 1 pS x 190 mV), 2 isat also drives vhead beyond -1000 mV (the excess
+    # isat flows through gfloor = 1 pS)
+    if mode == 1:
+        assert flags == {0.5: set(), 0.998: set(), 0.9999: {2}, 2.0: {2, 8},
+                         -50.0: set()}[frac]
+    if mode == 2 and frac == 2.0:
+        assert 4 in flags     # the head's salt runs out
+
+
+def test_flags_reset_at_finitialize(h):
+    dend, clamp, sp = _clamped_spine(h, 1)
+    h.finitialize(-65.0)
+    sp.iinj = -2 * sp.isat
+    h.finitialize(-65.0)
+    assert sp.invalid == 10 and sp.tinvalid == 0.0          # at finitialize itself
+    sp.iinj = 0
+    h.finitialize(-65.0)
+    assert sp.invalid == 0 and sp.tinvalid == -1.0
+    rec = validity.invalid_spines(h=h)
+    assert rec == []
+
+
+def test_flags_under_cvode(h):
+    dend, clamp, sp = _clamped_spine(h, 1)
+    h.cvode_active(1)
+    h.finitialize(-65.0)
+    isat = sp.isat
+    h.continuerun(1.0)
+    sp.iinj = -0.9999 * isat
+    h.cvode.re_init()
+    h.continuerun(5.0)
+    assert sp.invalid == 2 and 1.0 <= sp.tinvalid <= 5.0
+    assert sp.chead < 1e-3 * sp.conc
+
+
+def test_invalid_spines_and_warning(h):
+    dend, clamp, sp = _clamped_spine(h, 1)
+    ok = h.SpnpSpine(dend(0.5))
+    h.finitialize(-65.0)
+    sp.iinj = -2 * sp.isat
+    h.continuerun(2.0)
+    rec = validity.invalid_spines(h=h)
+    assert [(r["name"], r["invalid"], r["flags"], r["location"]) for r in rec] == [
+        (sp.hname(), 10, [2, 8], "dend(0.5)")]
+    assert rec[0]["reasons"] == [validity.INVALID[2], validity.INVALID[8]]
+    with pytest.warns(validity.SpineValidityWarning, match=r"1 SpnpSpine\(s\) left"):
+        validity.warn_invalid(h=h, context="test")
+    assert validity.invalid_spines([ok]) == []
+    # a log over several runs keeps each run's flags
+    with validity.ValidityLog() as log:
+        h.finitialize(-65.0)
+        h.continuerun(1.0)
+        sp.iinj = 0.0
+        h.finitialize(-65.0)
+        h.continuerun(1.0)
+    assert [r["invalid"] for r in log.records] == [10]
+
+
+def test_chunked_run_reports_invalid_spines(h, tmp_path):
+    import json as _json
+    from spinepnp.parallel import ChunkedRun
+    dend, clamp, sp = _clamped_spine(h, 1)
+    h.finitialize(-65.0)
+    sp.iinj = -0.9999 * sp.isat
+    run = ChunkedRun(tmp_path, spikes=False)
+    with pytest.warns(validity.SpineValidityWarning, match="ChunkedRun"):
+        run.run(2.0, progress=False)
+    status = _json.loads(run.paths["status"].read_text())
+    assert [r["invalid"] for r in status["invalid_spines"]] == [2]
