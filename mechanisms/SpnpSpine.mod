@@ -310,6 +310,9 @@ STATE {
     ch (mM)
 }
 
+INCLUDE "spine_checks.inc"
+INCLUDE "spine_validity.inc"
+
 INITIAL {
     LOCAL tp, k, am, bm, ah, bh, vg
     : a spine with a parameter outside the model's domain is refused (spine_checks.inc)
@@ -426,14 +429,16 @@ BREAKPOINT {
     : never matches and every evaluation solves. With refresh = 0 the head is solved here,
     : outputs included (they then lag v by one step). An evaluation that solves stamps
     : kb with its time (the fixed-step state update comes half a step later) and clears kt.
-    if (badparam == 0 && (t != ks[KT]*(1 (ms)) || v != ks[KV]*(1 (mV))
-                          || iinj != ks[KI]*(1 (nA)))) {
-        ks[KB] = t/(1 (ms))
-        ks[KT] = -1e300
-        if (mode == 2) {
-            necks()
+    if (t != ks[KT]*(1 (ms)) || v != ks[KV]*(1 (mV)) || iinj != ks[KI]*(1 (nA))) {
+        if (ks[ZS] != 3) {
+            : (3: a refused spine, which never solves: its ineck and gtot stay 0)
+            ks[KB] = t/(1 (ms))
+            ks[KT] = -1e300
+            if (mode == 2) {
+                necks()
+            }
+            spine(1 - refresh, v)
         }
-        spine(1 - refresh, v)
     }
     i = -ineck
     CONDUCTANCE gtot
@@ -462,25 +467,12 @@ DERIVATIVE states {
     : the full block (path 1) sets it, once nothing but the AMPA states and the dynamic
     : neck is in use, to 0 (fast configuration in mode 1, cfg = 1: path 0, the AMPA
     : states only), 2 (fast configuration in mode 2, cfg = 3: path 2, AMPA and the neck)
-    : or -1 (other configurations: path 0 while the ring conductances stay 0). The full
+    : or -1 (other configurations: path 0 while the ring conductances stay 0); 3 marks
+    : a spine refused at finitialize (zero derivatives, no refresh). The full
     : block (also in one evaluation after finitialize and after the last feature is
     : switched off) writes zero derivatives for the states not in use, so that CVODE
     : never integrates a stale derivative.
-    if (badparam != 0) {
-        : a refused spine: its states stay where INITIAL put them
-        A' = 0
-        B' = 0
-        An' = 0
-        Bn' = 0
-        m' = 0
-        h' = 0
-        mn' = 0
-        hn' = 0
-        c1' = 0
-        c2' = 0
-        c3' = 0
-        ch' = 0
-    } else if (ks[ZS] == 0 || (ks[ZS] == -1 && gna_head == 0 && gna_neck == 0)) {
+    if (ks[ZS] == 0 || (ks[ZS] == -1 && gna_head == 0 && gna_neck == 0)) {
         : path 0, the common case, written out on its own (it runs a thousand times a
         : step): the AMPA states only
         if (fx == 1) {
@@ -508,6 +500,20 @@ DERIVATIVE states {
             A' = 0
             B' = 0
         }
+    } else if (ks[ZS] == 3) {
+        : a refused spine (see refuse): its states stay where INITIAL put them
+        A' = 0
+        B' = 0
+        An' = 0
+        Bn' = 0
+        m' = 0
+        h' = 0
+        mn' = 0
+        hn' = 0
+        c1' = 0
+        c2' = 0
+        c3' = 0
+        ch' = 0
     } else {
         rna = 0
         rnn = 0
@@ -684,7 +690,7 @@ DERIVATIVE states {
     }
     : refresh the head with the new v and states: a recorded vhead then belongs to the
     : recorded v (refresh = 0 saves this solve; the outputs then lag one step)
-    if (refresh == 1 && badparam == 0) {
+    if (refresh == 1 && ks[ZS] != 3) {
         if (ks[ZS] == 2) {
             : (spine2 directly: through spine() it costs 10 % more in mode 2)
             spine2(1, v)
@@ -694,9 +700,6 @@ DERIVATIVE states {
         ks[KT] = (t + 0.5*dt)/(1 (ms))
         ks[KV] = v/(1 (mV))
         ks[KI] = iinj/(1 (nA))
-    }
-    if (badparam == 0) {
-        check_validity()
     }
 }
 
@@ -709,7 +712,7 @@ NET_RECEIVE(w_ampa (uS), w_nmda (uS)) {
     B = B + w_ampa*factor_ampa
     An = An + w_nmda*factor_nmda
     Bn = Bn + w_nmda*factor_nmda
-    if (w_nmda != 0) {
+    if (w_nmda != 0 && ks[ZS] != 3) {
         : the NMDA states are in use: the full state block and solver
         ks[ZS] = 1
     }
@@ -746,11 +749,10 @@ PROCEDURE refuse() {
     ch = 0
     ks[KT] = -1e300
     ks[KB] = -1e300
-    ks[ZS] = 1
+    : state path 3 marks the refused spine: BREAKPOINT never solves, the state block
+    : writes zero derivatives and no refresh (the check costs no read per step)
+    ks[ZS] = 3
 }
-
-INCLUDE "spine_checks.inc"
-INCLUDE "spine_validity.inc"
 
 PROCEDURE decay() {
     : the synaptic states' exact decay over one fixed step dt, written as a rate so that
@@ -853,10 +855,14 @@ PROCEDURE neck2() {
     a2 = c2
     a3 = c3
     a4 = ch
-    if (a1 < cmin) { a1 = cmin }
-    if (a2 < cmin) { a2 = cmin }
-    if (a3 < cmin) { a3 = cmin }
-    if (a4 < cmin) { a4 = cmin }
+    if (a1 <= cmin || a2 <= cmin || a3 <= cmin || a4 <= cmin) {
+        : the salt ran out somewhere (validity flag 4, states set >= 0)
+        check_validity()
+        if (a1 < cmin) { a1 = cmin }
+        if (a2 < cmin) { a2 = cmin }
+        if (a3 < cmin) { a3 = cmin }
+        if (a4 < cmin) { a4 = cmin }
+    }
     : 1/logmean over each cell: ilm(), with its quiet-regime series written out here
     : (neck2 runs every step in mode 2, and a call per cell costs more than the series)
     q = 1/(a0 + a1)
@@ -922,10 +928,14 @@ PROCEDURE neck2r() {
     a2 = c2
     a3 = c3
     a4 = ch
-    if (a1 < cmin) { a1 = cmin }
-    if (a2 < cmin) { a2 = cmin }
-    if (a3 < cmin) { a3 = cmin }
-    if (a4 < cmin) { a4 = cmin }
+    if (a1 <= cmin || a2 <= cmin || a3 <= cmin || a4 <= cmin) {
+        : the salt ran out somewhere (validity flag 4, states set >= 0)
+        check_validity()
+        if (a1 < cmin) { a1 = cmin }
+        if (a2 < cmin) { a2 = cmin }
+        if (a3 < cmin) { a3 = cmin }
+        if (a4 < cmin) { a4 = cmin }
+    }
     l1 = ilm(a0, a1)
     l2 = ilm(a1, a2)
     l3 = ilm(a2, a3)
@@ -1025,6 +1035,11 @@ PROCEDURE spine(full, vnow (mV)) {
                         reff = 1/div
                     }
                     chead = ks[CIS]*(1 (mM/nA))*(is + ineck)
+                    : validity (spine_validity.inc), only when a condition may hold
+                    if (ineck < (2*csat - 1)*is || vhead > vhead_limit
+                        || vhead < -vhead_limit) {
+                        check_validity()
+                    }
                 }
             }
         }
@@ -1071,6 +1086,9 @@ PROCEDURE spine2(full, vnow (mV)) {
                 reff = lg/gc
             }
             chead = ch
+            if (vhead > vhead_limit || vhead < -vhead_limit) {
+                check_validity()
+            }
         }
     } else {
         headsolve(full, vnow)
@@ -1174,6 +1192,10 @@ PROCEDURE spinegen(full, vnow (mV)) {
                 chead = conc
             } else {
                 chead = ch
+            }
+            if (vhead > vhead_limit || vhead < -vhead_limit
+                || (md == 1 && ineck < (2*csat - 1)*isat)) {
+                check_validity()
             }
         }
     } else if (Bn != An && (cfg != 2 || (gbz_head == 0 && gna_neck == 0 && gbz_neck == 0))) {
@@ -1331,6 +1353,7 @@ PROCEDURE outputs(x (mV), div (uS)) {
     } else {
         chead = conc
     }
+    check_validity()
 }
 
 PROCEDURE headsolve(full, vnow (mV)) {
@@ -1461,7 +1484,7 @@ PROCEDURE headsolve(full, vnow (mV)) {
             if (fv == 0 || k >= 200) {
                 done = 1
                 if (fv != 0) {
-                    flag(1)
+                    set_flag(1)
                 }
             } else {
                 if (fv < 0) {
@@ -1686,7 +1709,7 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
             if (f1 == 0 || k2 >= 200) {
                 done2 = 1
                 if (f1 != 0) {
-                    flag(1)
+                    set_flag(1)
                 }
             } else {
                 if (f1 < 0) {
@@ -1749,7 +1772,7 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
         if (g == 0 || k >= 200) {
             done = 1
             if (g != 0) {
-                flag(1)
+                set_flag(1)
             }
         } else {
             if (g < 0) {
@@ -1824,6 +1847,7 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
     } else {
         chead = conc
     }
+    check_validity()
 }
 
 FUNCTION ineckring() (nA) {
