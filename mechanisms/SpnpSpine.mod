@@ -91,7 +91,7 @@ Solving (1): F(x) = ineck(x) - ihead(v + x) is increasing and convex with passiv
 Fast path (PROCEDURE spine, the code a thousand spines run every step): with a linear
   head (no NMDA conductance, no Boltzmann ring, no neck ring; an HH head ring is linear at
   given m, h) F is linear in modes 0 and 2, and increasing and convex in mode 1, where
-  Newton runs from an anchor (kxw, kww = exp(kxw/VT): the last point where the law was
+  Newton runs from an anchor (x_anchor, w_anchor = exp(x_anchor/VT): the last point where the law was
   evaluated with exp()). Between inputs the first Newton step is final without any exp;
   otherwise a few Newton steps with exp() (monotone from the second on, by convexity);
   steps over 5 mV, steps towards exp overflow and everything else go to the full solver
@@ -104,16 +104,16 @@ Fast path (PROCEDURE spine, the code a thousand spines run every step): with a l
   large step goes to the full solver.
 When it runs: in BREAKPOINT (the node's v passed explicitly) and, if refresh = 1, again
   at the end of the state update, so that a recorded vhead belongs to the recorded v. The
-  refresh stamps kt with the time of the next BREAKPOINT (t + dt/2, as NEURON's fixed step
+  refresh stamps t_reuse with the time of the next BREAKPOINT (t + dt/2, as NEURON's fixed step
   advances t), which then reuses its ineck and gtot unless an event arrived (NET_RECEIVE
-  clears kt) or v or iinj changed: one solve per step. Other parameters changed from hoc
+  clears t_reuse) or v or iinj changed: one solve per step. Other parameters changed from hoc
   or Python between steps take effect at that step's refresh (within one dt). Under
   CVODE no state update runs between evaluations, the stamp never matches and every
   evaluation solves. refresh = 0: solved in BREAKPOINT only, outputs included (they lag
-  v by one step, like NEURON's currents). A BREAKPOINT that solves stamps kb with its
-  time and clears kt.
+  v by one step, like NEURON's currents). A BREAKPOINT that solves stamps t_solved with its
+  time and clears t_reuse.
 Synaptic states under fixed step: the state update runs half a step after the BREAKPOINT
-  (t = kt + dt/2 after a BREAKPOINT that reused the refresh, t = kb + dt/2 after one
+  (t = t_reuse + dt/2 after a BREAKPOINT that reused the refresh, t = t_solved + dt/2 after one
   that solved, as NEURON and CoreNEURON advance t). There the AMPA and NMDA states
   decay by cached exact factors exp(-dt/tau), written as the rate
   fa = (exp(-dt/tau1) - 1)/dt so that cnexp's update X + dt fa X is that decay: the
@@ -129,13 +129,12 @@ Unused states cost nothing: the NMDA states, the ring states (m h, mn hn) and th
   neck states are integrated only while in use (NMDA: from an event with an NMDA weight
   until both are exactly 0); with none in use the DERIVATIVE block touches only the AMPA
   states, except in one evaluation after finitialize and after the last is switched off
-  (flag zs), which writes zero derivatives so that CVODE never integrates a stale one.
+  (state_path), which writes zero derivatives so that CVODE never integrates a stale one.
 The fast configurations: a spine that is in mode 1 or 2 with all four ring conductances 0
   at finitialize runs this whole run without rings (cfg = 1 or 3): its per-step code
-  reads no ring or mode parameter, since on a thousand spines memory traffic is the cost
-  (for the same reason the per-step internal values share one array, ks). In mode 2 the
-  neck current at the new v for the head's salt flux is then the last solution moved
-  along its exact (linear) slope. A ring switched on during such a run is ignored until
+  reads no ring or mode parameter, since on a thousand spines memory traffic is the cost.
+  In mode 2 the neck current at the new v for the head's salt flux is then the last
+  solution moved along its exact (linear) slope. A ring switched on during such a run is ignored until
   the next finitialize; to switch a ring on and off during a run, give it a conductance
   > 0 at finitialize (1e-12 uS will do). In every other configuration ring conductances
   are read at every solve.
@@ -179,37 +178,6 @@ NEURON {
     RANGE vhead, ineck, reff, chead, r0, isat, vt, gampa, gnmda, gtot, niter
     RANGE badparam, invalid, tinvalid
 }
-
-: Per-step internal values are packed in one array field, ks[NKS]: NEURON stores an
-: array's elements next to each other for each instance, so they cost one memory
-: stream instead of one per value (with a thousand spines, the number of per-instance
-: arrays touched per step, not arithmetic, sets the spine's cost). The array is
-: dimensionless: each value is stored divided by its unit, (1 (ms)) etc., so that
-: modlunit checks every use.
-DEFINE NKS 22
-DEFINE KT 0      : (ms) time of the BREAKPOINT that may reuse the refresh
-DEFINE KV 1      : (mV) v of the refresh
-DEFINE KI 2      : (nA) iinj of the refresh
-DEFINE ZS 3      : (1) state-block flag: 1 full block, 0 fast configuration at rest, -1 other
-DEFINE FA 4      : (/ms) cached AMPA decay rates (exp(-dt/tau) - 1)/dt
-DEFINE FB 5      : (/ms)
-DEFINE KXW 6     : (mV) Newton anchor x
-DEFINE KWW 7     : (1) exp(x/VT) at the anchor (0: none)
-DEFINE ISV 8     : (uS) isat/VT, the law's slope at x = 0
-DEFINE ISC 9     : (nA) isat
-DEFINE CIS 10    : (mM/nA) conc/isat
-DEFINE KB 11     : (ms) time of the last BREAKPOINT that solved
-DEFINE KDT 12    : (ms) dt of the cached decay rates
-DEFINE FC 13     : (/ms) mode 2: cached neck-cell rate (exp(-2 kc dt) - 1)/dt
-DEFINE FH 14     : (/ms) mode 2: cached head-cell rate (exp(-kh dt) - 1)/dt
-DEFINE KIH 15    : (mM/nA) mode 2: head salt per neck current, kin/kh
-DEFINE KED 16    : (mV) mode 2: diffusion potential per ln(chead/conc)
-DEFINE GCO 17    : (uS/mM) mode 2: neck conductance per concentration
-DEFINE GD 18     : (/mM) mode 2: L, sum over the cells of 1/logmean(c) (conductance GCO/L)
-DEFINE ED 19     : (mV) mode 2: diffusion potential
-DEFINE KVS 20    : (mV) mode 2: v of spine2's last solve (-1e300: the last was another)
-DEFINE FRG 21    : (1) mode 2 with a neck ring: the ring's fraction of gamma (the middle
-                 : neck node c2 sits on the ring); 0: four cells of equal gamma
 
 UNITS {
     (mV) = (millivolt)
@@ -292,7 +260,27 @@ ASSIGNED {
     fan (/ms)
     fbn (/ms)
     cfg (1)
-    ks[NKS] (1)
+    t_reuse (ms)
+    v_refresh (mV)
+    iinj_refresh (nA)
+    state_path (1)
+    decay_a (/ms)
+    decay_b (/ms)
+    x_anchor (mV)
+    w_anchor (1)
+    gsat (uS)
+    conc_per_isat (mM/nA)
+    t_solved (ms)
+    dt_decay (ms)
+    decay_neck (/ms)
+    decay_head (/ms)
+    salt_per_current (mM/nA)
+    ediff_per_log (mV)
+    gneck_per_conc (uS/mM)
+    sum_ilm (/mM)
+    ediff (mV)
+    v_linear (mV)
+    ring_frac (1)
 }
 
 STATE {
@@ -350,17 +338,17 @@ INITIAL {
         factor_nmda = 1/(-exp(-tp/nmda_tau1) + exp(-tp/nmda_tau2))
         niter = 0
         gnmda = 0
-        ks[KT] = -1e300
-        ks[KV] = 0
-        ks[KI] = 0
-        ks[ZS] = 1
-        ks[KXW] = 0
-        ks[KWW] = 1
-        ks[KVS] = -1e300
+        t_reuse = -1e300
+        v_refresh = 0
+        iinj_refresh = 0
+        state_path = 1
+        x_anchor = 0
+        w_anchor = 1
+        v_linear = -1e300
         : mode 2 with a neck ring: the neck's middle node on the ring (see COMMENT)
-        ks[FRG] = 0
+        ring_frac = 0
         if (mode == 2 && (gna_neck > 0 || gbz_neck > 0)) {
-            ks[FRG] = fring()
+            ring_frac = fring()
         }
         nw = 0
         ch = conc
@@ -369,8 +357,8 @@ INITIAL {
         c3 = conc
         vhead = v
         vring = v
-        ks[KDT] = -1
-        ks[KB] = -1e300
+        dt_decay = -1
+        t_solved = -1e300
         m = 0
         h = 1
         mn = 0
@@ -383,7 +371,7 @@ INITIAL {
                 mode = 1
                 spine(1, v)
                 mode = 2
-                if (ks[FRG] > 0) {
+                if (ring_frac > 0) {
                     : c linear in gamma on each side of the ring node, c(ring) = conc w_ring
                     c2 = conc*exp((vring - v)/vt)
                     c1 = 0.5*(conc + c2)
@@ -423,17 +411,17 @@ BREAKPOINT {
     : v passed explicitly: with CONDUCTANCE, nocmodl's nrn_cur hands the BREAKPOINT the
     : node voltage but does not update the copy a PROCEDURE would read.
     : With refresh = 1 the fixed-step state update ends with the head solved for the new v
-    : and states and stamps kt with the time of the next evaluation (half a step later),
-    : which then reuses that solution unless an event arrived (NET_RECEIVE clears kt) or
+    : and states and stamps t_reuse with the time of the next evaluation (half a step later),
+    : which then reuses that solution unless an event arrived (NET_RECEIVE clears t_reuse) or
     : v or iinj changed. Under CVODE no state update runs between evaluations, the stamp
     : never matches and every evaluation solves. With refresh = 0 the head is solved here,
     : outputs included (they then lag v by one step). An evaluation that solves stamps
-    : kb with its time (the fixed-step state update comes half a step later) and clears kt.
-    if (t != ks[KT]*(1 (ms)) || v != ks[KV]*(1 (mV)) || iinj != ks[KI]*(1 (nA))) {
-        if (ks[ZS] != 3) {
+    : t_solved with its time (the fixed-step state update comes half a step later) and clears t_reuse.
+    if (t != t_reuse || v != v_refresh || iinj != iinj_refresh) {
+        if (state_path != 3) {
             : (3: a refused spine, which never solves: its ineck and gtot stay 0)
-            ks[KB] = t/(1 (ms))
-            ks[KT] = -1e300
+            t_solved = t
+            t_reuse = -1e300
             if (mode == 2) {
                 necks()
             }
@@ -449,21 +437,21 @@ DERIVATIVE states {
           fr, wa, wb, irn, q, vg
     : (the derivatives use LOCALs only: CoreNEURON's NMODL cannot parse units in them)
     : Fixed step (see COMMENT): this state update comes half a step after an evaluation
-    : that reused the refresh stamped kt, or after one that solved and stamped kb. The
+    : that reused the refresh stamped t_reuse, or after one that solved and stamped t_solved. The
     : cached decay factors are checked against dt in the second case only: a new dt
-    : moves the evaluation off kt, so that evaluation solves. Under CVODE every
+    : moves the evaluation off t_reuse, so that evaluation solves. Under CVODE every
     : evaluation solves, at the time of its state functions, so fx stays 0.
     fx = 0
-    if (t == ks[KT]*(1 (ms)) + 0.5*dt) {
+    if (t == t_reuse + 0.5*dt) {
         fx = 1
-    } else if (t == ks[KB]*(1 (ms)) + 0.5*dt) {
+    } else if (t == t_solved + 0.5*dt) {
         fx = 1
-        if (dt != ks[KDT]*(1 (ms))) {
+        if (dt != dt_decay) {
             decay()
         }
     }
     : Which states are integrated (the spine must be cheap; unused states are not touched
-    : at all). zs (ks[ZS]) = 1 is set at finitialize and by an event with an NMDA weight;
+    : at all). state_path = 1 is set at finitialize and by an event with an NMDA weight;
     : the full block (path 1) sets it, once nothing but the AMPA states and the dynamic
     : neck is in use, to 0 (fast configuration in mode 1, cfg = 1: path 0, the AMPA
     : states only), 2 (fast configuration in mode 2, cfg = 3: path 2, AMPA and the neck)
@@ -472,14 +460,14 @@ DERIVATIVE states {
     : block (also in one evaluation after finitialize and after the last feature is
     : switched off) writes zero derivatives for the states not in use, so that CVODE
     : never integrates a stale derivative.
-    if (ks[ZS] == 0 || (ks[ZS] == -1 && gna_head == 0 && gna_neck == 0)) {
+    if (state_path == 0 || (state_path == -1 && gna_head == 0 && gna_neck == 0)) {
         : path 0, the common case, written out on its own (it runs a thousand times a
         : step): the AMPA states only
         if (fx == 1) {
             ka = A
             kbb = B
-            ra1 = ks[FA]*(1 (/ms))
-            ra2 = ks[FB]*(1 (/ms))
+            ra1 = decay_a
+            ra2 = decay_b
             : a state below 1e-290 uS is set to exactly 0: decaying further it would
             : stick as a subnormal number (its decrement rounds to 0) and make every
             : operation on it a slow microcode assist (see COMMENT)
@@ -500,7 +488,7 @@ DERIVATIVE states {
             A' = 0
             B' = 0
         }
-    } else if (ks[ZS] == 3) {
+    } else if (state_path == 3) {
         : a refused spine (see refuse): its states stay where INITIAL put them
         A' = 0
         B' = 0
@@ -517,14 +505,14 @@ DERIVATIVE states {
     } else {
         rna = 0
         rnn = 0
-        if (ks[ZS] == 2) {
+        if (state_path == 2) {
             path = 2
             : the neck current at the new v (the head's salt flux). If the last solve was
             : spine2's, at v = KVS and with these states (an event or a new iinj makes the
             : BREAKPOINT solve again), it moves by -gtot (v - KVS): F is linear, the
             : update exact. Otherwise solve.
-            if (ks[KVS] > -1e299) {
-                inw = ineck - gtot*(v - ks[KVS]*(1 (mV)))
+            if (v_linear > -1e299) {
+                inw = ineck - gtot*(v - v_linear)
             } else {
                 spine2(0, v)
                 inw = ineck
@@ -547,8 +535,8 @@ DERIVATIVE states {
             : exact decay by cached factors
             ka = A
             kbb = B
-            ra1 = ks[FA]*(1 (/ms))
-            ra2 = ks[FB]*(1 (/ms))
+            ra1 = decay_a
+            ra2 = decay_b
             : (states below 1e-290 uS set to 0, as above)
             if (fabs(ka/(1 (uS))) > 1e-290) {
                 A' = ra1*ka
@@ -629,32 +617,32 @@ DERIVATIVE states {
             }
             : stay on this path while anything but the AMPA states and the neck is in use
             if (busy == 1) {
-                ks[ZS] = 1
+                state_path = 1
             } else if (cfg == 1) {
-                ks[ZS] = 0
+                state_path = 0
             } else if (cfg == 3) {
-                ks[ZS] = 2
+                state_path = 2
             } else if (mode == 2) {
-                ks[ZS] = 1
+                state_path = 1
             } else {
-                ks[ZS] = -1
+                state_path = -1
             }
         }
         if (path == 2 || (path == 1 && mode == 2)) {
             : the dynamic neck (cells c1 c2 c3 and the head ch)
-            if (path == 1 && ks[FRG] > 0) {
+            if (path == 1 && ring_frac > 0) {
                 : with a neck ring (see COMMENT): node c2 on the ring, gamma fraction fr
                 : on its dendrite side (cells fr/2, fr/2), 1 - fr on its head side; the
                 : ring's inward current irn feeds c2 with t- irn/F, the head gets
                 : t- (inw - irn)/F. Rates from kc, kh (equal cells) by the cells'
                 : gammas and volumes (proportional to gamma, as for equal cells).
                 : cnexp's exponential update, fixed step and CVODE alike.
-                fr = ks[FRG]
+                fr = ring_frac
                 wa = kc/(2*fr)
                 wb = kc/(2*(1 - fr))
                 q = kc/kh + 0.5 - fr
                 irn = ineckring()
-                ceq = ks[KIH]*(1 (mM/nA))*kc
+                ceq = salt_per_current*kc
                 c1' = wa/(2*fr)*(conc - 2*c1 + c2)
                 c2' = wa*(c1 - c2) + wb*(c3 - c2) + ceq*irn
                 c3' = wb/(2*(1 - fr))*(c2 - 2*c3 + ch)
@@ -666,9 +654,9 @@ DERIVATIVE states {
                     : red-black order (c1, c3 from the step's start, then c2, ch from the
                     : new c1, c3: a chain of two dependent cells, not four; see COMMENT), by
                     : cached rates (exp(-2 kc dt) - 1)/dt and (exp(-kh dt) - 1)/dt: no exp()
-                    ra1 = ks[FC]*(1 (/ms))
-                    ra2 = ks[FH]*(1 (/ms))
-                    ceq = ks[KIH]*(1 (mM/nA))*inw
+                    ra1 = decay_neck
+                    ra2 = decay_head
+                    ceq = salt_per_current*inw
                     ka = c1
                     kbb = c2
                     ra3 = c3
@@ -678,7 +666,7 @@ DERIVATIVE states {
                     c2' = ra1*(kbb - 0.5*(c1 + c3))
                     ch' = ra2*(ra4 - c3 - ceq)
                 } else {
-                    ceq = ks[KIH]*(1 (mM/nA))*inw
+                    ceq = salt_per_current*inw
                     c1' = kc*(conc - 2*c1 + c2)
                     c2' = kc*(c1 - 2*c2 + c3)
                     c3' = kc*(c2 - 2*c3 + ch)
@@ -690,16 +678,16 @@ DERIVATIVE states {
     }
     : refresh the head with the new v and states: a recorded vhead then belongs to the
     : recorded v (refresh = 0 saves this solve; the outputs then lag one step)
-    if (refresh == 1 && ks[ZS] != 3) {
-        if (ks[ZS] == 2) {
+    if (refresh == 1 && state_path != 3) {
+        if (state_path == 2) {
             : (spine2 directly: through spine() it costs 10 % more in mode 2)
             spine2(1, v)
         } else {
             spine(1, v)
         }
-        ks[KT] = (t + 0.5*dt)/(1 (ms))
-        ks[KV] = v/(1 (mV))
-        ks[KI] = iinj/(1 (nA))
+        t_reuse = (t + 0.5*dt)
+        v_refresh = v
+        iinj_refresh = iinj
     }
 }
 
@@ -712,11 +700,11 @@ NET_RECEIVE(w_ampa (uS), w_nmda (uS)) {
     B = B + w_ampa*factor_ampa
     An = An + w_nmda*factor_nmda
     Bn = Bn + w_nmda*factor_nmda
-    if (w_nmda != 0 && ks[ZS] != 3) {
+    if (w_nmda != 0 && state_path != 3) {
         : the NMDA states are in use: the full state block and solver
-        ks[ZS] = 1
+        state_path = 1
     }
-    ks[KT] = -1e300
+    t_reuse = -1e300
 }
 
 PROCEDURE refuse() {
@@ -747,11 +735,11 @@ PROCEDURE refuse() {
     c2 = 0
     c3 = 0
     ch = 0
-    ks[KT] = -1e300
-    ks[KB] = -1e300
+    t_reuse = -1e300
+    t_solved = -1e300
     : state path 3 marks the refused spine: BREAKPOINT never solves, the state block
     : writes zero derivatives and no refresh (the check costs no read per step)
-    ks[ZS] = 3
+    state_path = 3
 }
 
 PROCEDURE decay() {
@@ -759,13 +747,13 @@ PROCEDURE decay() {
     : the state update dt*rate*X multiplies X by exp(-dt/tau): fa = (exp(-dt/tau1) - 1)/dt
     : etc. (tau1, tau2, nmda_tau1, nmda_tau2 are read at INITIAL; a new dt is picked up at
     : the next step)
-    ks[FA] = ((exp(-dt/tau1) - 1)/dt)/(1 (/ms))
-    ks[FB] = ((exp(-dt/tau2) - 1)/dt)/(1 (/ms))
+    decay_a = ((exp(-dt/tau1) - 1)/dt)
+    decay_b = ((exp(-dt/tau2) - 1)/dt)
     fan = (exp(-dt/nmda_tau1) - 1)/dt
     fbn = (exp(-dt/nmda_tau2) - 1)/dt
-    ks[FC] = ((exp(-2*kc*dt) - 1)/dt)/(1 (/ms))
-    ks[FH] = ((exp(-kh*dt) - 1)/dt)/(1 (/ms))
-    ks[KDT] = dt/(1 (ms))
+    decay_neck = ((exp(-2*kc*dt) - 1)/dt)
+    decay_head = ((exp(-kh*dt) - 1)/dt)
+    dt_decay = dt
 }
 
 PROCEDURE setup() {
@@ -775,9 +763,8 @@ PROCEDURE setup() {
     gam = gamneck()
     isat = 2*conc*diff*FN/gam
     r0 = vt/isat
-    ks[ISV] = (isat/vt)/(1 (uS))
-    ks[CIS] = (conc/isat)/(1 (mM/nA))
-    ks[ISC] = isat/(1 (nA))
+    gsat = (isat/vt)
+    conc_per_isat = (conc/isat)
     if (mode == 0) {
         if (rneck > 0) {
             r0 = rneck
@@ -798,9 +785,9 @@ PROCEDURE setup() {
     kc = gdif/vseg
     kh = gdif/vhd
     : the head cell gains t- ineck/F: kin = t-/(F vhd), stored as kin/kh
-    ks[KIH] = (tminus/(FN*gdif))/(1 (mM/nA))
-    ks[GCO] = (FN*(diff + diff_anion)/(vt*dgam))/(1 (uS/mM))
-    ks[KED] = (-vt*(diff - diff_anion)/(diff + diff_anion))/(1 (mV))
+    salt_per_current = (tminus/(FN*gdif))
+    gneck_per_conc = (FN*(diff + diff_anion)/(vt*dgam))
+    ediff_per_log = (-vt*(diff - diff_anion)/(diff + diff_anion))
 }
 
 FUNCTION gamneck() (/um) {
@@ -901,16 +888,16 @@ PROCEDURE neck2() {
     } else {
         l4 = ilm(a3, a4)
     }
-    ks[GD] = (l1 + l2 + l3 + l4)*(1 (mM))
+    sum_ilm = (l1 + l2 + l3 + l4)
     : ediff = KED ln(a4/a0), the logarithm as the sum over the cells of
     : ln(a_k+1/a_k) = (a_k+1 - a_k) ilm(a_k, a_k+1): no log() per step
-    ks[ED] = ks[KED]*((a1 - a0)*l1 + (a2 - a1)*l2 + (a3 - a2)*l3 + (a4 - a3)*l4)
+    ediff = ediff_per_log*((a1 - a0)*l1 + (a2 - a1)*l2 + (a3 - a2)*l3 + (a4 - a3)*l4)
 }
 
 PROCEDURE necks() {
     : mode 2: the neck's L and diffusion potential for its grid (neck2 for equal cells,
     : neck2r with a neck ring); the per-step state update calls the two directly
-    if (ks[FRG] > 0) {
+    if (ring_frac > 0) {
         neck2r()
     } else {
         neck2()
@@ -918,11 +905,11 @@ PROCEDURE necks() {
 }
 
 PROCEDURE neck2r() {
-    : neck2 for the grid with a neck ring (ks[FRG] = fr > 0): cells of gamma fr/2 on the
+    : neck2 for the grid with a neck ring (ring_frac = fr > 0): cells of gamma fr/2 on the
     : dendrite side of the ring node c2 and (1 - fr)/2 on the head side, in units of the
     : equal cell gamma/4 (not on any fast path: ilm() per cell)
     LOCAL a0, a1, a2, a3, a4, l1, l2, l3, l4, fr
-    fr = ks[FRG]
+    fr = ring_frac
     a0 = conc
     a1 = c1
     a2 = c2
@@ -940,8 +927,8 @@ PROCEDURE neck2r() {
     l2 = ilm(a1, a2)
     l3 = ilm(a2, a3)
     l4 = ilm(a3, a4)
-    ks[GD] = 2*(fr*(l1 + l2) + (1 - fr)*(l3 + l4))*(1 (mM))
-    ks[ED] = ks[KED]*((a1 - a0)*l1 + (a2 - a1)*l2 + (a3 - a2)*l3 + (a4 - a3)*l4)
+    sum_ilm = 2*(fr*(l1 + l2) + (1 - fr)*(l3 + l4))
+    ediff = ediff_per_log*((a1 - a0)*l1 + (a2 - a1)*l2 + (a3 - a2)*l3 + (a4 - a3)*l4)
 }
 
 INCLUDE "hh_rates.inc"
@@ -960,28 +947,28 @@ FUNCTION clip(vh (mV)) (mV) {
 
 PROCEDURE spine(full, vnow (mV)) {
     : The head solve of every evaluation (see COMMENT, "Solving (1)"). In the fast
-    : configuration (cfg = 1: mode 1, no rings this run) with no NMDA conductance (zs = 0)
-    : F is increasing and convex and Newton runs from the anchor (kxw, kww = exp(kxw/VT),
+    : configuration (cfg = 1: mode 1, no rings this run) with no NMDA conductance (state_path = 0)
+    : F is increasing and convex and Newton runs from the anchor (x_anchor, w_anchor = exp(x_anchor/VT),
     : the last point where the law was evaluated with exp()): a step whose error
     : (dx)^2/(2 VT) is below the tolerance is final without a further evaluation, the
     : quiet regime between inputs; otherwise a few Newton steps, monotone from the second
     : on; steps over 5 mV or towards exp overflow go to the full solve (headsolve). This is
     : the code a thousand spines run every step: it reads as few fields as it can (memory
-    : traffic, not arithmetic, is its cost: the law's constants come from ks). Other
+    : traffic, not arithmetic, is its cost). Other
     : configurations: spinegen.
     LOCAL ga, gl, gh, i0, x, w, iv, div, dfv, rdf, dx, xn, done, k, go, t, is, sv
-    if (ks[ZS] == 0) {
+    if (state_path == 0) {
         : the fast configuration (cfg = 1) with no NMDA conductance
         done = 0
-        w = ks[KWW]
+        w = w_anchor
         if (w > 0) {
-            is = ks[ISC]*(1 (nA))
-            sv = ks[ISV]*(1 (uS))
+            is = isat
+            sv = gsat
             ga = B - A
             gl = gleak + gfloor
             gh = gl + ga
             i0 = iinj + gl*eleak + ga*e_ampa
-            x = ks[KXW]*(1 (mV))
+            x = x_anchor
             k = 0
             go = 1
             while (go == 1) {
@@ -1011,8 +998,8 @@ PROCEDURE spine(full, vnow (mV)) {
                             nw = 0
                         }
                         x = x + dx
-                        ks[KXW] = x/(1 (mV))
-                        ks[KWW] = w
+                        x_anchor = x
+                        w_anchor = w
                         niter = niter + 1
                         k = k + 1
                         go = 1
@@ -1034,7 +1021,7 @@ PROCEDURE spine(full, vnow (mV)) {
                     } else {
                         reff = 1/div
                     }
-                    chead = ks[CIS]*(1 (mM/nA))*(is + ineck)
+                    chead = conc_per_isat*(is + ineck)
                     : validity (spine_validity.inc), only when a condition may hold
                     if (ineck < (2*csat - 1)*is || vhead > vhead_limit
                         || vhead < -vhead_limit) {
@@ -1046,7 +1033,7 @@ PROCEDURE spine(full, vnow (mV)) {
         if (done == 0) {
             headsolve(full, vnow)
         }
-    } else if (ks[ZS] == 2) {
+    } else if (state_path == 2) {
         spine2(full, vnow)
     } else {
         spinegen(full, vnow)
@@ -1064,18 +1051,18 @@ PROCEDURE spine2(full, vnow (mV)) {
     gl = gleak + gfloor
     gh = gl + ga
     i0 = iinj + gl*eleak + ga*e_ampa
-    lg = ks[GD]*(1 (/mM))
-    gc = ks[GCO]*(1 (uS/mM))
+    lg = sum_ilm
+    gc = gneck_per_conc
     den = gc + gh*lg
     if (den > 0) {
         rd = 1/den
-        ed = ks[ED]*(1 (mV))
+        ed = ediff
         x = (lg*(i0 - gh*vnow) + gc*ed)*rd
         ineck = gc*(i0 - gh*(vnow + ed))*rd
         gtot = gc*gh*rd
-        ks[KXW] = x/(1 (mV))
-        ks[KWW] = 0
-        ks[KVS] = vnow/(1 (mV))
+        x_anchor = x
+        w_anchor = 0
+        v_linear = vnow
         if (full == 1) {
             vhead = vnow + x
             vring = vnow
@@ -1107,7 +1094,7 @@ PROCEDURE spinegen(full, vnow (mV)) {
     done = 0
     : (a fast configuration here has an NMDA conductance: to spinenm below)
     if (cfg == 2 && Bn == An && gbz_head == 0 && gna_neck == 0 && gbz_neck == 0
-        && (md != 1 || ks[KWW] > 0)) {
+        && (md != 1 || w_anchor > 0)) {
         ga = B - A
         gl = gleak + gfloor
         gh = gl + ga
@@ -1117,21 +1104,21 @@ PROCEDURE spinegen(full, vnow (mV)) {
             gh = gh + gs
             i0 = i0 + gs*ena
         }
-        x = ks[KXW]*(1 (mV))
-        w = ks[KWW]
+        x = x_anchor
+        w = w_anchor
         k = 0
         go = 1
         while (go == 1) {
             go = 0
             if (md == 1) {
                 iv = isat*(w - 1)
-                div = ks[ISV]*(1 (uS))*w
+                div = gsat*w
             } else if (md == 0) {
                 iv = x/r0
                 div = 1/r0
             } else {
-                div = ks[GCO]*(1 (uS/mM))/(ks[GD]*(1 (/mM)))
-                iv = (x - ks[ED]*(1 (mV)))*div
+                div = gneck_per_conc/(sum_ilm)
+                iv = (x - ediff)*div
             }
             dfv = div + gh
             if (dfv > 0) {
@@ -1155,8 +1142,8 @@ PROCEDURE spinegen(full, vnow (mV)) {
                         nw = 0
                     }
                     x = x + dx
-                    ks[KXW] = x/(1 (mV))
-                    ks[KWW] = w
+                    x_anchor = x
+                    w_anchor = w
                     niter = niter + 1
                     k = k + 1
                     go = 1
@@ -1169,10 +1156,10 @@ PROCEDURE spinegen(full, vnow (mV)) {
         ineck = iv + div*dx
         gtot = div*gh*rdf
         if (md != 1) {
-            ks[KXW] = xn/(1 (mV))
-            ks[KWW] = 0
+            x_anchor = xn
+            w_anchor = 0
         }
-        ks[KVS] = -1e300
+        v_linear = -1e300
         : (niter counts the evaluations beyond this exp-free first one; gnmda is 0 here
         : and was zeroed when the NMDA states came to rest: memory traffic is the cost)
         if (full == 1) {
@@ -1187,7 +1174,7 @@ PROCEDURE spinegen(full, vnow (mV)) {
                 reff = 1/div
             }
             if (md == 1) {
-                chead = ks[CIS]*(1 (mM/nA))*(isat + ineck)
+                chead = conc_per_isat*(isat + ineck)
             } else if (md == 0) {
                 chead = conc
             } else {
@@ -1236,23 +1223,23 @@ PROCEDURE spinenm(full, vnow (mV)) {
     kmg = mg/(3.57 (mM))
     tol = 1e-10 (mV)
     rvt = 1/vt
-    x = ks[KXW]*(1 (mV))
+    x = x_anchor
     w = 1
     done = 0
     go = 1
     if (md == 1) {
         if (x > 40*vt) {
             go = 0
-        } else if (ks[KWW] > 0) {
-            w = ks[KWW]
+        } else if (w_anchor > 0) {
+            w = w_anchor
         } else {
             w = exp(x/vt)
             nw = 0
         }
     } else if (md == 2) {
-        lg = ks[GD]*(1 (/mM))
-        gc = ks[GCO]*(1 (uS/mM))
-        ed = ks[ED]*(1 (mV))
+        lg = sum_ilm
+        gc = gneck_per_conc
+        ed = ediff
     }
     k = 0
     while (go == 1) {
@@ -1260,7 +1247,7 @@ PROCEDURE spinenm(full, vnow (mV)) {
         vh = vnow + x
         if (md == 1) {
             iv = isat*(w - 1)
-            div = ks[ISV]*(1 (uS))*w
+            div = gsat*w
         } else if (md == 0) {
             iv = x/r0
             div = 1/r0
@@ -1315,13 +1302,13 @@ PROCEDURE spinenm(full, vnow (mV)) {
         ineck = iv + div*dx
         gtot = div*ghv/dfv
         if (md == 1) {
-            ks[KXW] = x/(1 (mV))
-            ks[KWW] = w
+            x_anchor = x
+            w_anchor = w
         } else {
-            ks[KXW] = xn/(1 (mV))
-            ks[KWW] = 0
+            x_anchor = xn
+            w_anchor = 0
         }
-        ks[KVS] = -1e300
+        v_linear = -1e300
         if (full == 1) {
             vhead = vnow + xn
             vring = vnow
@@ -1332,8 +1319,8 @@ PROCEDURE spinenm(full, vnow (mV)) {
     } else {
         if (md == 1 && k > 0) {
             : (the anchor where w is known: headsolve starts there)
-            ks[KXW] = x/(1 (mV))
-            ks[KWW] = w
+            x_anchor = x
+            w_anchor = w
         }
         headsolve(full, vnow)
     }
@@ -1349,7 +1336,7 @@ PROCEDURE outputs(x (mV), div (uS)) {
     if (mode == 2) {
         chead = ch
     } else if (mode == 1) {
-        chead = ks[CIS]*(1 (mM/nA))*(isat + ineck)
+        chead = conc_per_isat*(isat + ineck)
     } else {
         chead = conc
     }
@@ -1358,7 +1345,7 @@ PROCEDURE outputs(x (mV), div (uS)) {
 
 PROCEDURE headsolve(full, vnow (mV)) {
     : Full solve of F(x) = ineck(x) - ihead(vnow + x) = 0 for x = vhead - vnow (see
-    : COMMENT); sets ineck, gtot, the anchor (kxw, kww) and, if full = 1, the recorded
+    : COMMENT); sets ineck, gtot, the anchor (x_anchor, w_anchor) and, if full = 1, the recorded
     : outputs vhead, vring, reff, chead, gampa, gnmda. Every field is read once into a
     : LOCAL, and only when the feature using it is on.
     LOCAL gsn, gbn, vv, md, x, xn, lo, hi, blo, bhi, cap, k, done, tol, xup, arg, ii, gl,
@@ -1419,19 +1406,19 @@ PROCEDURE headsolve(full, vnow (mV)) {
         is = isat
         vtt = vt
         e50 = exp(50)
-        xw = ks[KXW]*(1 (mV))
-        ww = ks[KWW]
+        xw = x_anchor
+        ww = w_anchor
     } else if (md == 0) {
         rr = r0
     } else {
-        rr = ks[GD]*(1 (/mM))/(ks[GCO]*(1 (uS/mM)))
-        ed = ks[ED]*(1 (mV))
+        rr = sum_ilm/(gneck_per_conc)
+        ed = ediff
     }
-    if ((gsn > 0 || gbn > 0) && (md != 2 || ks[FRG] > 0)) {
+    if ((gsn > 0 || gbn > 0) && (md != 2 || ring_frac > 0)) {
         ringsolve(vv, ga, gn, ii, gl, gs, gb, gsn, gbn)
     } else {
-        : start at the last solution (mode 1: the anchor, whose exp is known if kww > 0)
-        x = ks[KXW]*(1 (mV))
+        : start at the last solution (mode 1: the anchor, whose exp is known if w_anchor > 0)
+        x = x_anchor
         blo = 0
         bhi = 0
         cap = 20 (mV)
@@ -1549,15 +1536,15 @@ PROCEDURE headsolve(full, vnow (mV)) {
             }
         }
         niter = niter + k
-        ks[KVS] = -1e300
+        v_linear = -1e300
         ineck = iv
         if (md == 1 && ww > 0) {
-            ks[KXW] = xw/(1 (mV))
-            ks[KWW] = ww
+            x_anchor = xw
+            w_anchor = ww
             nw = 0
         } else {
-            ks[KXW] = x/(1 (mV))
-            ks[KWW] = 0
+            x_anchor = x
+            w_anchor = 0
         }
         if (dfv > 0) {
             gtot = div*ghv/dfv
@@ -1609,22 +1596,22 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
     if (md == 2) {
         : segment a from the salt profile (floored as in neck2r); segment b is the rest
         : of neck2r's whole-neck L and diffusion potential (same states)
-        fr = ks[FRG]
+        fr = ring_frac
         a1 = c1
         a2 = c2
         if (a1 < cmin) { a1 = cmin }
         if (a2 < cmin) { a2 = cmin }
         l1 = ilm(conc, a1)
         l2 = ilm(a1, a2)
-        gc = ks[GCO]*(1 (uS/mM))
+        gc = gneck_per_conc
         rsa = 2*fr*(l1 + l2)/gc
-        rsb = (ks[GD]*(1 (/mM)) - 2*fr*(l1 + l2))/gc
-        eda = ks[KED]*(1 (mV))*((a1 - conc)*l1 + (a2 - a1)*l2)
-        edb = ks[ED]*(1 (mV)) - eda
+        rsb = (sum_ilm - 2*fr*(l1 + l2))/gc
+        eda = ediff_per_log*((a1 - conc)*l1 + (a2 - a1)*l2)
+        edb = ediff - eda
     }
     : warm start: the ring node's last offset from the dendrite
     xr = vring - vv
-    xh = ks[KXW]*(1 (mV))
+    xh = x_anchor
     blo = 0
     bhi = 0
     cap = 20 (mV)
@@ -1814,9 +1801,9 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
             }
         }
     }
-    ks[KXW] = xh/(1 (mV))
-    ks[KWW] = 0
-    ks[KVS] = -1e300
+    x_anchor = xh
+    w_anchor = 0
+    v_linear = -1e300
     vhead = vv + xh
     vring = vv + xr
     ineck = ian

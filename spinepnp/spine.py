@@ -91,6 +91,12 @@ OUTPUTS = {
     "gtot": ("uS", "di/dv handed to NEURON (neck and head slope conductances in series)"),
     "niter": ("1", "evaluations of the head balance so far that needed exp() or the full "
               "solver (a cost counter; the exp-free first Newton step is not counted)"),
+    "badparam": ("1", "0, or the code of the parameter rule that refused this spine at "
+                 "finitialize (spinepnp.validity.BADPARAM; a refused spine delivers no "
+                 "current)"),
+    "invalid": ("1", "0, or the sum of the flags of spinepnp.validity.INVALID: the result "
+                "left the model's validity since finitialize"),
+    "tinvalid": ("ms", "time of the first validity flag (-1: never)"),
 }
 
 
