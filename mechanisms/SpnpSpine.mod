@@ -1,8 +1,8 @@
 TITLE SpnpSpine: a whole spine (electro-diffusive neck, synapses, rings) as one point process
 
 COMMENT
-A spine as ONE point process placed in a dendrite segment (spinepnp, issue 4; design in
-DESIGN.md section 3). The spine head is an internal node in quasi-static balance: at every
+A spine as ONE point process placed in a dendrite segment. The spine head is an internal
+node in quasi-static balance: at every
 evaluation the head voltage vhead solves
 
     ineck(vhead - v) = ihead(vhead)                                          (1)
@@ -23,8 +23,8 @@ Neck laws (x = vhead - v, VT = k T/e from NEURON's celsius, C = conc, D = diff):
   mode = 0  Ohmic: ineck = x/r0. r0 = rneck if rneck > 0, else ra*gamma if ra > 0, else
             the Ohmic limit of the PNP law VT/isat (then mode 0 differs from mode 1 only
             by the nonlinearity).
-  mode = 1  steady electroneutral PNP law (the paper, seeds/000_c2a00f66632e34dd.txt,
-            eq 5-7 and 15-18, generalised to any profile; errata in DESIGN.md section 2):
+  mode = 1  steady electroneutral PNP law (the electro-diffusion I-V paper, eq 5-7 and
+            15-18, generalised to any profile; its errata as in spinepnp/laws.py):
             ineck = isat (exp(x/VT) - 1), isat = 2 C D F/gamma, gamma = integral dx/S(x)
             over the neck [1/um] (set gamma for a hyperboloid or any profile; 0 means a
             cylinder neck_len x neck_diam). For x/VT > 50 the exponential is continued
@@ -45,8 +45,8 @@ Neck laws (x = vhead - v, VT = k T/e from NEURON's celsius, C = conc, D = diff):
             scale V_head L/(D_a S) (ms). Concentrations are floored at cmin for the
             conductance; a head emptied of salt (chead -> 0) is the physical limit of the
             model: watch chead. The neck volume is neck_vol (0: the cylinder's).
-  Errata kept in mind: DESIGN.md writes the segment law as (2 D F C/gamma_seg) VT
-  (w_a - w_b); 2 C D F/gamma is already a current (isat), so it is isat_seg (w_a - w_b).
+  Segment law: a neck segment of gamma_seg carries isat_seg (w_a - w_b), isat_seg =
+  2 C D F/gamma_seg (already a current: no further factor VT).
 Head currents (positive = into the head):
   iinj (constant, for I-V protocols), a leak gleak to eleak (plus a floor conductance
   gfloor, 1 pS by default, that keeps (1) solvable when the neck saturates), AMPA double
@@ -160,9 +160,18 @@ Outputs: vhead (mV), vring (mV, with a neck ring; otherwise v), ineck (nA), reff
   NEURON), niter (evaluations of F so far that needed exp() or the full solver, a cost
   counter: the fast path's exp-free first Newton step is not counted), and, as FUNCTIONs (for tests),
   the ring's rates alpha_m, beta_m, alpha_h, beta_h (/ms) at a given voltage.
-Sources: the paper (seeds/000_c2a00f66632e34dd.txt, eq 5-7, 14-18), the biophysics summary
-  (seeds/002_9e275d18b092ade4.txt, eq 13), Jahr & Stevens, J Neurosci 10:3178 (1990),
-  DESIGN.md sections 2-3 (the dynamic neck, the embedding and its prototype lessons).
+Refused parameters and validity (spine_checks.inc, spine_validity.inc): at finitialize
+  a spine whose parameters leave the model's domain (non-positive lengths, diameters,
+  concentrations or diffusion coefficients, mode not 0, 1 or 2, a neck ring at an end,
+  negative resistances, gamma or conductances, non-positive time constants, any value
+  not finite) sets badparam to the rule's code, prints one line and delivers no current.
+  While running, invalid collects flags (1 solver did not converge, 2 mode-1 neck current
+  at saturation, 4 mode-2 salt at its floor, 8 |vhead| > 1000 mV) from tinvalid on.
+  The code tables are spinepnp.validity.BADPARAM and INVALID.
+Shared code (INCLUDEd): hh_rates.inc (HH Na rates, with SpnpRing and SpnpRHH),
+  boltzmann.inc (Boltzmann activation, with SpnpRing), mg_block.inc (NMDA Mg block).
+Sources: the electro-diffusion I-V paper (eq 5-7, 14-18), P. Latham's biophysics summary
+  (eq 13), Jahr & Stevens, J Neurosci 10:3178 (1990).
 ENDCOMMENT
 
 NEURON {
@@ -932,6 +941,8 @@ PROCEDURE neck2r() {
 }
 
 INCLUDE "hh_rates.inc"
+INCLUDE "boltzmann.inc"
+INCLUDE "mg_block.inc"
 
 FUNCTION clip(vh (mV)) (mV) {
     : the ring's gating voltage, clipped to +-500 mV only to keep the HH rates finite
@@ -1206,7 +1217,7 @@ PROCEDURE spinenm(full, vnow (mV)) {
     : is kept. A step is final when its error bound M dx^2/(2 (F' - 2 M |dx|)) is below
     : the tolerance (no further evaluation); otherwise up to 5 more steps. Anything else
     : (a fold, F' <= 0, a jump, exp overflow) goes to the full solve (headsolve).
-    LOCAL md, ga, gl, gh, i0, gs, gn, en, kmg, x, w, iv, div, vh, ex, bl, db, ihv, ghv,
+    LOCAL md, ga, gl, gh, i0, gs, gn, en, kmg, x, w, iv, div, vh, bl, db, ihv, ghv,
           fv, dfv, dx, adx, mm, u, k, go, done, t, xn, lg, gc, ed, tol, rvt
     md = mode
     ga = B - A
@@ -1255,9 +1266,7 @@ PROCEDURE spinenm(full, vnow (mV)) {
             div = gc/lg
             iv = (x - ed)*div
         }
-        ex = -0.062 (/mV) * vh
-        if (ex > 700) { ex = 700 }
-        bl = 1/(1 + kmg*exp(ex))
+        bl = mg_block(vh, kmg)
         db = 0.062 (/mV) * bl*(1 - bl)
         ihv = i0 - gh*vh - gn*bl*(vh - en)
         ghv = gh + gn*(bl + db*(vh - en))
@@ -1350,7 +1359,7 @@ PROCEDURE headsolve(full, vnow (mV)) {
     : LOCAL, and only when the feature using it is on.
     LOCAL gsn, gbn, vv, md, x, xn, lo, hi, blo, bhi, cap, k, done, tol, xup, arg, ii, gl,
           el, ga, ea, gn, en, kmg, gs, es, gb, eb, vhb, sb, is, vtt, rr, ed, vh, u, e, bl,
-          db, ex, fv, dfv, iv, div, ihv, ghv, e50, xw, ww
+          db, fv, dfv, iv, div, ihv, ghv, e50, xw, ww
     done = 0
     vv = vnow
     md = mode
@@ -1450,17 +1459,13 @@ PROCEDURE headsolve(full, vnow (mV)) {
             ihv = ii - gl*(vh - el) - ga*(vh - ea) - gs*(vh - es)
             ghv = gl + ga + gs
             if (gn > 0) {
-                ex = -0.062 (/mV) * vh
-                if (ex > 700) { ex = 700 }
-                bl = 1/(1 + kmg*exp(ex))
+                bl = mg_block(vh, kmg)
                 db = 0.062 (/mV) * bl*(1 - bl)
                 ihv = ihv - gn*bl*(vh - en)
                 ghv = ghv + gn*(bl + db*(vh - en))
             }
             if (gb > 0) {
-                ex = -(vh - vhb)/sb
-                if (ex > 700) { ex = 700 }
-                bl = 1/(1 + exp(ex))
+                bl = boltzmann_act(vh, vhb, sb)
                 db = bl*(1 - bl)/sb
                 ihv = ihv - gb*bl*(vh - eb)
                 ghv = ghv + gb*(bl + db*(vh - eb))
@@ -1574,7 +1579,7 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
     LOCAL md, vtt, e50, el, ea, en, kmg, es, eb, vhb, sb, ia, ib, rsa, rsb, xr, xrn, lo,
           hi, blo, bhi, cap, k, done, tol, xh, xhn, lo2, hi2, blo2, bhi2, cap2, k2, done2,
           u, wr, dwr, wh, dwh, ian, dia, pp, dpp, qq, dqq, vh, vr, ihv, ghv, irv, grv, bl,
-          db, ex, f1, df1, g, dg, arg, xup, sh, tt, fr, eda, edb, a1, a2, l1, l2, gc
+          db, f1, df1, g, dg, arg, xup, sh, tt, fr, eda, edb, a1, a2, l1, l2, gc
     md = mode
     vtt = vt
     e50 = exp(50)
@@ -1642,9 +1647,7 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
         irv = -gsn*(vr - es)
         grv = gsn
         if (gbn > 0) {
-            ex = -(vr - vhb)/sb
-            if (ex > 700) { ex = 700 }
-            bl = 1/(1 + exp(ex))
+            bl = boltzmann_act(vr, vhb, sb)
             db = bl*(1 - bl)/sb
             irv = irv - gbn*bl*(vr - eb)
             grv = grv + gbn*(bl + db*(vr - eb))
@@ -1675,17 +1678,13 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
             ihv = ii - gl*(vh - el) - ga*(vh - ea) - gs*(vh - es)
             ghv = gl + ga + gs
             if (gn > 0) {
-                ex = -0.062 (/mV) * vh
-                if (ex > 700) { ex = 700 }
-                bl = 1/(1 + kmg*exp(ex))
+                bl = mg_block(vh, kmg)
                 db = 0.062 (/mV) * bl*(1 - bl)
                 ihv = ihv - gn*bl*(vh - en)
                 ghv = ghv + gn*(bl + db*(vh - en))
             }
             if (gb > 0) {
-                ex = -(vh - vhb)/sb
-                if (ex > 700) { ex = 700 }
-                bl = 1/(1 + exp(ex))
+                bl = boltzmann_act(vh, vhb, sb)
                 db = bl*(1 - bl)/sb
                 ihv = ihv - gb*bl*(vh - eb)
                 ghv = ghv + gb*(bl + db*(vh - eb))
@@ -1840,15 +1839,13 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
 FUNCTION ineckring() (nA) {
     : current of the neck ring into the neck at vring (inward positive), as ringsolve
     : counts it
-    LOCAL ex, ir
+    LOCAL ir
     ir = 0
     if (gna_neck > 0) {
         ir = -gna_neck*mn*mn*mn*hn*(vring - ena)
     }
     if (gbz_neck > 0) {
-        ex = -(vring - vhalf_bz)/slope_bz
-        if (ex > 700) { ex = 700 }
-        ir = ir - gbz_neck*(vring - ebz)/(1 + exp(ex))
+        ir = ir - gbz_neck*(vring - ebz)*boltzmann_act(vring, vhalf_bz, slope_bz)
     }
     ineckring = ir
 }
