@@ -23,12 +23,18 @@ def test_mod_files_found_and_named_with_prefix():
         assert f"POINT_PROCESS {f.stem}" in text or f"SUFFIX {f.stem}" in text
 
 
-def test_build_key_depends_on_sources(tmp_path, monkeypatch):
+def _copied_sources(tmp_path, monkeypatch):
+    """The shipped NMODL sources copied to a scratch folder the loader then uses."""
     src = tmp_path / "mods"
     src.mkdir()
-    for f in loader.mod_files():
+    for f in loader.source_files():
         shutil.copy(f, src / f.name)
     monkeypatch.setattr(loader, "mod_dir", lambda: src)
+    return src
+
+
+def test_build_key_depends_on_sources(tmp_path, monkeypatch):
+    src = _copied_sources(tmp_path, monkeypatch)
     k1 = loader._build_key(loader.mod_files(), False)
     k2 = loader._build_key(loader.mod_files(), True)
     (src / "SpnpKinSyn.mod").write_text((src / "SpnpKinSyn.mod").read_text() + "\n: x\n")
@@ -38,11 +44,7 @@ def test_build_key_depends_on_sources(tmp_path, monkeypatch):
 
 def test_build_key_covers_included_files(tmp_path, monkeypatch):
     """The .inc files the mechanisms INCLUDE are sources: a change to one is a new build."""
-    src = tmp_path / "mods"
-    src.mkdir()
-    for f in loader.source_files():
-        shutil.copy(f, src / f.name)
-    monkeypatch.setattr(loader, "mod_dir", lambda: src)
+    _copied_sources(tmp_path, monkeypatch)
     incs = [f for f in loader.source_files() if f.suffix == ".inc"]
     assert "hh_rates.inc" in [f.name for f in incs]
     k1 = loader._build_key(loader.source_files(), False)
