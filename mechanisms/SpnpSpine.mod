@@ -860,7 +860,8 @@ PROCEDURE neck2() {
         if (a4 < cmin) { a4 = cmin }
     }
     : 1/logmean over each cell: ilm(), with its quiet-regime series written out here
-    : (neck2 runs every step in mode 2, and a call per cell costs more than the series)
+    : (neck2 runs every step in mode 2; bench_spine, 2026-12-01: four ilm() calls
+    : instead cost 8-16 % of the mode 2 spine, median 0.83/0.80x -> 0.90/0.93x explicit)
     q = 1/(a0 + a1)
     z = (a1 - a0)*q
     if (fabs(z) < 0.02) {
@@ -999,7 +1000,9 @@ PROCEDURE spine(full, vnow (mV)) {
                         : to x + dx: w = exp((x + dx)/VT) from w by a Taylor series of
                         : exp(t), t = dx/VT, for |t| < 2e-3 (degree 4: truncation
                         : < 3e-16, an ulp), at most 512 times in a row (rounding drift
-                        : < 3e-13); else exp()
+                        : < 3e-13); else exp(). (bench_spine, 2026-12-01: exp() every
+                        : time, with neck2's inline series removed as well, cost 6-12 %
+                        : of the mode 1 spine, median 0.96/1.01x -> 1.08/1.09x Exp2Syn)
                         t = dx/vt
                         if (fabs(t) < 2e-3 && nw < 512) {
                             w = w*(1 + t*(1 + t*(0.5 + t*(1/6 + t/24))))
