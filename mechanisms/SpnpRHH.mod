@@ -24,7 +24,8 @@ gl = cm/tau = (1 uF/cm2)/(10 ms) = 1e-4 S/cm2 and gnabar = rho_Na gl = 0.04 S/cm
 (spinepnp.reduced.density_parameters derives both for any cm, tau, rho_Na; a test
 checks these defaults against it).
 
-Rate functions (/ms, v in mV), eq 13 corrected as in DESIGN.md errata:
+Rate functions (/ms, v in mV; defined in hh_rates.inc, shared with SpnpRing and
+SpnpSpine), eq 13 corrected:
     alpha_m = 0.1 (v + 40)/(1 - exp(-0.1 (v + 40)))  (a quotient; the summary prints a
               product), removable singularity at v = -40 handled by a Taylor series
     beta_m  = 4 exp(-0.0556 (v + 65))
@@ -117,24 +118,4 @@ FUNCTION m_inf(v (mV)) (1) {
     m_inf = am/(am + bm)
 }
 
-FUNCTION alpha_m(v (mV)) (/ms) {
-    LOCAL x
-    x = (v + 40 (mV))/(10 (mV))
-    if (fabs(x) < 1e-2) {
-        alpha_m = (1 (/ms))*(1 + x/2 + x*x/12 - x*x*x*x/720)
-    } else {
-        alpha_m = (1 (/ms))*x/(1 - exp(-x))
-    }
-}
-
-FUNCTION beta_m(v (mV)) (/ms) {
-    beta_m = (4 (/ms))*exp(-(0.0556 (/mV))*(v + 65 (mV)))
-}
-
-FUNCTION alpha_h(v (mV)) (/ms) {
-    alpha_h = ah0*exp(-(0.05 (/mV))*(v + 65 (mV)))
-}
-
-FUNCTION beta_h(v (mV)) (/ms) {
-    beta_h = (1 (/ms))/(1 + exp(-(0.1 (/mV))*(v + 35 (mV))))
-}
+INCLUDE "hh_rates.inc"

@@ -20,7 +20,7 @@ positive charge from the cell):
         i = gmax (v - erev)/(1 + exp(-(v - vhalf)/slope))
       the gating states m, h are still integrated (with the HH rates) but do not enter i.
 
-Errata (DESIGN.md): the summary's eq 13b prints alpha_m as a PRODUCT
+Errata: the summary's eq 13b prints alpha_m as a PRODUCT
 0.1 (V + 40)(1 - exp(-0.1 (V + 40))); Dayan & Abbott's rate, used here, is the quotient.
 Eq 13a uses 0.06/ms for alpha_h where Dayan & Abbott use 0.07/ms: the summary's value is
 the default of the parameter ah0.
@@ -28,7 +28,8 @@ the default of the parameter ah0.
 alpha_m has a removable singularity at v = -40 mV (value 1/ms). With x = (v + 40)/10 it
 is x/(1 - exp(-x)): for |x| < 1e-2 the Taylor series 1 + x/2 + x^2/12 - x^4/720 is used
 (truncation < 4e-17 relative); elsewhere the quotient (rounding ~1e-16/|x| < 1e-14).
-The Boltzmann factor is evaluated in a form that never overflows.
+The Boltzmann factor is evaluated in a form that never overflows. The rates and the
+Boltzmann factor are defined once, in hh_rates.inc and boltzmann.inc (INCLUDEd).
 
 No temperature (Q10) scaling: the rates are those of the summary at any celsius.
 The same formulas are defined once in Python (spinepnp/channels.py); the tests check
@@ -115,35 +116,10 @@ PROCEDURE rates(v (mV)) {
     htau = 1/(ah + bh)
 }
 
-FUNCTION alpha_m(v (mV)) (/ms) {
-    LOCAL x
-    x = (v + 40 (mV))/(10 (mV))
-    if (fabs(x) < 1e-2) {
-        alpha_m = (1 (/ms))*(1 + x/2 + x*x/12 - x*x*x*x/720)
-    } else {
-        alpha_m = (1 (/ms))*x/(1 - exp(-x))
-    }
-}
-
-FUNCTION beta_m(v (mV)) (/ms) {
-    beta_m = (4 (/ms))*exp(-(0.0556 (/mV))*(v + 65 (mV)))
-}
-
-FUNCTION alpha_h(v (mV)) (/ms) {
-    alpha_h = ah0*exp(-(0.05 (/mV))*(v + 65 (mV)))
-}
-
-FUNCTION beta_h(v (mV)) (/ms) {
-    beta_h = (1 (/ms))/(1 + exp(-(0.1 (/mV))*(v + 35 (mV))))
-}
+INCLUDE "hh_rates.inc"
 
 FUNCTION boltzmann(v (mV)) (1) {
-    LOCAL x, e
-    x = (v - vhalf)/slope
-    if (x >= 0) {
-        boltzmann = 1/(1 + exp(-x))
-    } else {
-        e = exp(x)
-        boltzmann = e/(1 + e)
-    }
+    boltzmann = boltzmann_act(v, vhalf, slope)
 }
+
+INCLUDE "boltzmann.inc"

@@ -1,8 +1,8 @@
 TITLE SpnpSpine: a whole spine (electro-diffusive neck, synapses, rings) as one point process
 
 COMMENT
-A spine as ONE point process placed in a dendrite segment (spinepnp, issue 4; design in
-DESIGN.md section 3). The spine head is an internal node in quasi-static balance: at every
+A spine as ONE point process placed in a dendrite segment. The spine head is an internal
+node in quasi-static balance: at every
 evaluation the head voltage vhead solves
 
     ineck(vhead - v) = ihead(vhead)                                          (1)
@@ -23,8 +23,8 @@ Neck laws (x = vhead - v, VT = k T/e from NEURON's celsius, C = conc, D = diff):
   mode = 0  Ohmic: ineck = x/r0. r0 = rneck if rneck > 0, else ra*gamma if ra > 0, else
             the Ohmic limit of the PNP law VT/isat (then mode 0 differs from mode 1 only
             by the nonlinearity).
-  mode = 1  steady electroneutral PNP law (the paper, seeds/000_c2a00f66632e34dd.txt,
-            eq 5-7 and 15-18, generalised to any profile; errata in DESIGN.md section 2):
+  mode = 1  steady electroneutral PNP law (the electro-diffusion I-V paper, eq 5-7 and
+            15-18, generalised to any profile; its errata as in spinepnp/laws.py):
             ineck = isat (exp(x/VT) - 1), isat = 2 C D F/gamma, gamma = integral dx/S(x)
             over the neck [1/um] (set gamma for a hyperboloid or any profile; 0 means a
             cylinder neck_len x neck_diam). For x/VT > 50 the exponential is continued
@@ -45,8 +45,8 @@ Neck laws (x = vhead - v, VT = k T/e from NEURON's celsius, C = conc, D = diff):
             scale V_head L/(D_a S) (ms). Concentrations are floored at cmin for the
             conductance; a head emptied of salt (chead -> 0) is the physical limit of the
             model: watch chead. The neck volume is neck_vol (0: the cylinder's).
-  Errata kept in mind: DESIGN.md writes the segment law as (2 D F C/gamma_seg) VT
-  (w_a - w_b); 2 C D F/gamma is already a current (isat), so it is isat_seg (w_a - w_b).
+  Segment law: a neck segment of gamma_seg carries isat_seg (w_a - w_b), isat_seg =
+  2 C D F/gamma_seg (already a current: no further factor VT).
 Head currents (positive = into the head):
   iinj (constant, for I-V protocols), a leak gleak to eleak (plus a floor conductance
   gfloor, 1 pS by default, that keeps (1) solvable when the neck saturates), AMPA double
@@ -91,7 +91,7 @@ Solving (1): F(x) = ineck(x) - ihead(v + x) is increasing and convex with passiv
 Fast path (PROCEDURE spine, the code a thousand spines run every step): with a linear
   head (no NMDA conductance, no Boltzmann ring, no neck ring; an HH head ring is linear at
   given m, h) F is linear in modes 0 and 2, and increasing and convex in mode 1, where
-  Newton runs from an anchor (kxw, kww = exp(kxw/VT): the last point where the law was
+  Newton runs from an anchor (x_anchor, w_anchor = exp(x_anchor/VT): the last point where the law was
   evaluated with exp()). Between inputs the first Newton step is final without any exp;
   otherwise a few Newton steps with exp() (monotone from the second on, by convexity);
   steps over 5 mV, steps towards exp overflow and everything else go to the full solver
@@ -104,16 +104,16 @@ Fast path (PROCEDURE spine, the code a thousand spines run every step): with a l
   large step goes to the full solver.
 When it runs: in BREAKPOINT (the node's v passed explicitly) and, if refresh = 1, again
   at the end of the state update, so that a recorded vhead belongs to the recorded v. The
-  refresh stamps kt with the time of the next BREAKPOINT (t + dt/2, as NEURON's fixed step
+  refresh stamps t_reuse with the time of the next BREAKPOINT (t + dt/2, as NEURON's fixed step
   advances t), which then reuses its ineck and gtot unless an event arrived (NET_RECEIVE
-  clears kt) or v or iinj changed: one solve per step. Other parameters changed from hoc
+  clears t_reuse) or v or iinj changed: one solve per step. Other parameters changed from hoc
   or Python between steps take effect at that step's refresh (within one dt). Under
   CVODE no state update runs between evaluations, the stamp never matches and every
   evaluation solves. refresh = 0: solved in BREAKPOINT only, outputs included (they lag
-  v by one step, like NEURON's currents). A BREAKPOINT that solves stamps kb with its
-  time and clears kt.
+  v by one step, like NEURON's currents). A BREAKPOINT that solves stamps t_solved with its
+  time and clears t_reuse.
 Synaptic states under fixed step: the state update runs half a step after the BREAKPOINT
-  (t = kt + dt/2 after a BREAKPOINT that reused the refresh, t = kb + dt/2 after one
+  (t = t_reuse + dt/2 after a BREAKPOINT that reused the refresh, t = t_solved + dt/2 after one
   that solved, as NEURON and CoreNEURON advance t). There the AMPA and NMDA states
   decay by cached exact factors exp(-dt/tau), written as the rate
   fa = (exp(-dt/tau1) - 1)/dt so that cnexp's update X + dt fa X is that decay: the
@@ -129,13 +129,12 @@ Unused states cost nothing: the NMDA states, the ring states (m h, mn hn) and th
   neck states are integrated only while in use (NMDA: from an event with an NMDA weight
   until both are exactly 0); with none in use the DERIVATIVE block touches only the AMPA
   states, except in one evaluation after finitialize and after the last is switched off
-  (flag zs), which writes zero derivatives so that CVODE never integrates a stale one.
+  (state_path), which writes zero derivatives so that CVODE never integrates a stale one.
 The fast configurations: a spine that is in mode 1 or 2 with all four ring conductances 0
   at finitialize runs this whole run without rings (cfg = 1 or 3): its per-step code
-  reads no ring or mode parameter, since on a thousand spines memory traffic is the cost
-  (for the same reason the per-step internal values share one array, ks). In mode 2 the
-  neck current at the new v for the head's salt flux is then the last solution moved
-  along its exact (linear) slope. A ring switched on during such a run is ignored until
+  reads no ring or mode parameter, since on a thousand spines memory traffic is the cost.
+  In mode 2 the neck current at the new v for the head's salt flux is then the last
+  solution moved along its exact (linear) slope. A ring switched on during such a run is ignored until
   the next finitialize; to switch a ring on and off during a run, give it a conductance
   > 0 at finitialize (1e-12 uS will do). In every other configuration ring conductances
   are read at every solve.
@@ -161,9 +160,18 @@ Outputs: vhead (mV), vring (mV, with a neck ring; otherwise v), ineck (nA), reff
   NEURON), niter (evaluations of F so far that needed exp() or the full solver, a cost
   counter: the fast path's exp-free first Newton step is not counted), and, as FUNCTIONs (for tests),
   the ring's rates alpha_m, beta_m, alpha_h, beta_h (/ms) at a given voltage.
-Sources: the paper (seeds/000_c2a00f66632e34dd.txt, eq 5-7, 14-18), the biophysics summary
-  (seeds/002_9e275d18b092ade4.txt, eq 13), Jahr & Stevens, J Neurosci 10:3178 (1990),
-  DESIGN.md sections 2-3 (the dynamic neck, the embedding and its prototype lessons).
+Refused parameters and validity (spine_checks.inc, spine_validity.inc): at finitialize
+  a spine whose parameters leave the model's domain (non-positive lengths, diameters,
+  concentrations or diffusion coefficients, mode not 0, 1 or 2, a neck ring at an end,
+  negative resistances, gamma or conductances, non-positive time constants, any value
+  not finite) sets badparam to the rule's code, prints one line and delivers no current.
+  While running, invalid collects flags (1 solver did not converge, 2 mode-1 neck current
+  at saturation, 4 mode-2 salt at its floor, 8 |vhead| > 1000 mV) from tinvalid on.
+  The code tables are spinepnp.validity.BADPARAM and INVALID.
+Shared code (INCLUDEd): hh_rates.inc (HH Na rates, with SpnpRing and SpnpRHH),
+  boltzmann.inc (Boltzmann activation, with SpnpRing), mg_block.inc (NMDA Mg block).
+Sources: the electro-diffusion I-V paper (eq 5-7, 14-18), P. Latham's biophysics summary
+  (eq 13), Jahr & Stevens, J Neurosci 10:3178 (1990).
 ENDCOMMENT
 
 NEURON {
@@ -177,38 +185,8 @@ NEURON {
     RANGE gna_head, ena, ah0, gbz_head, ebz, vhalf_bz, slope_bz
     RANGE gna_neck, gbz_neck, ring_pos, ring_gamma, vring, refresh
     RANGE vhead, ineck, reff, chead, r0, isat, vt, gampa, gnmda, gtot, niter
+    RANGE badparam, invalid, tinvalid
 }
-
-: Per-step internal values are packed in one array field, ks[NKS]: NEURON stores an
-: array's elements next to each other for each instance, so they cost one memory
-: stream instead of one per value (with a thousand spines, the number of per-instance
-: arrays touched per step, not arithmetic, sets the spine's cost). The array is
-: dimensionless: each value is stored divided by its unit, (1 (ms)) etc., so that
-: modlunit checks every use.
-DEFINE NKS 22
-DEFINE KT 0      : (ms) time of the BREAKPOINT that may reuse the refresh
-DEFINE KV 1      : (mV) v of the refresh
-DEFINE KI 2      : (nA) iinj of the refresh
-DEFINE ZS 3      : (1) state-block flag: 1 full block, 0 fast configuration at rest, -1 other
-DEFINE FA 4      : (/ms) cached AMPA decay rates (exp(-dt/tau) - 1)/dt
-DEFINE FB 5      : (/ms)
-DEFINE KXW 6     : (mV) Newton anchor x
-DEFINE KWW 7     : (1) exp(x/VT) at the anchor (0: none)
-DEFINE ISV 8     : (uS) isat/VT, the law's slope at x = 0
-DEFINE ISC 9     : (nA) isat
-DEFINE CIS 10    : (mM/nA) conc/isat
-DEFINE KB 11     : (ms) time of the last BREAKPOINT that solved
-DEFINE KDT 12    : (ms) dt of the cached decay rates
-DEFINE FC 13     : (/ms) mode 2: cached neck-cell rate (exp(-2 kc dt) - 1)/dt
-DEFINE FH 14     : (/ms) mode 2: cached head-cell rate (exp(-kh dt) - 1)/dt
-DEFINE KIH 15    : (mM/nA) mode 2: head salt per neck current, kin/kh
-DEFINE KED 16    : (mV) mode 2: diffusion potential per ln(chead/conc)
-DEFINE GCO 17    : (uS/mM) mode 2: neck conductance per concentration
-DEFINE GD 18     : (/mM) mode 2: L, sum over the cells of 1/logmean(c) (conductance GCO/L)
-DEFINE ED 19     : (mV) mode 2: diffusion potential
-DEFINE KVS 20    : (mV) mode 2: v of spine2's last solve (-1e300: the last was another)
-DEFINE FRG 21    : (1) mode 2 with a neck ring: the ring's fraction of gamma (the middle
-                 : neck node c2 sits on the ring); 0: four cells of equal gamma
 
 UNITS {
     (mV) = (millivolt)
@@ -280,6 +258,9 @@ ASSIGNED {
     gnmda (uS)
     gtot (uS)
     niter (1)
+    badparam (1)
+    invalid (1)
+    tinvalid (ms)
     factor_ampa (1)
     factor_nmda (1)
     kc (/ms)
@@ -288,7 +269,27 @@ ASSIGNED {
     fan (/ms)
     fbn (/ms)
     cfg (1)
-    ks[NKS] (1)
+    t_reuse (ms)
+    v_refresh (mV)
+    iinj_refresh (nA)
+    state_path (1)
+    decay_a (/ms)
+    decay_b (/ms)
+    x_anchor (mV)
+    w_anchor (1)
+    gsat (uS)
+    conc_per_isat (mM/nA)
+    t_solved (ms)
+    dt_decay (ms)
+    decay_neck (/ms)
+    decay_head (/ms)
+    salt_per_current (mM/nA)
+    ediff_per_log (mV)
+    gneck_per_conc (uS/mM)
+    sum_ilm (/mM)
+    ediff (mV)
+    v_linear (mV)
+    ring_frac (1)
 }
 
 STATE {
@@ -306,98 +307,112 @@ STATE {
     ch (mM)
 }
 
+INCLUDE "spine_checks.inc"
+INCLUDE "spine_validity.inc"
+
 INITIAL {
-    LOCAL tp, k, am, bm, ah, bh
-    setup()
-    : the fast configurations (cfg = 1 in mode 1, 3 in mode 2): no ring at finitialize;
-    : rings switched on during such a run are ignored until the next finitialize (see
-    : COMMENT). cfg = 2: every other configuration, ring conductances read live.
-    cfg = 2
-    if (gna_head == 0 && gna_neck == 0 && gbz_head == 0 && gbz_neck == 0) {
-        if (mode == 1) {
-            cfg = 1
-        } else if (mode == 2) {
-            cfg = 3
-        }
-    }
-    A = 0
-    B = 0
-    An = 0
-    Bn = 0
-    if (tau1/tau2 > 0.9999) {
-        tau1 = 0.9999*tau2
-    }
-    if (nmda_tau1/nmda_tau2 > 0.9999) {
-        nmda_tau1 = 0.9999*nmda_tau2
-    }
-    tp = (tau1*tau2)/(tau2 - tau1)*log(tau2/tau1)
-    factor_ampa = 1/(-exp(-tp/tau1) + exp(-tp/tau2))
-    tp = (nmda_tau1*nmda_tau2)/(nmda_tau2 - nmda_tau1)*log(nmda_tau2/nmda_tau1)
-    factor_nmda = 1/(-exp(-tp/nmda_tau1) + exp(-tp/nmda_tau2))
-    niter = 0
-    gnmda = 0
-    ks[KT] = -1e300
-    ks[KV] = 0
-    ks[KI] = 0
-    ks[ZS] = 1
-    ks[KXW] = 0
-    ks[KWW] = 1
-    ks[KVS] = -1e300
-    : mode 2 with a neck ring: the neck's middle node on the ring (see COMMENT)
-    ks[FRG] = 0
-    if (mode == 2 && (gna_neck > 0 || gbz_neck > 0)) {
-        ks[FRG] = fring()
-    }
-    nw = 0
-    ch = conc
-    c1 = conc
-    c2 = conc
-    c3 = conc
-    vhead = v
-    vring = v
-    ks[KDT] = -1
-    ks[KB] = -1e300
-    m = 0
-    h = 1
-    mn = 0
-    hn = 1
-    : the head voltage depends on m, h and m, h on the head voltage: iterate to the
-    : resting fixed point (a contraction for any sensible ring; 20 sweeps are plenty)
-    FROM k = 0 TO 19 {
-        if (mode == 2) {
-            : start the dynamic neck at the steady (mode 1) profile of the resting head
-            mode = 1
-            spine(1, v)
-            mode = 2
-            if (ks[FRG] > 0) {
-                : c linear in gamma on each side of the ring node, c(ring) = conc w_ring
-                c2 = conc*exp((vring - v)/vt)
-                c1 = 0.5*(conc + c2)
-                c3 = 0.5*(c2 + chead)
-            } else {
-                c1 = conc + 0.25*(chead - conc)
-                c2 = conc + 0.5*(chead - conc)
-                c3 = conc + 0.75*(chead - conc)
+    LOCAL tp, k, am, bm, ah, bh, vg
+    : a spine with a parameter outside the model's domain is refused (spine_checks.inc)
+    invalid = 0
+    tinvalid = -1
+    check_parameters()
+    if (badparam != 0) {
+        refuse()
+    } else {
+        setup()
+        : the fast configurations (cfg = 1 in mode 1, 3 in mode 2): no ring at finitialize;
+        : rings switched on during such a run are ignored until the next finitialize (see
+        : COMMENT). cfg = 2: every other configuration, ring conductances read live.
+        cfg = 2
+        if (gna_head == 0 && gna_neck == 0 && gbz_head == 0 && gbz_neck == 0) {
+            if (mode == 1) {
+                cfg = 1
+            } else if (mode == 2) {
+                cfg = 3
             }
-            ch = chead
-            necks()
+        }
+        A = 0
+        B = 0
+        An = 0
+        Bn = 0
+        if (tau1/tau2 > 0.9999) {
+            tau1 = 0.9999*tau2
+        }
+        if (nmda_tau1/nmda_tau2 > 0.9999) {
+            nmda_tau1 = 0.9999*nmda_tau2
+        }
+        tp = (tau1*tau2)/(tau2 - tau1)*log(tau2/tau1)
+        factor_ampa = 1/(-exp(-tp/tau1) + exp(-tp/tau2))
+        tp = (nmda_tau1*nmda_tau2)/(nmda_tau2 - nmda_tau1)*log(nmda_tau2/nmda_tau1)
+        factor_nmda = 1/(-exp(-tp/nmda_tau1) + exp(-tp/nmda_tau2))
+        niter = 0
+        gnmda = 0
+        t_reuse = -1e300
+        v_refresh = 0
+        iinj_refresh = 0
+        state_path = 1
+        x_anchor = 0
+        w_anchor = 1
+        v_linear = -1e300
+        : mode 2 with a neck ring: the neck's middle node on the ring (see COMMENT)
+        ring_frac = 0
+        if (mode == 2 && (gna_neck > 0 || gbz_neck > 0)) {
+            ring_frac = fring()
+        }
+        nw = 0
+        ch = conc
+        c1 = conc
+        c2 = conc
+        c3 = conc
+        vhead = v
+        vring = v
+        dt_decay = -1
+        t_solved = -1e300
+        m = 0
+        h = 1
+        mn = 0
+        hn = 1
+        : the head voltage depends on m, h and m, h on the head voltage: iterate to the
+        : resting fixed point (a contraction for any sensible ring; 20 sweeps are plenty)
+        FROM k = 0 TO 19 {
+            if (mode == 2) {
+                : start the dynamic neck at the steady (mode 1) profile of the resting head
+                mode = 1
+                spine(1, v)
+                mode = 2
+                if (ring_frac > 0) {
+                    : c linear in gamma on each side of the ring node, c(ring) = conc w_ring
+                    c2 = conc*exp((vring - v)/vt)
+                    c1 = 0.5*(conc + c2)
+                    c3 = 0.5*(c2 + chead)
+                } else {
+                    c1 = conc + 0.25*(chead - conc)
+                    c2 = conc + 0.5*(chead - conc)
+                    c3 = conc + 0.75*(chead - conc)
+                }
+                ch = chead
+                necks()
+            }
+            spine(1, v)
+            : the rings' gates at their steady states m_inf = a_m/(a_m + b_m) etc.
+            vg = clip(vhead)
+            am = alpha_m(vg)
+            bm = beta_m(vg)
+            ah = alpha_h(vg)
+            bh = beta_h(vg)
+            m = am/(am + bm)
+            h = ah/(ah + bh)
+            vg = clip(vring)
+            am = alpha_m(vg)
+            bm = beta_m(vg)
+            ah = alpha_h(vg)
+            bh = beta_h(vg)
+            mn = am/(am + bm)
+            hn = ah/(ah + bh)
         }
         spine(1, v)
-        : the rings' gates at their steady states m_inf = a_m/(a_m + b_m) etc.
-        am = alpha_m(vhead)
-        bm = beta_m(vhead)
-        ah = alpha_h(vhead)
-        bh = beta_h(vhead)
-        m = am/(am + bm)
-        h = ah/(ah + bh)
-        am = alpha_m(vring)
-        bm = beta_m(vring)
-        ah = alpha_h(vring)
-        bh = beta_h(vring)
-        mn = am/(am + bm)
-        hn = ah/(ah + bh)
+        check_validity()
     }
-    spine(1, v)
 }
 
 BREAKPOINT {
@@ -405,19 +420,22 @@ BREAKPOINT {
     : v passed explicitly: with CONDUCTANCE, nocmodl's nrn_cur hands the BREAKPOINT the
     : node voltage but does not update the copy a PROCEDURE would read.
     : With refresh = 1 the fixed-step state update ends with the head solved for the new v
-    : and states and stamps kt with the time of the next evaluation (half a step later),
-    : which then reuses that solution unless an event arrived (NET_RECEIVE clears kt) or
+    : and states and stamps t_reuse with the time of the next evaluation (half a step later),
+    : which then reuses that solution unless an event arrived (NET_RECEIVE clears t_reuse) or
     : v or iinj changed. Under CVODE no state update runs between evaluations, the stamp
     : never matches and every evaluation solves. With refresh = 0 the head is solved here,
     : outputs included (they then lag v by one step). An evaluation that solves stamps
-    : kb with its time (the fixed-step state update comes half a step later) and clears kt.
-    if (t != ks[KT]*(1 (ms)) || v != ks[KV]*(1 (mV)) || iinj != ks[KI]*(1 (nA))) {
-        ks[KB] = t/(1 (ms))
-        ks[KT] = -1e300
-        if (mode == 2) {
-            necks()
+    : t_solved with its time (the fixed-step state update comes half a step later) and clears t_reuse.
+    if (t != t_reuse || v != v_refresh || iinj != iinj_refresh) {
+        if (state_path != 3) {
+            : (3: a refused spine, which never solves: its ineck and gtot stay 0)
+            t_solved = t
+            t_reuse = -1e300
+            if (mode == 2) {
+                necks()
+            }
+            spine(1 - refresh, v)
         }
-        spine(1 - refresh, v)
     }
     i = -ineck
     CONDUCTANCE gtot
@@ -425,39 +443,40 @@ BREAKPOINT {
 
 DERIVATIVE states {
     LOCAL path, busy, ka, kbb, rna, rnn, am, bm, ah, bh, fx, ra1, ra2, ceq, inw, ra3, ra4,
-          fr, wa, wb, irn, q
+          fr, wa, wb, irn, q, vg
     : (the derivatives use LOCALs only: CoreNEURON's NMODL cannot parse units in them)
     : Fixed step (see COMMENT): this state update comes half a step after an evaluation
-    : that reused the refresh stamped kt, or after one that solved and stamped kb. The
+    : that reused the refresh stamped t_reuse, or after one that solved and stamped t_solved. The
     : cached decay factors are checked against dt in the second case only: a new dt
-    : moves the evaluation off kt, so that evaluation solves. Under CVODE every
+    : moves the evaluation off t_reuse, so that evaluation solves. Under CVODE every
     : evaluation solves, at the time of its state functions, so fx stays 0.
     fx = 0
-    if (t == ks[KT]*(1 (ms)) + 0.5*dt) {
+    if (t == t_reuse + 0.5*dt) {
         fx = 1
-    } else if (t == ks[KB]*(1 (ms)) + 0.5*dt) {
+    } else if (t == t_solved + 0.5*dt) {
         fx = 1
-        if (dt != ks[KDT]*(1 (ms))) {
+        if (dt != dt_decay) {
             decay()
         }
     }
     : Which states are integrated (the spine must be cheap; unused states are not touched
-    : at all). zs (ks[ZS]) = 1 is set at finitialize and by an event with an NMDA weight;
+    : at all). state_path = 1 is set at finitialize and by an event with an NMDA weight;
     : the full block (path 1) sets it, once nothing but the AMPA states and the dynamic
     : neck is in use, to 0 (fast configuration in mode 1, cfg = 1: path 0, the AMPA
     : states only), 2 (fast configuration in mode 2, cfg = 3: path 2, AMPA and the neck)
-    : or -1 (other configurations: path 0 while the ring conductances stay 0). The full
+    : or -1 (other configurations: path 0 while the ring conductances stay 0); 3 marks
+    : a spine refused at finitialize (zero derivatives, no refresh). The full
     : block (also in one evaluation after finitialize and after the last feature is
     : switched off) writes zero derivatives for the states not in use, so that CVODE
     : never integrates a stale derivative.
-    if (ks[ZS] == 0 || (ks[ZS] == -1 && gna_head == 0 && gna_neck == 0)) {
+    if (state_path == 0 || (state_path == -1 && gna_head == 0 && gna_neck == 0)) {
         : path 0, the common case, written out on its own (it runs a thousand times a
         : step): the AMPA states only
         if (fx == 1) {
             ka = A
             kbb = B
-            ra1 = ks[FA]*(1 (/ms))
-            ra2 = ks[FB]*(1 (/ms))
+            ra1 = decay_a
+            ra2 = decay_b
             : a state below 1e-290 uS is set to exactly 0: decaying further it would
             : stick as a subnormal number (its decrement rounds to 0) and make every
             : operation on it a slow microcode assist (see COMMENT)
@@ -478,17 +497,31 @@ DERIVATIVE states {
             A' = 0
             B' = 0
         }
+    } else if (state_path == 3) {
+        : a refused spine (see refuse): its states stay where INITIAL put them
+        A' = 0
+        B' = 0
+        An' = 0
+        Bn' = 0
+        m' = 0
+        h' = 0
+        mn' = 0
+        hn' = 0
+        c1' = 0
+        c2' = 0
+        c3' = 0
+        ch' = 0
     } else {
         rna = 0
         rnn = 0
-        if (ks[ZS] == 2) {
+        if (state_path == 2) {
             path = 2
             : the neck current at the new v (the head's salt flux). If the last solve was
             : spine2's, at v = KVS and with these states (an event or a new iinj makes the
             : BREAKPOINT solve again), it moves by -gtot (v - KVS): F is linear, the
             : update exact. Otherwise solve.
-            if (ks[KVS] > -1e299) {
-                inw = ineck - gtot*(v - ks[KVS]*(1 (mV)))
+            if (v_linear > -1e299) {
+                inw = ineck - gtot*(v - v_linear)
             } else {
                 spine2(0, v)
                 inw = ineck
@@ -511,8 +544,8 @@ DERIVATIVE states {
             : exact decay by cached factors
             ka = A
             kbb = B
-            ra1 = ks[FA]*(1 (/ms))
-            ra2 = ks[FB]*(1 (/ms))
+            ra1 = decay_a
+            ra2 = decay_b
             : (states below 1e-290 uS set to 0, as above)
             if (fabs(ka/(1 (uS))) > 1e-290) {
                 A' = ra1*ka
@@ -560,10 +593,11 @@ DERIVATIVE states {
             if (rna == 1) {
                 : (a_m (1 - m) - b_m m = (m_inf - m)/tau_m; cnexp integrates it exactly
                 : at the rates of the step's start)
-                am = alpha_m(vhead)
-                bm = beta_m(vhead)
-                ah = alpha_h(vhead)
-                bh = beta_h(vhead)
+                vg = clip(vhead)
+                am = alpha_m(vg)
+                bm = beta_m(vg)
+                ah = alpha_h(vg)
+                bh = beta_h(vg)
                 m' = am*(1 - m) - bm*m
                 h' = ah*(1 - h) - bh*h
                 busy = 1
@@ -572,10 +606,11 @@ DERIVATIVE states {
                 h' = 0
             }
             if (rnn == 1) {
-                am = alpha_m(vring)
-                bm = beta_m(vring)
-                ah = alpha_h(vring)
-                bh = beta_h(vring)
+                vg = clip(vring)
+                am = alpha_m(vg)
+                bm = beta_m(vg)
+                ah = alpha_h(vg)
+                bh = beta_h(vg)
                 mn' = am*(1 - mn) - bm*mn
                 hn' = ah*(1 - hn) - bh*hn
                 busy = 1
@@ -591,32 +626,32 @@ DERIVATIVE states {
             }
             : stay on this path while anything but the AMPA states and the neck is in use
             if (busy == 1) {
-                ks[ZS] = 1
+                state_path = 1
             } else if (cfg == 1) {
-                ks[ZS] = 0
+                state_path = 0
             } else if (cfg == 3) {
-                ks[ZS] = 2
+                state_path = 2
             } else if (mode == 2) {
-                ks[ZS] = 1
+                state_path = 1
             } else {
-                ks[ZS] = -1
+                state_path = -1
             }
         }
         if (path == 2 || (path == 1 && mode == 2)) {
             : the dynamic neck (cells c1 c2 c3 and the head ch)
-            if (path == 1 && ks[FRG] > 0) {
+            if (path == 1 && ring_frac > 0) {
                 : with a neck ring (see COMMENT): node c2 on the ring, gamma fraction fr
                 : on its dendrite side (cells fr/2, fr/2), 1 - fr on its head side; the
                 : ring's inward current irn feeds c2 with t- irn/F, the head gets
                 : t- (inw - irn)/F. Rates from kc, kh (equal cells) by the cells'
                 : gammas and volumes (proportional to gamma, as for equal cells).
                 : cnexp's exponential update, fixed step and CVODE alike.
-                fr = ks[FRG]
+                fr = ring_frac
                 wa = kc/(2*fr)
                 wb = kc/(2*(1 - fr))
                 q = kc/kh + 0.5 - fr
                 irn = ineckring()
-                ceq = ks[KIH]*(1 (mM/nA))*kc
+                ceq = salt_per_current*kc
                 c1' = wa/(2*fr)*(conc - 2*c1 + c2)
                 c2' = wa*(c1 - c2) + wb*(c3 - c2) + ceq*irn
                 c3' = wb/(2*(1 - fr))*(c2 - 2*c3 + ch)
@@ -628,9 +663,9 @@ DERIVATIVE states {
                     : red-black order (c1, c3 from the step's start, then c2, ch from the
                     : new c1, c3: a chain of two dependent cells, not four; see COMMENT), by
                     : cached rates (exp(-2 kc dt) - 1)/dt and (exp(-kh dt) - 1)/dt: no exp()
-                    ra1 = ks[FC]*(1 (/ms))
-                    ra2 = ks[FH]*(1 (/ms))
-                    ceq = ks[KIH]*(1 (mM/nA))*inw
+                    ra1 = decay_neck
+                    ra2 = decay_head
+                    ceq = salt_per_current*inw
                     ka = c1
                     kbb = c2
                     ra3 = c3
@@ -640,7 +675,7 @@ DERIVATIVE states {
                     c2' = ra1*(kbb - 0.5*(c1 + c3))
                     ch' = ra2*(ra4 - c3 - ceq)
                 } else {
-                    ceq = ks[KIH]*(1 (mM/nA))*inw
+                    ceq = salt_per_current*inw
                     c1' = kc*(conc - 2*c1 + c2)
                     c2' = kc*(c1 - 2*c2 + c3)
                     c3' = kc*(c2 - 2*c3 + ch)
@@ -652,16 +687,16 @@ DERIVATIVE states {
     }
     : refresh the head with the new v and states: a recorded vhead then belongs to the
     : recorded v (refresh = 0 saves this solve; the outputs then lag one step)
-    if (refresh == 1) {
-        if (ks[ZS] == 2) {
+    if (refresh == 1 && state_path != 3) {
+        if (state_path == 2) {
             : (spine2 directly: through spine() it costs 10 % more in mode 2)
             spine2(1, v)
         } else {
             spine(1, v)
         }
-        ks[KT] = (t + 0.5*dt)/(1 (ms))
-        ks[KV] = v/(1 (mV))
-        ks[KI] = iinj/(1 (nA))
+        t_reuse = (t + 0.5*dt)
+        v_refresh = v
+        iinj_refresh = iinj
     }
 }
 
@@ -674,11 +709,46 @@ NET_RECEIVE(w_ampa (uS), w_nmda (uS)) {
     B = B + w_ampa*factor_ampa
     An = An + w_nmda*factor_nmda
     Bn = Bn + w_nmda*factor_nmda
-    if (w_nmda != 0) {
+    if (w_nmda != 0 && state_path != 3) {
         : the NMDA states are in use: the full state block and solver
-        ks[ZS] = 1
+        state_path = 1
     }
-    ks[KT] = -1e300
+    t_reuse = -1e300
+}
+
+PROCEDURE refuse() {
+    : a refused spine (badparam != 0): no current, no conductance, finite outputs
+    : (the head at the dendrite's potential, states at rest)
+    ineck = 0
+    gtot = 0
+    i = 0
+    vhead = v
+    vring = v
+    reff = 0
+    chead = 0
+    r0 = 0
+    isat = 0
+    vt = 0
+    gampa = 0
+    gnmda = 0
+    niter = 0
+    A = 0
+    B = 0
+    An = 0
+    Bn = 0
+    m = 0
+    h = 1
+    mn = 0
+    hn = 1
+    c1 = 0
+    c2 = 0
+    c3 = 0
+    ch = 0
+    t_reuse = -1e300
+    t_solved = -1e300
+    : state path 3 marks the refused spine: BREAKPOINT never solves, the state block
+    : writes zero derivatives and no refresh (the check costs no read per step)
+    state_path = 3
 }
 
 PROCEDURE decay() {
@@ -686,13 +756,13 @@ PROCEDURE decay() {
     : the state update dt*rate*X multiplies X by exp(-dt/tau): fa = (exp(-dt/tau1) - 1)/dt
     : etc. (tau1, tau2, nmda_tau1, nmda_tau2 are read at INITIAL; a new dt is picked up at
     : the next step)
-    ks[FA] = ((exp(-dt/tau1) - 1)/dt)/(1 (/ms))
-    ks[FB] = ((exp(-dt/tau2) - 1)/dt)/(1 (/ms))
+    decay_a = ((exp(-dt/tau1) - 1)/dt)
+    decay_b = ((exp(-dt/tau2) - 1)/dt)
     fan = (exp(-dt/nmda_tau1) - 1)/dt
     fbn = (exp(-dt/nmda_tau2) - 1)/dt
-    ks[FC] = ((exp(-2*kc*dt) - 1)/dt)/(1 (/ms))
-    ks[FH] = ((exp(-kh*dt) - 1)/dt)/(1 (/ms))
-    ks[KDT] = dt/(1 (ms))
+    decay_neck = ((exp(-2*kc*dt) - 1)/dt)
+    decay_head = ((exp(-kh*dt) - 1)/dt)
+    dt_decay = dt
 }
 
 PROCEDURE setup() {
@@ -702,9 +772,8 @@ PROCEDURE setup() {
     gam = gamneck()
     isat = 2*conc*diff*FN/gam
     r0 = vt/isat
-    ks[ISV] = (isat/vt)/(1 (uS))
-    ks[CIS] = (conc/isat)/(1 (mM/nA))
-    ks[ISC] = isat/(1 (nA))
+    gsat = (isat/vt)
+    conc_per_isat = (conc/isat)
     if (mode == 0) {
         if (rneck > 0) {
             r0 = rneck
@@ -725,9 +794,9 @@ PROCEDURE setup() {
     kc = gdif/vseg
     kh = gdif/vhd
     : the head cell gains t- ineck/F: kin = t-/(F vhd), stored as kin/kh
-    ks[KIH] = (tminus/(FN*gdif))/(1 (mM/nA))
-    ks[GCO] = (FN*(diff + diff_anion)/(vt*dgam))/(1 (uS/mM))
-    ks[KED] = (-vt*(diff - diff_anion)/(diff + diff_anion))/(1 (mV))
+    salt_per_current = (tminus/(FN*gdif))
+    gneck_per_conc = (FN*(diff + diff_anion)/(vt*dgam))
+    ediff_per_log = (-vt*(diff - diff_anion)/(diff + diff_anion))
 }
 
 FUNCTION gamneck() (/um) {
@@ -782,12 +851,17 @@ PROCEDURE neck2() {
     a2 = c2
     a3 = c3
     a4 = ch
-    if (a1 < cmin) { a1 = cmin }
-    if (a2 < cmin) { a2 = cmin }
-    if (a3 < cmin) { a3 = cmin }
-    if (a4 < cmin) { a4 = cmin }
+    if (a1 <= cmin || a2 <= cmin || a3 <= cmin || a4 <= cmin) {
+        : the salt ran out somewhere (validity flag 4, states set >= 0)
+        check_validity()
+        if (a1 < cmin) { a1 = cmin }
+        if (a2 < cmin) { a2 = cmin }
+        if (a3 < cmin) { a3 = cmin }
+        if (a4 < cmin) { a4 = cmin }
+    }
     : 1/logmean over each cell: ilm(), with its quiet-regime series written out here
-    : (neck2 runs every step in mode 2, and a call per cell costs more than the series)
+    : (neck2 runs every step in mode 2; bench_spine, 2026-12-01: four ilm() calls
+    : instead cost 8-16 % of the mode 2 spine, median 0.83/0.80x -> 0.90/0.93x explicit)
     q = 1/(a0 + a1)
     z = (a1 - a0)*q
     if (fabs(z) < 0.02) {
@@ -824,16 +898,16 @@ PROCEDURE neck2() {
     } else {
         l4 = ilm(a3, a4)
     }
-    ks[GD] = (l1 + l2 + l3 + l4)*(1 (mM))
+    sum_ilm = (l1 + l2 + l3 + l4)
     : ediff = KED ln(a4/a0), the logarithm as the sum over the cells of
     : ln(a_k+1/a_k) = (a_k+1 - a_k) ilm(a_k, a_k+1): no log() per step
-    ks[ED] = ks[KED]*((a1 - a0)*l1 + (a2 - a1)*l2 + (a3 - a2)*l3 + (a4 - a3)*l4)
+    ediff = ediff_per_log*((a1 - a0)*l1 + (a2 - a1)*l2 + (a3 - a2)*l3 + (a4 - a3)*l4)
 }
 
 PROCEDURE necks() {
     : mode 2: the neck's L and diffusion potential for its grid (neck2 for equal cells,
     : neck2r with a neck ring); the per-step state update calls the two directly
-    if (ks[FRG] > 0) {
+    if (ring_frac > 0) {
         neck2r()
     } else {
         neck2()
@@ -841,55 +915,39 @@ PROCEDURE necks() {
 }
 
 PROCEDURE neck2r() {
-    : neck2 for the grid with a neck ring (ks[FRG] = fr > 0): cells of gamma fr/2 on the
+    : neck2 for the grid with a neck ring (ring_frac = fr > 0): cells of gamma fr/2 on the
     : dendrite side of the ring node c2 and (1 - fr)/2 on the head side, in units of the
     : equal cell gamma/4 (not on any fast path: ilm() per cell)
     LOCAL a0, a1, a2, a3, a4, l1, l2, l3, l4, fr
-    fr = ks[FRG]
+    fr = ring_frac
     a0 = conc
     a1 = c1
     a2 = c2
     a3 = c3
     a4 = ch
-    if (a1 < cmin) { a1 = cmin }
-    if (a2 < cmin) { a2 = cmin }
-    if (a3 < cmin) { a3 = cmin }
-    if (a4 < cmin) { a4 = cmin }
+    if (a1 <= cmin || a2 <= cmin || a3 <= cmin || a4 <= cmin) {
+        : the salt ran out somewhere (validity flag 4, states set >= 0)
+        check_validity()
+        if (a1 < cmin) { a1 = cmin }
+        if (a2 < cmin) { a2 = cmin }
+        if (a3 < cmin) { a3 = cmin }
+        if (a4 < cmin) { a4 = cmin }
+    }
     l1 = ilm(a0, a1)
     l2 = ilm(a1, a2)
     l3 = ilm(a2, a3)
     l4 = ilm(a3, a4)
-    ks[GD] = 2*(fr*(l1 + l2) + (1 - fr)*(l3 + l4))*(1 (mM))
-    ks[ED] = ks[KED]*((a1 - a0)*l1 + (a2 - a1)*l2 + (a3 - a2)*l3 + (a4 - a3)*l4)
+    sum_ilm = 2*(fr*(l1 + l2) + (1 - fr)*(l3 + l4))
+    ediff = ediff_per_log*((a1 - a0)*l1 + (a2 - a1)*l2 + (a3 - a2)*l3 + (a4 - a3)*l4)
 }
 
-FUNCTION alpha_m(vh (mV)) (/ms) {
-    : The HH Na ring's rates of spinepnp/channels.py (summary eq 13, corrected), as in
-    : SpnpRing; the voltage is clipped to +-500 mV only to keep them finite for a
-    : saturated head. Near the removable singularity at -40 mV a Taylor series
-    : (truncation < 4e-17 for |x| < 1e-2).
-    LOCAL x
-    x = (clip(vh) + 40 (mV))/(10 (mV))
-    if (fabs(x) < 1e-2) {
-        alpha_m = (1 (/ms))*(1 + x/2 + x*x/12 - x*x*x*x/720)
-    } else {
-        alpha_m = (1 (/ms))*x/(1 - exp(-x))
-    }
-}
-
-FUNCTION beta_m(vh (mV)) (/ms) {
-    beta_m = (4 (/ms))*exp(-(0.0556 (/mV))*(clip(vh) + 65 (mV)))
-}
-
-FUNCTION alpha_h(vh (mV)) (/ms) {
-    alpha_h = ah0*exp(-(0.05 (/mV))*(clip(vh) + 65 (mV)))
-}
-
-FUNCTION beta_h(vh (mV)) (/ms) {
-    beta_h = (1 (/ms))/(1 + exp(-(0.1 (/mV))*(clip(vh) + 35 (mV))))
-}
+INCLUDE "hh_rates.inc"
+INCLUDE "boltzmann.inc"
+INCLUDE "mg_block.inc"
 
 FUNCTION clip(vh (mV)) (mV) {
+    : the ring's gating voltage, clipped to +-500 mV only to keep the HH rates finite
+    : for a saturated head
     if (vh > 500) {
         clip = 500 (mV)
     } else if (vh < -500) {
@@ -901,28 +959,28 @@ FUNCTION clip(vh (mV)) (mV) {
 
 PROCEDURE spine(full, vnow (mV)) {
     : The head solve of every evaluation (see COMMENT, "Solving (1)"). In the fast
-    : configuration (cfg = 1: mode 1, no rings this run) with no NMDA conductance (zs = 0)
-    : F is increasing and convex and Newton runs from the anchor (kxw, kww = exp(kxw/VT),
+    : configuration (cfg = 1: mode 1, no rings this run) with no NMDA conductance (state_path = 0)
+    : F is increasing and convex and Newton runs from the anchor (x_anchor, w_anchor = exp(x_anchor/VT),
     : the last point where the law was evaluated with exp()): a step whose error
     : (dx)^2/(2 VT) is below the tolerance is final without a further evaluation, the
     : quiet regime between inputs; otherwise a few Newton steps, monotone from the second
     : on; steps over 5 mV or towards exp overflow go to the full solve (headsolve). This is
     : the code a thousand spines run every step: it reads as few fields as it can (memory
-    : traffic, not arithmetic, is its cost: the law's constants come from ks). Other
+    : traffic, not arithmetic, is its cost). Other
     : configurations: spinegen.
     LOCAL ga, gl, gh, i0, x, w, iv, div, dfv, rdf, dx, xn, done, k, go, t, is, sv
-    if (ks[ZS] == 0) {
+    if (state_path == 0) {
         : the fast configuration (cfg = 1) with no NMDA conductance
         done = 0
-        w = ks[KWW]
+        w = w_anchor
         if (w > 0) {
-            is = ks[ISC]*(1 (nA))
-            sv = ks[ISV]*(1 (uS))
+            is = isat
+            sv = gsat
             ga = B - A
             gl = gleak + gfloor
             gh = gl + ga
             i0 = iinj + gl*eleak + ga*e_ampa
-            x = ks[KXW]*(1 (mV))
+            x = x_anchor
             k = 0
             go = 1
             while (go == 1) {
@@ -942,7 +1000,9 @@ PROCEDURE spine(full, vnow (mV)) {
                         : to x + dx: w = exp((x + dx)/VT) from w by a Taylor series of
                         : exp(t), t = dx/VT, for |t| < 2e-3 (degree 4: truncation
                         : < 3e-16, an ulp), at most 512 times in a row (rounding drift
-                        : < 3e-13); else exp()
+                        : < 3e-13); else exp(). (bench_spine, 2026-12-01: exp() every
+                        : time, with neck2's inline series removed as well, cost 6-12 %
+                        : of the mode 1 spine, median 0.96/1.01x -> 1.08/1.09x Exp2Syn)
                         t = dx/vt
                         if (fabs(t) < 2e-3 && nw < 512) {
                             w = w*(1 + t*(1 + t*(0.5 + t*(1/6 + t/24))))
@@ -952,8 +1012,8 @@ PROCEDURE spine(full, vnow (mV)) {
                             nw = 0
                         }
                         x = x + dx
-                        ks[KXW] = x/(1 (mV))
-                        ks[KWW] = w
+                        x_anchor = x
+                        w_anchor = w
                         niter = niter + 1
                         k = k + 1
                         go = 1
@@ -975,14 +1035,19 @@ PROCEDURE spine(full, vnow (mV)) {
                     } else {
                         reff = 1/div
                     }
-                    chead = ks[CIS]*(1 (mM/nA))*(is + ineck)
+                    chead = conc_per_isat*(is + ineck)
+                    : validity (spine_validity.inc), only when a condition may hold
+                    if (ineck < (2*csat - 1)*is || vhead > vhead_limit
+                        || vhead < -vhead_limit) {
+                        check_validity()
+                    }
                 }
             }
         }
         if (done == 0) {
             headsolve(full, vnow)
         }
-    } else if (ks[ZS] == 2) {
+    } else if (state_path == 2) {
         spine2(full, vnow)
     } else {
         spinegen(full, vnow)
@@ -1000,18 +1065,18 @@ PROCEDURE spine2(full, vnow (mV)) {
     gl = gleak + gfloor
     gh = gl + ga
     i0 = iinj + gl*eleak + ga*e_ampa
-    lg = ks[GD]*(1 (/mM))
-    gc = ks[GCO]*(1 (uS/mM))
+    lg = sum_ilm
+    gc = gneck_per_conc
     den = gc + gh*lg
     if (den > 0) {
         rd = 1/den
-        ed = ks[ED]*(1 (mV))
+        ed = ediff
         x = (lg*(i0 - gh*vnow) + gc*ed)*rd
         ineck = gc*(i0 - gh*(vnow + ed))*rd
         gtot = gc*gh*rd
-        ks[KXW] = x/(1 (mV))
-        ks[KWW] = 0
-        ks[KVS] = vnow/(1 (mV))
+        x_anchor = x
+        w_anchor = 0
+        v_linear = vnow
         if (full == 1) {
             vhead = vnow + x
             vring = vnow
@@ -1022,6 +1087,9 @@ PROCEDURE spine2(full, vnow (mV)) {
                 reff = lg/gc
             }
             chead = ch
+            if (vhead > vhead_limit || vhead < -vhead_limit) {
+                check_validity()
+            }
         }
     } else {
         headsolve(full, vnow)
@@ -1040,7 +1108,7 @@ PROCEDURE spinegen(full, vnow (mV)) {
     done = 0
     : (a fast configuration here has an NMDA conductance: to spinenm below)
     if (cfg == 2 && Bn == An && gbz_head == 0 && gna_neck == 0 && gbz_neck == 0
-        && (md != 1 || ks[KWW] > 0)) {
+        && (md != 1 || w_anchor > 0)) {
         ga = B - A
         gl = gleak + gfloor
         gh = gl + ga
@@ -1050,21 +1118,21 @@ PROCEDURE spinegen(full, vnow (mV)) {
             gh = gh + gs
             i0 = i0 + gs*ena
         }
-        x = ks[KXW]*(1 (mV))
-        w = ks[KWW]
+        x = x_anchor
+        w = w_anchor
         k = 0
         go = 1
         while (go == 1) {
             go = 0
             if (md == 1) {
                 iv = isat*(w - 1)
-                div = ks[ISV]*(1 (uS))*w
+                div = gsat*w
             } else if (md == 0) {
                 iv = x/r0
                 div = 1/r0
             } else {
-                div = ks[GCO]*(1 (uS/mM))/(ks[GD]*(1 (/mM)))
-                iv = (x - ks[ED]*(1 (mV)))*div
+                div = gneck_per_conc/(sum_ilm)
+                iv = (x - ediff)*div
             }
             dfv = div + gh
             if (dfv > 0) {
@@ -1088,8 +1156,8 @@ PROCEDURE spinegen(full, vnow (mV)) {
                         nw = 0
                     }
                     x = x + dx
-                    ks[KXW] = x/(1 (mV))
-                    ks[KWW] = w
+                    x_anchor = x
+                    w_anchor = w
                     niter = niter + 1
                     k = k + 1
                     go = 1
@@ -1102,10 +1170,10 @@ PROCEDURE spinegen(full, vnow (mV)) {
         ineck = iv + div*dx
         gtot = div*gh*rdf
         if (md != 1) {
-            ks[KXW] = xn/(1 (mV))
-            ks[KWW] = 0
+            x_anchor = xn
+            w_anchor = 0
         }
-        ks[KVS] = -1e300
+        v_linear = -1e300
         : (niter counts the evaluations beyond this exp-free first one; gnmda is 0 here
         : and was zeroed when the NMDA states came to rest: memory traffic is the cost)
         if (full == 1) {
@@ -1120,11 +1188,15 @@ PROCEDURE spinegen(full, vnow (mV)) {
                 reff = 1/div
             }
             if (md == 1) {
-                chead = ks[CIS]*(1 (mM/nA))*(isat + ineck)
+                chead = conc_per_isat*(isat + ineck)
             } else if (md == 0) {
                 chead = conc
             } else {
                 chead = ch
+            }
+            if (vhead > vhead_limit || vhead < -vhead_limit
+                || (md == 1 && ineck < (2*csat - 1)*isat)) {
+                check_validity()
             }
         }
     } else if (Bn != An && (cfg != 2 || (gbz_head == 0 && gna_neck == 0 && gbz_neck == 0))) {
@@ -1148,7 +1220,7 @@ PROCEDURE spinenm(full, vnow (mV)) {
     : is kept. A step is final when its error bound M dx^2/(2 (F' - 2 M |dx|)) is below
     : the tolerance (no further evaluation); otherwise up to 5 more steps. Anything else
     : (a fold, F' <= 0, a jump, exp overflow) goes to the full solve (headsolve).
-    LOCAL md, ga, gl, gh, i0, gs, gn, en, kmg, x, w, iv, div, vh, ex, bl, db, ihv, ghv,
+    LOCAL md, ga, gl, gh, i0, gs, gn, en, kmg, x, w, iv, div, vh, bl, db, ihv, ghv,
           fv, dfv, dx, adx, mm, u, k, go, done, t, xn, lg, gc, ed, tol, rvt
     md = mode
     ga = B - A
@@ -1165,23 +1237,23 @@ PROCEDURE spinenm(full, vnow (mV)) {
     kmg = mg/(3.57 (mM))
     tol = 1e-10 (mV)
     rvt = 1/vt
-    x = ks[KXW]*(1 (mV))
+    x = x_anchor
     w = 1
     done = 0
     go = 1
     if (md == 1) {
         if (x > 40*vt) {
             go = 0
-        } else if (ks[KWW] > 0) {
-            w = ks[KWW]
+        } else if (w_anchor > 0) {
+            w = w_anchor
         } else {
             w = exp(x/vt)
             nw = 0
         }
     } else if (md == 2) {
-        lg = ks[GD]*(1 (/mM))
-        gc = ks[GCO]*(1 (uS/mM))
-        ed = ks[ED]*(1 (mV))
+        lg = sum_ilm
+        gc = gneck_per_conc
+        ed = ediff
     }
     k = 0
     while (go == 1) {
@@ -1189,7 +1261,7 @@ PROCEDURE spinenm(full, vnow (mV)) {
         vh = vnow + x
         if (md == 1) {
             iv = isat*(w - 1)
-            div = ks[ISV]*(1 (uS))*w
+            div = gsat*w
         } else if (md == 0) {
             iv = x/r0
             div = 1/r0
@@ -1197,9 +1269,7 @@ PROCEDURE spinenm(full, vnow (mV)) {
             div = gc/lg
             iv = (x - ed)*div
         }
-        ex = -0.062 (/mV) * vh
-        if (ex > 700) { ex = 700 }
-        bl = 1/(1 + kmg*exp(ex))
+        bl = mg_block(vh, kmg)
         db = 0.062 (/mV) * bl*(1 - bl)
         ihv = i0 - gh*vh - gn*bl*(vh - en)
         ghv = gh + gn*(bl + db*(vh - en))
@@ -1244,13 +1314,13 @@ PROCEDURE spinenm(full, vnow (mV)) {
         ineck = iv + div*dx
         gtot = div*ghv/dfv
         if (md == 1) {
-            ks[KXW] = x/(1 (mV))
-            ks[KWW] = w
+            x_anchor = x
+            w_anchor = w
         } else {
-            ks[KXW] = xn/(1 (mV))
-            ks[KWW] = 0
+            x_anchor = xn
+            w_anchor = 0
         }
-        ks[KVS] = -1e300
+        v_linear = -1e300
         if (full == 1) {
             vhead = vnow + xn
             vring = vnow
@@ -1261,8 +1331,8 @@ PROCEDURE spinenm(full, vnow (mV)) {
     } else {
         if (md == 1 && k > 0) {
             : (the anchor where w is known: headsolve starts there)
-            ks[KXW] = x/(1 (mV))
-            ks[KWW] = w
+            x_anchor = x
+            w_anchor = w
         }
         headsolve(full, vnow)
     }
@@ -1278,20 +1348,21 @@ PROCEDURE outputs(x (mV), div (uS)) {
     if (mode == 2) {
         chead = ch
     } else if (mode == 1) {
-        chead = ks[CIS]*(1 (mM/nA))*(isat + ineck)
+        chead = conc_per_isat*(isat + ineck)
     } else {
         chead = conc
     }
+    check_validity()
 }
 
 PROCEDURE headsolve(full, vnow (mV)) {
     : Full solve of F(x) = ineck(x) - ihead(vnow + x) = 0 for x = vhead - vnow (see
-    : COMMENT); sets ineck, gtot, the anchor (kxw, kww) and, if full = 1, the recorded
+    : COMMENT); sets ineck, gtot, the anchor (x_anchor, w_anchor) and, if full = 1, the recorded
     : outputs vhead, vring, reff, chead, gampa, gnmda. Every field is read once into a
     : LOCAL, and only when the feature using it is on.
     LOCAL gsn, gbn, vv, md, x, xn, lo, hi, blo, bhi, cap, k, done, tol, xup, arg, ii, gl,
           el, ga, ea, gn, en, kmg, gs, es, gb, eb, vhb, sb, is, vtt, rr, ed, vh, u, e, bl,
-          db, ex, fv, dfv, iv, div, ihv, ghv, e50, xw, ww
+          db, fv, dfv, iv, div, ihv, ghv, e50, xw, ww
     done = 0
     vv = vnow
     md = mode
@@ -1347,19 +1418,19 @@ PROCEDURE headsolve(full, vnow (mV)) {
         is = isat
         vtt = vt
         e50 = exp(50)
-        xw = ks[KXW]*(1 (mV))
-        ww = ks[KWW]
+        xw = x_anchor
+        ww = w_anchor
     } else if (md == 0) {
         rr = r0
     } else {
-        rr = ks[GD]*(1 (/mM))/(ks[GCO]*(1 (uS/mM)))
-        ed = ks[ED]*(1 (mV))
+        rr = sum_ilm/(gneck_per_conc)
+        ed = ediff
     }
-    if ((gsn > 0 || gbn > 0) && (md != 2 || ks[FRG] > 0)) {
+    if ((gsn > 0 || gbn > 0) && (md != 2 || ring_frac > 0)) {
         ringsolve(vv, ga, gn, ii, gl, gs, gb, gsn, gbn)
     } else {
-        : start at the last solution (mode 1: the anchor, whose exp is known if kww > 0)
-        x = ks[KXW]*(1 (mV))
+        : start at the last solution (mode 1: the anchor, whose exp is known if w_anchor > 0)
+        x = x_anchor
         blo = 0
         bhi = 0
         cap = 20 (mV)
@@ -1391,17 +1462,13 @@ PROCEDURE headsolve(full, vnow (mV)) {
             ihv = ii - gl*(vh - el) - ga*(vh - ea) - gs*(vh - es)
             ghv = gl + ga + gs
             if (gn > 0) {
-                ex = -0.062 (/mV) * vh
-                if (ex > 700) { ex = 700 }
-                bl = 1/(1 + kmg*exp(ex))
+                bl = mg_block(vh, kmg)
                 db = 0.062 (/mV) * bl*(1 - bl)
                 ihv = ihv - gn*bl*(vh - en)
                 ghv = ghv + gn*(bl + db*(vh - en))
             }
             if (gb > 0) {
-                ex = -(vh - vhb)/sb
-                if (ex > 700) { ex = 700 }
-                bl = 1/(1 + exp(ex))
+                bl = boltzmann_act(vh, vhb, sb)
                 db = bl*(1 - bl)/sb
                 ihv = ihv - gb*bl*(vh - eb)
                 ghv = ghv + gb*(bl + db*(vh - eb))
@@ -1411,6 +1478,9 @@ PROCEDURE headsolve(full, vnow (mV)) {
             k = k + 1
             if (fv == 0 || k >= 200) {
                 done = 1
+                if (fv != 0) {
+                    set_flag(1)
+                }
             } else {
                 if (fv < 0) {
                     lo = x
@@ -1474,15 +1544,15 @@ PROCEDURE headsolve(full, vnow (mV)) {
             }
         }
         niter = niter + k
-        ks[KVS] = -1e300
+        v_linear = -1e300
         ineck = iv
         if (md == 1 && ww > 0) {
-            ks[KXW] = xw/(1 (mV))
-            ks[KWW] = ww
+            x_anchor = xw
+            w_anchor = ww
             nw = 0
         } else {
-            ks[KXW] = x/(1 (mV))
-            ks[KWW] = 0
+            x_anchor = x
+            w_anchor = 0
         }
         if (dfv > 0) {
             gtot = div*ghv/dfv
@@ -1512,7 +1582,7 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
     LOCAL md, vtt, e50, el, ea, en, kmg, es, eb, vhb, sb, ia, ib, rsa, rsb, xr, xrn, lo,
           hi, blo, bhi, cap, k, done, tol, xh, xhn, lo2, hi2, blo2, bhi2, cap2, k2, done2,
           u, wr, dwr, wh, dwh, ian, dia, pp, dpp, qq, dqq, vh, vr, ihv, ghv, irv, grv, bl,
-          db, ex, f1, df1, g, dg, arg, xup, sh, tt, fr, eda, edb, a1, a2, l1, l2, gc
+          db, f1, df1, g, dg, arg, xup, sh, tt, fr, eda, edb, a1, a2, l1, l2, gc
     md = mode
     vtt = vt
     e50 = exp(50)
@@ -1534,22 +1604,22 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
     if (md == 2) {
         : segment a from the salt profile (floored as in neck2r); segment b is the rest
         : of neck2r's whole-neck L and diffusion potential (same states)
-        fr = ks[FRG]
+        fr = ring_frac
         a1 = c1
         a2 = c2
         if (a1 < cmin) { a1 = cmin }
         if (a2 < cmin) { a2 = cmin }
         l1 = ilm(conc, a1)
         l2 = ilm(a1, a2)
-        gc = ks[GCO]*(1 (uS/mM))
+        gc = gneck_per_conc
         rsa = 2*fr*(l1 + l2)/gc
-        rsb = (ks[GD]*(1 (/mM)) - 2*fr*(l1 + l2))/gc
-        eda = ks[KED]*(1 (mV))*((a1 - conc)*l1 + (a2 - a1)*l2)
-        edb = ks[ED]*(1 (mV)) - eda
+        rsb = (sum_ilm - 2*fr*(l1 + l2))/gc
+        eda = ediff_per_log*((a1 - conc)*l1 + (a2 - a1)*l2)
+        edb = ediff - eda
     }
     : warm start: the ring node's last offset from the dendrite
     xr = vring - vv
-    xh = ks[KXW]*(1 (mV))
+    xh = x_anchor
     blo = 0
     bhi = 0
     cap = 20 (mV)
@@ -1580,9 +1650,7 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
         irv = -gsn*(vr - es)
         grv = gsn
         if (gbn > 0) {
-            ex = -(vr - vhb)/sb
-            if (ex > 700) { ex = 700 }
-            bl = 1/(1 + exp(ex))
+            bl = boltzmann_act(vr, vhb, sb)
             db = bl*(1 - bl)/sb
             irv = irv - gbn*bl*(vr - eb)
             grv = grv + gbn*(bl + db*(vr - eb))
@@ -1613,17 +1681,13 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
             ihv = ii - gl*(vh - el) - ga*(vh - ea) - gs*(vh - es)
             ghv = gl + ga + gs
             if (gn > 0) {
-                ex = -0.062 (/mV) * vh
-                if (ex > 700) { ex = 700 }
-                bl = 1/(1 + kmg*exp(ex))
+                bl = mg_block(vh, kmg)
                 db = 0.062 (/mV) * bl*(1 - bl)
                 ihv = ihv - gn*bl*(vh - en)
                 ghv = ghv + gn*(bl + db*(vh - en))
             }
             if (gb > 0) {
-                ex = -(vh - vhb)/sb
-                if (ex > 700) { ex = 700 }
-                bl = 1/(1 + exp(ex))
+                bl = boltzmann_act(vh, vhb, sb)
                 db = bl*(1 - bl)/sb
                 ihv = ihv - gb*bl*(vh - eb)
                 ghv = ghv + gb*(bl + db*(vh - eb))
@@ -1633,6 +1697,9 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
             k2 = k2 + 1
             if (f1 == 0 || k2 >= 200) {
                 done2 = 1
+                if (f1 != 0) {
+                    set_flag(1)
+                }
             } else {
                 if (f1 < 0) {
                     lo2 = xh
@@ -1693,6 +1760,9 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
         k = k + 1
         if (g == 0 || k >= 200) {
             done = 1
+            if (g != 0) {
+                set_flag(1)
+            }
         } else {
             if (g < 0) {
                 lo = xr
@@ -1733,9 +1803,9 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
             }
         }
     }
-    ks[KXW] = xh/(1 (mV))
-    ks[KWW] = 0
-    ks[KVS] = -1e300
+    x_anchor = xh
+    w_anchor = 0
+    v_linear = -1e300
     vhead = vv + xh
     vring = vv + xr
     ineck = ian
@@ -1766,20 +1836,19 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
     } else {
         chead = conc
     }
+    check_validity()
 }
 
 FUNCTION ineckring() (nA) {
     : current of the neck ring into the neck at vring (inward positive), as ringsolve
     : counts it
-    LOCAL ex, ir
+    LOCAL ir
     ir = 0
     if (gna_neck > 0) {
         ir = -gna_neck*mn*mn*mn*hn*(vring - ena)
     }
     if (gbz_neck > 0) {
-        ex = -(vring - vhalf_bz)/slope_bz
-        if (ex > 700) { ex = 700 }
-        ir = ir - gbz_neck*(vring - ebz)/(1 + exp(ex))
+        ir = ir - gbz_neck*(vring - ebz)*boltzmann_act(vring, vhalf_bz, slope_bz)
     }
     ineckring = ir
 }

@@ -104,6 +104,8 @@ def simulate(args) -> dict:
     h.dt = args.dt
     h.finitialize(args.e_pas)
     h.continuerun(args.tstop)
+    from spinepnp.validity import warn_invalid
+    warn_invalid(context="spine_on_dendrite")   # drop-in spines outside the model's validity
     out = {law: pr.arrays() for law, pr in probes.items()}
     facts = {law: {"r0": pr.spine.r0, "ra": pr.spine.ra} for law, pr in probes.items()}
     del keep, ns

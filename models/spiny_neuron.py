@@ -84,6 +84,8 @@ def run_law(args, law: str) -> dict:
     h.dt = args.dt
     h.finitialize(-65.0)
     h.continuerun(args.tstop)
+    from spinepnp.validity import warn_invalid
+    warn_invalid(context="spiny_neuron")   # drop-in spines outside the model's validity
     a = probe.arrays()
     out = {"t": a["t"], "vsoma": np.array(vsoma), "vhead": a["vhead"], "vdend": a["vdend"],
            "spikes": np.array(spikes), "r0": cell.spines[0].r0}

@@ -968,6 +968,8 @@ class SpinyNetwork:
         self.pc.set_maxstep(10)
         h.stdinit()
         self.pc.psolve(tstop)
+        from .validity import warn_invalid
+        warn_invalid(context=f"SpinyNetwork rank {int(self.pc.id())}")
         everything = self.pc.py_allgather(self.local_spikes())
         rows = sorted(r for part in everything for r in part)
         return np.array(rows, dtype=float).reshape(-1, 2)

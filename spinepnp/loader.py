@@ -1,7 +1,8 @@
 """Compile and load spinepnp's NMODL mechanisms, once, into a cache directory.
 
 ``load_mechanisms()`` compiles every ``.mod`` file shipped with spinepnp with NEURON's
-``nrnivmodl`` into ``<cache>/<key>/`` where ``key`` hashes the .mod sources, the NEURON
+``nrnivmodl`` into ``<cache>/<key>/`` where ``key`` hashes the NMODL sources (the
+``.mod`` files and the ``.inc`` files they ``INCLUDE``), the NEURON
 version, the platform and whether CoreNEURON support was asked for, then loads the
 library into NEURON. Later calls (and later processes) reuse the build. Nothing is ever
 written into site-packages or the working directory.
@@ -35,9 +36,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["MechanismBuildError", "mod_files", "mod_dir", "cache_root", "build",
-           "load_mechanisms", "loaded_build", "build_flags", "opt_flags", "OPT_FLAGS",
-           "check_foreign_mechanisms", "USE_LOADED_ENV"]
+__all__ = ["MechanismBuildError", "mod_files", "source_files", "mod_dir", "cache_root",
+           "build", "load_mechanisms", "loaded_build", "build_flags", "opt_flags",
+           "OPT_FLAGS", "check_foreign_mechanisms", "USE_LOADED_ENV"]
 
 
 
@@ -72,6 +73,13 @@ def mod_dir() -> Path:
 def mod_files() -> list[Path]:
     """The shipped .mod files, sorted by name."""
     return sorted(mod_dir().glob("*.mod"))
+
+
+def source_files() -> list[Path]:
+    """Every NMODL source a build needs: the .mod files and the .inc files they
+    ``INCLUDE`` (shared rate functions, laws and checks), sorted by name."""
+    folder = mod_dir()
+    return sorted(list(folder.glob("*.mod")) + list(folder.glob("*.inc")))
 
 
 def cache_root() -> Path:
@@ -171,7 +179,7 @@ def build(coreneuron: bool = False, force: bool = False, verbose: bool = False) 
     MechanismBuildError
         If nrnivmodl fails (the message quotes its output) or is missing.
     """
-    files = mod_files()
+    files = source_files()
     key = _build_key(files, coreneuron)
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)
@@ -207,8 +215,8 @@ def build(coreneuron: bool = False, force: bool = False, verbose: bool = False) 
             if proc.returncode != 0:
                 tail = "\n".join(proc.stdout.splitlines()[-60:])
                 raise MechanismBuildError(
-                    f"nrnivmodl failed (exit {proc.returncode}) building {len(files)} "
-                    f"mechanisms from {mod_dir()}:\n{tail}\nFix the .mod file named "
+                    f"nrnivmodl failed (exit {proc.returncode}) building "
+                    f"{len(mod_files())} mechanisms from {mod_dir()}:\n{tail}\nFix the .mod file named "
                     "above, or check that a C++ compiler and make are installed.")
             _arch_dir(tmp)
             (tmp / FLAGS_FILE).write_text(flags + "\n")
@@ -322,6 +330,11 @@ def load_mechanisms(coreneuron: bool = False, verbose: bool = False) -> Path:
     -------
     Path
         The build directory.
+
+    Notes
+    -----
+    Also registers the parameter check of :mod:`spinepnp.validity`: from then on
+    ``h.finitialize()`` raises an error naming any SpnpSpine that refused its parameters.
     """
     if _loaded:
         if coreneuron and not _loaded["coreneuron"]:
@@ -333,6 +346,7 @@ def load_mechanisms(coreneuron: bool = False, verbose: bool = False) -> Path:
     from neuron import h
     if check_foreign_mechanisms(h, coreneuron):
         _loaded.update(path=None, coreneuron=coreneuron)
+        _install_checks(h)
         return None
     path = build(coreneuron=coreneuron, verbose=verbose)
     arch = _arch_dir(path)
@@ -343,6 +357,14 @@ def load_mechanisms(coreneuron: bool = False, verbose: bool = False) -> Path:
     if not h.nrn_load_dll(str(arch / "libnrnmech.so")):
         raise MechanismBuildError(f"NEURON could not load {arch / 'libnrnmech.so'}")
     _loaded.update(path=path, coreneuron=coreneuron)
+    _install_checks(h)
     return path
+
+
+def _install_checks(h) -> None:
+    """Make ``h.finitialize()`` raise when an SpnpSpine refused its parameters (see
+    :mod:`spinepnp.validity`)."""
+    from .validity import install_parameter_check
+    install_parameter_check(h)
 
 

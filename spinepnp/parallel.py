@@ -476,7 +476,11 @@ class ChunkedRun:
                           f"({100 * frac:.0f}%), {now - wall0:.1f} s wall{tail}",
                           file=sys.stderr, flush=True)
             wall = time.perf_counter() - wall0
-            self._status(tstop=tstop, complete=True, dt=float(h.dt), wall_s=wall)
+            from .validity import warn_invalid
+            bad = warn_invalid(context=f"ChunkedRun rank {self.rank}")
+            self._status(tstop=tstop, complete=True, dt=float(h.dt), wall_s=wall,
+                         invalid_spines=[{k: r[k] for k in ("name", "location", "invalid",
+                                                            "tinvalid")} for r in bad])
             return wall
         finally:
             self._tvec.play_remove()

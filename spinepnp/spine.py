@@ -91,6 +91,12 @@ OUTPUTS = {
     "gtot": ("uS", "di/dv handed to NEURON (neck and head slope conductances in series)"),
     "niter": ("1", "evaluations of the head balance so far that needed exp() or the full "
               "solver (a cost counter; the exp-free first Newton step is not counted)"),
+    "badparam": ("1", "0, or the code of the parameter rule that refused this spine at "
+                 "finitialize (spinepnp.validity.BADPARAM; a refused spine delivers no "
+                 "current)"),
+    "invalid": ("1", "0, or the sum of the flags of spinepnp.validity.INVALID: the result "
+                "left the model's validity since finitialize"),
+    "tinvalid": ("ms", "time of the first validity flag (-1: never)"),
 }
 
 
@@ -187,7 +193,12 @@ def configure_spine(pp, neck: Neck | None = None, mode: int | None = None, **par
             raise ValueError(f"{name} = {value!r} must be finite ({PARAMETERS[name][0]})")
         setattr(pp, name, val)
     if neck is not None and "ring_pos" in params and "ring_gamma" not in params:
-        pp.ring_gamma = float(neck.gamma_at(float(params["ring_pos"]) * neck.length))
+        pos = float(params["ring_pos"])
+        if not 0.0 < pos < 1.0:
+            raise ValueError(f"ring_pos = {pos:g} must lie strictly inside (0, 1): the "
+                             "neck ring's position as a fraction of the neck length (a "
+                             "ring at an end is a head ring, gna_head/gbz_head)")
+        pp.ring_gamma = float(neck.gamma_at(pos * neck.length))
     return pp
 
 

@@ -23,17 +23,33 @@ def test_mod_files_found_and_named_with_prefix():
         assert f"POINT_PROCESS {f.stem}" in text or f"SUFFIX {f.stem}" in text
 
 
-def test_build_key_depends_on_sources(tmp_path, monkeypatch):
+def _copied_sources(tmp_path, monkeypatch):
+    """The shipped NMODL sources copied to a scratch folder the loader then uses."""
     src = tmp_path / "mods"
     src.mkdir()
-    for f in loader.mod_files():
+    for f in loader.source_files():
         shutil.copy(f, src / f.name)
     monkeypatch.setattr(loader, "mod_dir", lambda: src)
+    return src
+
+
+def test_build_key_depends_on_sources(tmp_path, monkeypatch):
+    src = _copied_sources(tmp_path, monkeypatch)
     k1 = loader._build_key(loader.mod_files(), False)
     k2 = loader._build_key(loader.mod_files(), True)
     (src / "SpnpKinSyn.mod").write_text((src / "SpnpKinSyn.mod").read_text() + "\n: x\n")
     k3 = loader._build_key(loader.mod_files(), False)
     assert len({k1, k2, k3}) == 3
+
+
+def test_build_key_covers_included_files(tmp_path, monkeypatch):
+    """The .inc files the mechanisms INCLUDE are sources: a change to one is a new build."""
+    _copied_sources(tmp_path, monkeypatch)
+    incs = [f for f in loader.source_files() if f.suffix == ".inc"]
+    assert "hh_rates.inc" in [f.name for f in incs]
+    k1 = loader._build_key(loader.source_files(), False)
+    incs[0].write_text(incs[0].read_text() + "\n: x\n")
+    assert loader._build_key(loader.source_files(), False) != k1
 
 
 def test_build_key_depends_on_compiler_flags(monkeypatch):
@@ -179,7 +195,8 @@ def test_kinetic_synapse_decays_to_exact_zero_not_subnormal(h):
 
 
 def test_installed_wheel_ships_mod_files(tmp_path):
-    """`pip wheel` packs the .mod files as spinepnp/mechanisms/*.mod."""
+    """`pip wheel` packs the .mod files and the .inc files they include as
+    spinepnp/mechanisms/*."""
     root = Path(__file__).resolve().parents[1]
     if not (root / "pyproject.toml").exists():
         pytest.skip("not running from a source checkout")
@@ -191,7 +208,7 @@ def test_installed_wheel_ships_mod_files(tmp_path):
     whl = next(tmp_path.glob("spinepnp-*.whl"))
     names = zipfile.ZipFile(whl).namelist()
     shipped = {Path(n).name for n in names if n.startswith("spinepnp/mechanisms/")}
-    assert {f.name for f in loader.mod_files()} <= shipped
+    assert {f.name for f in loader.source_files()} <= shipped
 
 
 def _stub_build(folder: Path, names):

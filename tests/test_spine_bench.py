@@ -8,7 +8,8 @@ def test_bench_spine_quick(mechanisms, capsys):
     out = capsys.readouterr().out
     for variant in bench_spine.VARIANTS:
         assert variant in out
-    assert "ratios" in out and "target mode 1" in out
+    assert "ratios" in out and "target spine1 <= 1.00x exp2syn" in out
+    assert "target spine1 <= 0.55x explicit" in out and "target spine2 <= 0.90x explicit" in out
 
 
 def test_bench_spine_quick_with_nmda(mechanisms, capsys):
@@ -18,7 +19,7 @@ def test_bench_spine_quick_with_nmda(mechanisms, capsys):
                              "--variants", "exp2syn", "spine1"]) == 0
     out = capsys.readouterr().out
     assert "NMDA weight 0.0005 uS" in out
-    assert "not checked" in out and "target mode 1" not in out
+    assert "not checked" in out and "target spine1" not in out
 
 
 def test_bench_spine_rejects_a_negative_nmda_weight(capsys):

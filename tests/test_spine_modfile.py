@@ -10,6 +10,7 @@ import pytest
 from spinepnp.spine import OUTPUTS, PARAMETERS
 
 MOD = Path(__file__).resolve().parents[1] / "mechanisms" / "SpnpSpine.mod"
+INCLUDES = sorted(MOD.parent.glob("*.inc"))
 
 
 def _block(text, name):
@@ -40,9 +41,13 @@ def test_house_rules():
     assert "POINT_PROCESS SpnpSpine" in text
     assert text.startswith("TITLE ") and "COMMENT" in text
     # no bare unit factors: every conversion comes from a UNITS declaration
-    code = "\n".join(ln.split(":")[0] for ln in text.split("ENDCOMMENT", 1)[1].splitlines())
-    code = re.sub(r"<[^>\n]*>", "", code)                # parameter limits are not factors
-    assert not re.search(r"\b1e[34]\b|\b1000\b|\b10000\b", code)
+    for src in [text] + [f.read_text() for f in INCLUDES]:
+        assert "VERBATIM" not in src
+        code = "\n".join(ln.split(":")[0] for ln in src.split("ENDCOMMENT", 1)[1].splitlines())
+        code = re.sub(r"<[^>\n]*>", "", code)            # parameter limits are not factors
+        # named thresholds of a CONSTANT block are not unit factors either
+        code = re.sub(r"(?s)CONSTANT \{.*?\}", "", code)
+        assert not re.search(r"\b1e[34]\b|\b1000\b|\b10000\b", code)
 
 
 @pytest.mark.skipif(shutil.which("modlunit") is None and not
@@ -52,7 +57,9 @@ def test_modlunit_clean(tmp_path):
     import sys
     exe = Path(sys.executable).parent / "modlunit"
     exe = str(exe) if exe.exists() else shutil.which("modlunit")
-    shutil.copy(MOD, tmp_path / MOD.name)
+    for f in [MOD] + INCLUDES:
+        shutil.copy(f, tmp_path / f.name)
     proc = subprocess.run([exe, MOD.name], cwd=tmp_path, capture_output=True, text=True)
-    out = (proc.stdout + proc.stderr).replace(f"Checking units of {MOD.name}", "").strip()
+    out = "\n".join(ln for ln in (proc.stdout + proc.stderr).splitlines()
+                    if ln.strip() and not ln.startswith(("Checking units of", "INCLUDEing ")))
     assert proc.returncode == 0 and out == "", out

@@ -60,8 +60,16 @@ def run_one(name: str, out, quick: bool = False, progress=None) -> Result:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    res = getattr(mod, fn)(out, quick=quick, progress=progress)
+    from ..validity import ValidityLog, describe_invalid, SpineValidityWarning
+    with ValidityLog() as log:
+        res = getattr(mod, fn)(out, quick=quick, progress=progress)
     res.seconds = time.perf_counter() - t0
+    if log.records:
+        # drop-in spines that left the model's validity in some run: say so in the report
+        res.numbers["spines outside the model's validity (all runs)"] = len(log.records)
+        import warnings
+        warnings.warn(f"comparison {name}: " + describe_invalid(log.records),
+                      SpineValidityWarning, stacklevel=2)
     return res
 
 
