@@ -279,9 +279,9 @@ def test_refusal_lists_many_spines(h):
 
 
 def _clamped_spine(h, mode, **params):
-    from neuron_helpers import clamped_dendrite
+    from spinepnp.build import clamped_dendrite
     h.celsius = 20.0          # (the fixture restores it)
-    dend, clamp = clamped_dendrite(h)
+    dend, clamp = clamped_dendrite(-65.0)
     sp = h.SpnpSpine(dend(0.5))
     sp.mode = mode
     for key, val in params.items():
