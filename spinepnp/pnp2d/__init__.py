@@ -24,7 +24,8 @@ from .geometry import BallAndNeck, Cylinder, DiscOnHalfSpace, Geometry2D, Hyperb
 from .result import IVCurve2D, Steady2D, Transient2D
 from .steady import build_problem, solve_electrode, solve_steady, sweep_steady
 from .system import Problem2D
+from .transient import solve_transient
 
 __all__ = ["BallAndNeck", "Cylinder", "HyperboloidNeck", "DiscOnHalfSpace", "Geometry2D",
-           "solve_steady", "sweep_steady", "solve_electrode", "build_problem",
+           "solve_steady", "sweep_steady", "solve_transient", "solve_electrode", "build_problem",
            "Problem2D", "Steady2D", "Transient2D", "IVCurve2D"]

@@ -83,7 +83,7 @@ class Cylinder(Geometry2D):
         """The tensor grid's (r, z) node positions [um]."""
         s = _resolution(resolution)
         lam = float(debye_length)
-        hz = graded_nodes(self.length, lam / (2 * s), self.length / (40 * s),
+        hz = graded_nodes(self.length, lam / (2 * s), self.length / (100 * s),
                           grading=0.25 / s, at=("end",))
         if self.full_cap:
             nr = max(int(round(4 * s)), 2)

@@ -229,20 +229,20 @@ class Problem2D:
         ns, n = self.ns, self.n
         u, mu = self.split(X)
         U = b.interpolate(u)
-        uq, gu = U.value, U.grad
+        uq, gu = np.asarray(U), U.grad
         zero = np.zeros_like(uq)
         zero2 = np.zeros_like(gu)
         cq, gmu = [], []
         for i in range(ns):
             M = b.interpolate(mu[i])
-            cq.append(self.bulk[i] * np.exp(M.value - self.z[i] * uq))
+            cq.append(self.bulk[i] * np.exp(np.asarray(M) - self.z[i] * uq))
             gmu.append(M.grad)
         charge = sum(self.z[i] * cq[i] for i in range(ns))
         F = np.empty(self.size)
         F[:n] = asm(_load, b, f0=-charge, f1=self.l2 * gu)
         inv_dt = 0.0 if dt is None else 1.0 / dt
         if dt is not None:
-            cold_q = [b.interpolate(c_old[i]).value for i in range(ns)]
+            cold_q = [np.asarray(b.interpolate(c_old[i])) for i in range(ns)]
         for i in range(ns):
             f0 = (cq[i] - cold_q[i]) * inv_dt if dt is not None else zero
             F[n * (1 + i): n * (2 + i)] = asm(_load, b, f0=f0,

@@ -1,0 +1,202 @@
+"""Transient 2-D PNP: backward Euler with local error control.
+
+Each step of size h solves, by Newton with the exact Jacobian, the weak equations with
+the time derivative (c_i(X) - c_i^n)/h (backward Euler: L-stable, so the nanosecond
+Debye-layer charging and the millisecond salt relaxation are both taken in stride). The
+local error is estimated from the difference between the converged step and the linear
+extrapolation of the two previous states (both first-order accurate; their difference
+is ~h^2 x'' like the step's own error), on the potential [mV] and on log-concentrations;
+the step changes by ``0.9 (tol/err)^(1/2)``, at most twofold, and lands on the
+waveform's breakpoints (restarting at ``dt_initial`` after each) and on ``t_eval``.
+Gating states of HH rings advance by the same implicit formula, inside the Newton
+solve (through the ring's band potential).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..pnp.errors import ConvergenceError, DepletionError
+from ..pnp.stimuli import Waveform, constant
+from .result import Steady2D, Transient2D
+from .steady import _rest, build_problem, solve_steady
+
+__all__ = ["solve_transient"]
+
+
+def _waveform(current) -> Waveform:
+    if isinstance(current, Waveform):
+        return current
+    if callable(current):
+        return Waveform(current)
+    try:
+        return constant(float(current))
+    except (TypeError, ValueError):
+        raise ValueError(f"current = {current!r} must be a number [nA] or a waveform "
+                         "(spinepnp.pnp.step, alpha, constant)") from None
+
+
+def solve_transient(geometry, current, t_stop, species=None, celsius=20.0, *,
+                    carrier="na", rings=(), v_rest=-70.0, resolution=1.0, mesh=None,
+                    t_eval=None, initial="rest", atol_v=0.01, atol_logc=1e-3,
+                    dt_initial=1e-6, dt_max=None, max_steps=20000, progress=None,
+                    problem=None) -> Transient2D:
+    """Time course of the axisymmetric 2-D PNP system for an injected current waveform.
+
+    Parameters
+    ----------
+    geometry, species, celsius, carrier, rings, v_rest, resolution, mesh
+        As in :func:`spinepnp.pnp2d.solve_steady`.
+    current : float or callable
+        Current through the cap [nA] as a function of time [ms]
+        (:func:`spinepnp.pnp.step`, ``alpha``, ``constant``) or a number.
+    t_stop : float
+        End time [ms].
+    t_eval : array_like or None
+        Times [ms] to record (the stepper lands on each); None: every accepted step.
+    initial : {"rest", "steady"} or Steady2D
+        Initial state: zero current (default), the steady state at ``current(0)``, or a
+        given solution of the same problem.
+    atol_v : float
+        Local error tolerance on the potential [mV].
+    atol_logc : float
+        Local error tolerance on log-concentrations [1] (relative concentration).
+    dt_initial, dt_max : float
+        First step (and after each breakpoint) and largest step [ms]
+        (default ``t_stop / 20``).
+    max_steps : int
+        Give up after this many steps (accepted + rejected).
+    progress : callable or None
+        ``progress(t, t_stop)`` after each accepted step.
+    problem : Problem2D or None
+        A prebuilt problem.
+
+    Returns
+    -------
+    Transient2D
+
+    Raises
+    ------
+    DepletionError
+        The carrier runs out (no state beyond that time).
+    ConvergenceError
+        A step could not be taken even at the smallest step size.
+    """
+    wave = _waveform(current)
+    try:
+        t_stop = float(t_stop)
+    except (TypeError, ValueError):
+        raise ValueError(f"t_stop = {t_stop!r} is not a number [ms]") from None
+    if not (math.isfinite(t_stop) and t_stop > 0):
+        raise ValueError(f"t_stop = {t_stop!r} ms must be finite and > 0")
+    for name, val in (("dt_initial", dt_initial), ("atol_v", atol_v),
+                      ("atol_logc", atol_logc)):
+        if not (math.isfinite(float(val)) and float(val) > 0):
+            raise ValueError(f"{name} = {val!r} must be finite and > 0")
+    dt_max = t_stop / 20 if dt_max is None else float(dt_max)
+    if t_eval is not None:
+        te = np.asarray(t_eval, dtype=float).ravel()
+        if te.size == 0 or np.any(np.diff(te) <= 0) or te[0] < 0 or \
+                te[-1] > t_stop * (1 + 1e-12) or not np.all(np.isfinite(te)):
+            raise ValueError(f"t_eval must be increasing finite times in [0, {t_stop}] ms")
+    else:
+        te = None
+    P = problem if problem is not None else build_problem(
+        geometry, species, carrier, celsius, rings, v_rest, resolution, mesh)
+    kw = dict(max_iter=12, tol=1e-8)
+    if isinstance(initial, Steady2D):
+        if initial.problem is not P:
+            raise ValueError("initial must be a Steady2D of the same problem "
+                             "(pass problem=initial.problem)")
+        X = initial.state.copy()
+    elif initial == "steady":
+        X = solve_steady(None, wave(0.0), problem=P).state.copy()
+    elif initial == "rest":
+        X = _rest(P, kw)
+    else:
+        raise ValueError(f"initial = {initial!r}: use 'rest', 'steady' or a Steady2D")
+
+    states = [r.steady_states(vm) for r, vm in zip(P.rings, P.ring_vm(X))]
+    stops = sorted({b for b in wave.breakpoints if 0 < b < t_stop} | {t_stop}
+                   | (set(te.tolist()) if te is not None else set()))
+    breaks = set(b for b in wave.breakpoints if 0 < b < t_stop)
+    rec = {"t": [], "i": [], "vc": [], "vm": [], "vcap": [], "cmin": [], "ring": []}
+
+    def record(t, X):
+        s = Steady2D.from_state(P, X, wave(t))
+        rec["t"].append(t)
+        rec["i"].append(s.current)
+        rec["vc"].append(s.head_centre_potential)
+        rec["vm"].append(s.max_potential)
+        rec["vcap"].append(s.cap_potential)
+        rec["cmin"].append(float(s.c[P.carrier].min()))
+        rec["ring"].append(s.ring_vm)
+        return s
+
+    if te is None or te[0] == 0.0:
+        record(0.0, X)
+    t, h = 0.0, float(dt_initial)
+    X_prev, h_prev = None, None
+    steps = tries = 0
+    while t < t_stop * (1 - 1e-12):
+        nxt = min(s for s in stops if s > t * (1 + 1e-13) + 1e-15)
+        h = min(h, dt_max, nxt - t)
+        if nxt - t - h < 1e-9 * h:       # do not leave a sliver before a stop
+            h = nxt - t
+        tries += 1
+        if tries > max_steps:
+            raise ConvergenceError(f"solve_transient: more than {max_steps} steps "
+                                   f"before t = {t_stop} ms (reached {t:.4g} ms)")
+        c_old = P.concentrations(X) / P.c_ref
+        ring_states = None
+        if P.rings:
+            ring_states = [
+                (lambda v, r=r, s0=s0: r.implicit_states(v, -np.asarray(s0) / h, 1.0 / h))
+                if r.n_states else None for r, s0 in zip(P.rings, states)]
+        guess = X if X_prev is None else X + (X - X_prev) * (h / h_prev)
+        try:
+            X_new, it, _ = P.newton(guess, wave(t + h), dt=h, c_old=c_old,
+                                    ring_states=ring_states, **kw)
+        except ConvergenceError:
+            h *= 0.25
+            if h < 1e-12:
+                c = P.concentrations(X)[P.icarrier]
+                if c.min() < 1e-2 * P.species[P.icarrier].conc:
+                    raise DepletionError(f"the carrier {P.carrier!r} runs out at t = "
+                                         f"{t:.4g} ms ({c.min():.3g} mM)",
+                                         species=P.carrier, t=t) from None
+                raise
+            continue
+        if X_prev is not None:
+            pred = X + (X - X_prev) * (h / h_prev)
+            du, dm = P.split(X_new - pred)
+            err = max(P.vt * float(np.max(np.abs(du))) / atol_v,
+                      float(np.max(np.abs(dm - P.z[:, None] * du))) / atol_logc)
+            err *= h / (h + h_prev)          # predictor error -> backward Euler error
+        else:
+            err = 0.5
+        if err > 1.0 and h > 1e-9:
+            h *= max(0.2, 0.9 / math.sqrt(err))
+            continue
+        if P.rings:
+            vms = P.ring_vm(X_new)
+            states = [r.implicit_states(vm, -np.asarray(s0) / h, 1.0 / h)
+                      if r.n_states else s0 for r, s0, vm in zip(P.rings, states, vms)]
+        X_prev, h_prev = X, h
+        X, t = X_new, t + h
+        steps += 1
+        if te is None or np.any(np.abs(te - t) <= 1e-12 * max(t, 1.0)):
+            record(t, X)
+        if progress is not None:
+            progress(t, t_stop)
+        if any(abs(t - b) <= 1e-12 * max(b, 1.0) for b in breaks):
+            h, X_prev = float(dt_initial), None
+        else:
+            h *= min(2.0, 0.9 / math.sqrt(max(err, 1e-4)))
+    final = Steady2D.from_state(P, X, wave(t))
+    ring = np.array(rec["ring"]) if P.rings else np.empty((0, 0))
+    return Transient2D(np.array(rec["t"]), np.array(rec["i"]), np.array(rec["vc"]),
+                       np.array(rec["vm"]), np.array(rec["vcap"]), np.array(rec["cmin"]),
+                       steps, final, ring)
