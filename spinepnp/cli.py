@@ -3,6 +3,7 @@
     spinepnp build [--coreneuron]            compile the NMODL mechanisms ahead of time
     spinepnp law --neck cylinder ...         the analytic neck laws for given currents
     spinepnp pnp ...                         full PNP solver runs (steady sweep, transient)
+    spinepnp pnp2d steady|transient ...      axisymmetric 2-D PNP on the spine's own geometry
     spinepnp compare ...                     cable vs electro-diffusion comparisons
 
 Errors go to stderr with a non-zero exit code and say what to do.
@@ -21,7 +22,7 @@ from . import __version__
 __all__ = ["main", "build_parser"]
 
 # Subcommands that live with their own subsystem: module path -> (add_parser, run).
-_PLUGINS = ["spinepnp.pnp.cli", "spinepnp.compare_cli", "spinepnp.bench_cli"]
+_PLUGINS = ["spinepnp.pnp.cli", "spinepnp.pnp2d.cli", "spinepnp.compare_cli", "spinepnp.bench_cli"]
 
 
 class CLIError(Exception):

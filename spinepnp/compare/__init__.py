@@ -28,6 +28,7 @@ COMPARISONS = {
     "neuron": ("spinepnp.compare.neuron_epsp", "run"),
     "network": ("spinepnp.compare.network", "run"),
     "validity": ("spinepnp.compare.validity", "run"),
+    "pnp2d": ("spinepnp.compare.pnp2d", "run"),
 }
 
 

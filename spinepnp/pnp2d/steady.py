@@ -65,7 +65,7 @@ def _march(P: Problem2D, X, i_from, i_to, kw, X_prev=None, i_prev=None):
             X_new, it, _ = P.newton(guess, i_try, **kw)
         except ConvergenceError:
             ds *= 0.5
-            if abs(ds) < 1e-6 * abs(span):
+            if abs(ds) < 1e-3 * abs(span):
                 c = P.concentrations(X)[P.icarrier]
                 k = int(np.argmin(c))
                 r, z = P.mesh.p[:, k]

@@ -217,13 +217,13 @@ class Problem2D:
         return f(vm), (f(vm + h) - f(vm - h)) / (2.0 * h)
 
     # ------------------------------------------------------------------ assembly
-    def assemble(self, X, current, *, dt=None, c_old=None, ring_scale=1.0,
+    def assemble(self, X, current, *, a0=0.0, hist=None, ring_scale=1.0,
                  ring_states=None, jacobian=True):
         """Residual F(X) and, with ``jacobian``, its exact Jacobian (CSR).
 
-        ``dt`` [ms] and ``c_old`` (scaled nodal concentrations, (species, nodes)) add the
-        backward-Euler time derivative; ``ring_states`` (list of functions of vm, or
-        None) give the gating used by each ring.
+        A BDF time step approximates dc/dt by ``a0 c + hist``: ``a0`` [1/ms] and ``hist``
+        (scaled nodal history, (species, nodes), [1/ms]) add it (a0 = 0: steady).
+        ``ring_states`` (list of functions of vm, or None) give each ring's gating.
         """
         b = self.basis
         ns, n = self.ns, self.n
@@ -240,11 +240,9 @@ class Problem2D:
         charge = sum(self.z[i] * cq[i] for i in range(ns))
         F = np.empty(self.size)
         F[:n] = asm(_load, b, f0=-charge, f1=self.l2 * gu)
-        inv_dt = 0.0 if dt is None else 1.0 / dt
-        if dt is not None:
-            cold_q = [np.asarray(b.interpolate(c_old[i])) for i in range(ns)]
+        a0 = float(a0)
         for i in range(ns):
-            f0 = (cq[i] - cold_q[i]) * inv_dt if dt is not None else zero
+            f0 = a0 * cq[i] + np.asarray(b.interpolate(hist[i])) if a0 else zero
             F[n * (1 + i): n * (2 + i)] = asm(_load, b, f0=f0,
                                               f1=self.D[i] * cq[i] * gmu[i])
         # sources: the cap flux of the carrier, the rings
@@ -274,9 +272,9 @@ class Problem2D:
             zc = self.z[i] * cq[i]
             Dc = self.D[i] * cq[i]
             blocks[0][1 + i] = asm(_block, b, k0=-zc, k1=zero, g=zero2)
-            blocks[1 + i][0] = asm(_block, b, k0=-zc * inv_dt, k1=zero,
+            blocks[1 + i][0] = asm(_block, b, k0=-zc * a0, k1=zero,
                                    g=-self.z[i] * Dc * gmu[i])
-            blocks[1 + i][1 + i] = asm(_block, b, k0=cq[i] * inv_dt, k1=Dc,
+            blocks[1 + i][1 + i] = asm(_block, b, k0=cq[i] * a0, k1=Dc,
                                        g=Dc * gmu[i])
         J = sp.bmat(blocks, format="csr")
         for k, g, coef in ring_terms:
@@ -331,7 +329,9 @@ class Problem2D:
             X[free] += dx
             if step < tol:
                 return X, it, hist
-        raise ConvergenceError(f"Newton did not converge in {max_iter} iterations", hist)
+            if it >= 10 and step > 1e-2:      # not in Newton's quadratic range: give up
+                break                         # early, continuation takes a smaller step
+        raise ConvergenceError(f"Newton did not converge in {it} iterations", hist)
 
     def boundary_current(self, X, where="cap", **kw) -> float:
         """Current [nA] into the domain through the Dirichlet nodes of ``where``

@@ -1,13 +1,15 @@
-"""Transient 2-D PNP: backward Euler with local error control.
+"""Transient 2-D PNP: variable-step BDF2 with local error control.
 
-Each step of size h solves, by Newton with the exact Jacobian, the weak equations with
-the time derivative (c_i(X) - c_i^n)/h (backward Euler: L-stable, so the nanosecond
-Debye-layer charging and the millisecond salt relaxation are both taken in stride). The
-local error is estimated from the difference between the converged step and the linear
-extrapolation of the two previous states (both first-order accurate; their difference
-is ~h^2 x'' like the step's own error), on the potential [mV] and on log-concentrations;
-the step changes by ``0.9 (tol/err)^(1/2)``, at most twofold, and lands on the
-waveform's breakpoints (restarting at ``dt_initial`` after each) and on ``t_eval``.
+Each step of size h (previous step h_p, ratio w = h/h_p) solves, by Newton with the
+exact Jacobian, the weak equations with dc/dt replaced by ``a0 c + a1 c_n + a2 c_{n-1}``,
+``a0 = (1+2w)/((1+w)h)``, ``a1 = -(1+w)/h``, ``a2 = w^2/((1+w)h)`` (stiffly stable, so the
+nanosecond Debye-layer charging and the millisecond salt relaxation are both taken in
+stride; backward Euler for the first step and after each breakpoint of the waveform).
+The local error is estimated from the corrector minus the quadratic extrapolation of
+the previous states (Milne's device), on the potential [mV] and on log-concentrations;
+the step changes by ``0.9 err^(-1/3)``, at most twofold (variable-step BDF2 is
+zero-stable for ratios below 1 + sqrt(2)), and lands on the waveform's breakpoints
+(restarting at ``dt_initial`` after each) and on ``t_eval``.
 Gating states of HH rings advance by the same implicit formula, inside the Newton
 solve (through the ring's band potential).
 """
@@ -138,7 +140,7 @@ def solve_transient(geometry, current, t_stop, species=None, celsius=20.0, *,
     if te is None or te[0] == 0.0:
         record(0.0, X)
     t, h = 0.0, float(dt_initial)
-    X_prev, h_prev = None, None
+    hx = []                          # (t, X, ring states) of the last accepted steps
     steps = tries = 0
     while t < t_stop * (1 - 1e-12):
         nxt = min(s for s in stops if s > t * (1 + 1e-13) + 1e-15)
@@ -149,16 +151,38 @@ def solve_transient(geometry, current, t_stop, species=None, celsius=20.0, *,
         if tries > max_steps:
             raise ConvergenceError(f"solve_transient: more than {max_steps} steps "
                                    f"before t = {t_stop} ms (reached {t:.4g} ms)")
-        c_old = P.concentrations(X) / P.c_ref
+        c_n = P.concentrations(X) / P.c_ref
+        if hx:                           # BDF2 with step ratio w
+            t_p, X_p, st_p = hx[-1]
+            h_p = t - t_p
+            w = h / h_p
+            a0, a1, a2 = (1 + 2 * w) / ((1 + w) * h), -(1 + w) / h, w * w / ((1 + w) * h)
+            hist = a1 * c_n + a2 * P.concentrations(X_p) / P.c_ref
+            s_hist = [a1 * np.asarray(s0) + a2 * np.asarray(s1)
+                      for s0, s1 in zip(states, st_p)]
+        else:                            # backward Euler (start, after a breakpoint)
+            a0 = 1.0 / h
+            hist = -a0 * c_n
+            s_hist = [-a0 * np.asarray(s0) for s0 in states]
         ring_states = None
         if P.rings:
-            ring_states = [
-                (lambda v, r=r, s0=s0: r.implicit_states(v, -np.asarray(s0) / h, 1.0 / h))
-                if r.n_states else None for r, s0 in zip(P.rings, states)]
-        guess = X if X_prev is None else X + (X - X_prev) * (h / h_prev)
+            ring_states = [(lambda v, r=r, sh=sh: r.implicit_states(v, sh, a0))
+                           if r.n_states else None for r, sh in zip(P.rings, s_hist)]
+        pred = None
+        if hx:                           # polynomial extrapolation of the accepted states
+            ts = [hh[0] for hh in hx[-2:]] + [t]
+            Xs = [hh[1] for hh in hx[-2:]] + [X]
+            tn = t + h
+            pred = np.zeros_like(X)
+            for k, (tk, Xk) in enumerate(zip(ts, Xs)):
+                lk = 1.0
+                for m, tm in enumerate(ts):
+                    if m != k:
+                        lk *= (tn - tm) / (tk - tm)
+                pred += lk * Xk
         try:
-            X_new, it, _ = P.newton(guess, wave(t + h), dt=h, c_old=c_old,
-                                    ring_states=ring_states, **kw)
+            X_new, it, _ = P.newton(X if pred is None else pred, wave(t + h), a0=a0,
+                                    hist=hist, ring_states=ring_states, **kw)
         except ConvergenceError:
             h *= 0.25
             if h < 1e-12:
@@ -169,32 +193,36 @@ def solve_transient(geometry, current, t_stop, species=None, celsius=20.0, *,
                                          species=P.carrier, t=t) from None
                 raise
             continue
-        if X_prev is not None:
-            pred = X + (X - X_prev) * (h / h_prev)
+        if pred is not None:
             du, dm = P.split(X_new - pred)
-            err = max(P.vt * float(np.max(np.abs(du))) / atol_v,
-                      float(np.max(np.abs(dm - P.z[:, None] * du))) / atol_logc)
-            err *= h / (h + h_prev)          # predictor error -> backward Euler error
+            diff = max(P.vt * float(np.max(np.abs(du))) / atol_v,
+                       float(np.max(np.abs(dm - P.z[:, None] * du))) / atol_logc)
+            # Milne: the BDF2 error is ~2/11 of the corrector-predictor difference (the
+            # constant-step ratio of the error constants 2/9 and 1 + 2/9); with only two
+            # past states the predictor is linear and BE's own error is half of it
+            err = diff * (2.0 / 11.0 if len(hx) >= 2 else 0.5)
         else:
             err = 0.5
         if err > 1.0 and h > 1e-9:
-            h *= max(0.2, 0.9 / math.sqrt(err))
+            h *= max(0.2, 0.9 * err ** (-1.0 / 3.0))
             continue
         if P.rings:
             vms = P.ring_vm(X_new)
-            states = [r.implicit_states(vm, -np.asarray(s0) / h, 1.0 / h)
-                      if r.n_states else s0 for r, s0, vm in zip(P.rings, states, vms)]
-        X_prev, h_prev = X, h
-        X, t = X_new, t + h
+            new_states = [r.implicit_states(vm, sh, a0) if r.n_states else s0
+                          for r, s0, sh, vm in zip(P.rings, states, s_hist, vms)]
+        else:
+            new_states = states
+        hx = (hx + [(t, X, states)])[-2:]
+        X, t, states = X_new, t + h, new_states
         steps += 1
         if te is None or np.any(np.abs(te - t) <= 1e-12 * max(t, 1.0)):
             record(t, X)
         if progress is not None:
             progress(t, t_stop)
         if any(abs(t - b) <= 1e-12 * max(b, 1.0) for b in breaks):
-            h, X_prev = float(dt_initial), None
+            h, hx = float(dt_initial), []
         else:
-            h *= min(2.0, 0.9 / math.sqrt(max(err, 1e-4)))
+            h *= min(2.0, 0.9 * max(err, 1e-6) ** (-1.0 / 3.0))
     final = Steady2D.from_state(P, X, wave(t))
     ring = np.array(rec["ring"]) if P.rings else np.empty((0, 0))
     return Transient2D(np.array(rec["t"]), np.array(rec["i"]), np.array(rec["vc"]),
