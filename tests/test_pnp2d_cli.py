@@ -69,6 +69,20 @@ def test_compare_pnp2d_quick(tmp_path):
     low, high = (rho / (4 * 0.05) - far) * i, (rho / (math.pi * 0.05) - far) * i
     v_mouth = iv["v_dendrite_2d_mV"][pos]
     assert np.all((v_mouth > low) & (v_mouth < high))
+    # The cap (10 nm) at 20 pA (near-linear: I/I_s ~ 0.06): its spreading drop, cap
+    # centre minus head centre, lies between the equipotential disc's rho/(4 a_c) I
+    # (Thomson: no flux pattern dissipates less, and the maximum exceeds the average)
+    # and the uniform-flux disc's centre value rho/(pi a_c) I, the lower bound less
+    # the head centre's own share of the source's far field rho I/(2 pi r_h)
+    k = int(np.argmin(np.abs(iv["current_nA"] - 0.02)))
+    ik = iv["current_nA"][k] * 1e-6
+    cap = iv["v_max_2d_mV"][k] - iv["v_centre_2d_mV"][k]
+    assert (rho / (4 * 0.01) - rho / (2 * math.pi * 0.25)) * ik < cap < \
+        rho / (math.pi * 0.01) * ik
+    # the validity map's analytic estimate of the same term (% of R0) is an upper one
+    from spinepnp.compare.validity import spreading_percent
+    r0 = laws.ohmic_resistance(laws.Cylinder(1.0, 0.05))          # MOhm
+    assert cap < spreading_percent(0.05)[1] / 100 * r0 * iv["current_nA"][k]
     necks = _csv(tmp_path / "pnp2d_necks.csv")
     # Fig 1 cylinder fed over its whole end: 2-D equals quasi-1D (1e-3)
     assert abs(necks["deviation_2d_vs_quasi1d_percent"][0]) < 0.1
