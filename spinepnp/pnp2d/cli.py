@@ -89,27 +89,6 @@ def add_parser(subparsers):
     return p
 
 
-class _Progress:
-    """One-line progress on stderr, redrawn at most 10 times a second."""
-
-    def __init__(self, label, quiet=False):
-        self.label, self.quiet, self.last, self.t0 = label, quiet, 0.0, time.monotonic()
-
-    def __call__(self, done, total, extra=""):
-        if self.quiet:
-            return
-        now = time.monotonic()
-        if done < total and now - self.last < 0.1:
-            return
-        self.last = now
-        frac = min(max(done / total, 0.0), 1.0)
-        sys.stderr.write(f"\r{self.label} [{'#' * int(30 * frac):<30}] {100 * frac:5.1f}% "
-                         f"{now - self.t0:6.1f} s {extra}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
 def geometry_from_args(args):
     from . import geometry as g
     if args.geometry == "spine":
@@ -121,16 +100,10 @@ def geometry_from_args(args):
     return g.HyperboloidNeck(args.a, args.c, args.half_length)
 
 
-def _species(args):
-    from ..pnp.species import Species, default_species
-    if args.species == "binary":
-        return [Species("na", 1, 1.33, 167.0), Species("a", -1, 2.03, 167.0)]
-    return default_species()
-
-
 def _run_steady(args, geom, species):
     from .. import pnp
     from ..io import write_csv_atomic
+    from ..pnp.cli import _Progress
     from .steady import build_problem, sweep_steady
     cur = np.array(args.currents, dtype=float)
     bar = _Progress("pnp2d steady", args.quiet)
@@ -173,6 +146,7 @@ def _run_steady(args, geom, species):
 
 
 def _run_transient(args, geom, species):
+    from ..pnp.cli import _Progress
     from ..pnp.stimuli import alpha, step
     from .transient import solve_transient
     wave = step(args.amplitude, args.t_on, args.t_off) if args.waveform == "step" else \
@@ -213,6 +187,7 @@ def run(args) -> int:
         else:
             print("spinepnp pnp2d: choose a mode: steady or transient", file=sys.stderr)
         return 2
+    from ..pnp.cli import _species
     geom = geometry_from_args(args)
     species = _species(args)
     from ..pnp.errors import PNPError

@@ -17,7 +17,6 @@ Lengths are in um throughout.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np

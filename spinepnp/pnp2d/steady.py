@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
 
 from ..pnp.errors import ConvergenceError, DepletionError
+from ..pnp.steady import _current
 from .result import IVCurve2D, Steady2D
 from .system import Problem2D
 
 __all__ = ["build_problem", "solve_steady", "sweep_steady", "solve_electrode"]
-
-
-def _current(value) -> float:
-    try:
-        i = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"current = {value!r} is not a number [nA]") from None
-    if not math.isfinite(i):
-        raise ValueError(f"current = {value!r} nA must be finite")
-    return i
 
 
 def build_problem(geometry, species=None, carrier="na", celsius=20.0, rings=(),

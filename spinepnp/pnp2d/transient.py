@@ -22,6 +22,7 @@ import numpy as np
 
 from ..pnp.errors import ConvergenceError, DepletionError
 from ..pnp.stimuli import Waveform, constant
+from ..pnp.transient import _times
 from .result import Steady2D, Transient2D
 from .steady import _rest, build_problem, solve_steady
 
@@ -87,24 +88,12 @@ def solve_transient(geometry, current, t_stop, species=None, celsius=20.0, *,
         A step could not be taken even at the smallest step size.
     """
     wave = _waveform(current)
-    try:
-        t_stop = float(t_stop)
-    except (TypeError, ValueError):
-        raise ValueError(f"t_stop = {t_stop!r} is not a number [ms]") from None
-    if not (math.isfinite(t_stop) and t_stop > 0):
-        raise ValueError(f"t_stop = {t_stop!r} ms must be finite and > 0")
+    t_stop, te = _times(t_stop, t_eval)
     for name, val in (("dt_initial", dt_initial), ("atol_v", atol_v),
                       ("atol_logc", atol_logc)):
         if not (math.isfinite(float(val)) and float(val) > 0):
             raise ValueError(f"{name} = {val!r} must be finite and > 0")
     dt_max = t_stop / 20 if dt_max is None else float(dt_max)
-    if t_eval is not None:
-        te = np.asarray(t_eval, dtype=float).ravel()
-        if te.size == 0 or np.any(np.diff(te) <= 0) or te[0] < 0 or \
-                te[-1] > t_stop * (1 + 1e-12) or not np.all(np.isfinite(te)):
-            raise ValueError(f"t_eval must be increasing finite times in [0, {t_stop}] ms")
-    else:
-        te = None
     P = problem if problem is not None else build_problem(
         geometry, species, carrier, celsius, rings, v_rest, resolution, mesh)
     kw = dict(max_iter=12, tol=1e-8)
