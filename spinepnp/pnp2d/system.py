@@ -247,8 +247,9 @@ class Problem2D:
                                               f1=self.D[i] * cq[i] * gmu[i])
         # sources: the cap flux of the carrier, the rings
         ic = self.icarrier
-        F[n * (1 + ic): n * (2 + ic)] -= self.flow(current) * self.cap_weight / \
-            (self.cap_area / (2 * math.pi)) / (2 * math.pi)
+        # uniform flux density: the inflow (per 2 pi) spread in proportion to r ds
+        F[n * (1 + ic): n * (2 + ic)] -= self.flow(current) / (2 * math.pi) * \
+            self.cap_weight / self.cap_weight.sum()
         ring_terms = []
         if self.rings:
             vms = self.ring_vm(X)
