@@ -91,16 +91,20 @@ def test_compare_pnp2d_quick(tmp_path):
 
 @pytest.mark.slow
 def test_spine_mesh_convergence_default_resolution():
-    """Fig 3 spine: head-centre potential at resolutions 0.5, 1, 2 (non-nested gmsh
-    meshes): the changes shrink, and the default mesh is within 0.5 % of the finest."""
+    """Fig 3 spine: head-centre potential at resolutions 0.5, 1, 2 (gmsh meshes): the
+    observed order, and the default mesh's distance from the finest."""
     g = pnp2d.BallAndNeck()
     sp = [Species("na", 1, 1.33, 167.0), Species("a", -1, 2.03, 167.0)]
     v = [pnp2d.solve_steady(g, 0.05, sp, resolution=r).head_centre_potential
          for r in (0.5, 1.0, 2.0)]
     d1, d2 = abs(v[1] - v[0]), abs(v[2] - v[1])
-    # non-nested meshes: no clean order, but the differences must fall
-    assert d2 < d1
-    assert abs(v[1] / v[2] - 1) < 5e-3
+    order = math.log2(d1 / d2)
+    # measured 1.6 (and 1.8 from resolution 2 to 3); non-nested meshes whose grading
+    # changes with the resolution do not give P1's clean 2, so [1.2, 2.5]: it rejects a
+    # first-order or stalled convergence
+    assert 1.2 < order < 2.5
+    # the default mesh is within 0.1 % of resolution 2 (measured 0.035 %)
+    assert abs(v[1] / v[2] - 1) < 1e-3
 
 
 @pytest.mark.slow
