@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -147,6 +148,12 @@ def solve_electrode(geometry, potential, species=None, celsius=20.0, *, resoluti
     result is the current it passes into the domain [nA]. Used for the spreading
     resistance of a disc (both ions carry current, so the resistivity is the bulk one,
     VT / (F C (D+ + D-)) for a binary salt)."""
+    try:
+        potential = float(potential)
+    except (TypeError, ValueError):
+        raise ValueError(f"potential = {potential!r} is not a number [mV]") from None
+    if not math.isfinite(potential):
+        raise ValueError(f"potential = {potential!r} mV must be finite")
     P = problem if problem is not None else build_problem(
         geometry, species, celsius=celsius, resolution=resolution, mesh=mesh)
     X, it, _ = P.newton(P.rest_state(), 0.0, electrode=potential, max_iter=max_iter,
