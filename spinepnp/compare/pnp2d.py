@@ -148,9 +148,13 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
     csvs.append(save_csv(out, "pnp2d_radius.csv", rad_rows))
 
     # --- Fig 1 cylinder and Fig 2 hyperboloid, fed over their end ---------------------
-    necks = {"cylinder r = 50 nm (Fig 1)": (pnp2d.Cylinder(1.0, 0.05), 0.1),
-             "hyperboloid a = 50 nm, c = 100 nm (Fig 2)":
-                 (pnp2d.HyperboloidNeck(0.05, 0.1, 0.5), 0.1)}
+    # Fig 1: cylinders (1 um; 100 pA), Fig 2: hyperboloids (c = 100 nm, 1 um; 10 pA)
+    radii = (50,) if quick else (50, 75, 100)
+    waists = (50,) if quick else (25, 50, 90)
+    necks = {f"cylinder r = {r} nm (Fig 1)": (pnp2d.Cylinder(1.0, r * 1e-3), 0.1)
+             for r in radii}
+    necks.update({f"hyperboloid a = {a} nm, c = 100 nm (Fig 2)":
+                  (pnp2d.HyperboloidNeck(a * 1e-3, 0.1, 0.5), 0.01) for a in waists})
     neck_rows = {"neck": [], "current_nA": [], "v_end_2d_mV": [], "v_end_quasi1d_mV": [],
                  "law_mV": [], "deviation_2d_vs_quasi1d_percent": []}
     for label, (g, i) in necks.items():
@@ -210,6 +214,14 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
 
     rad = np.asarray(rad_rows["neck_radius_um"])
     devr = np.asarray(rad_rows["centre_deviation_percent"])
+
+    def radius_for(v):
+        """Neck radius [um] at which ``v`` (falling with radius) reaches 6 mV, by
+        interpolation in log V over the sweep; NaN outside it."""
+        v = np.asarray(v)
+        if not v.min() <= PAPER_DV <= v.max():
+            return float("nan")
+        return float(np.interp(math.log(PAPER_DV), np.log(v[::-1]), rad[::-1]))
     ok_r = rad[np.abs(devr) <= ONE_PERCENT]
     numbers = {
         "2-D head centre at 50 pA [mV]": v2["centre"],
@@ -230,6 +242,10 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
         "2-D head non-isopotential (central half, axis) at 50 pA [mV]": v2["head_spread"],
         "quasi-1D error at head centre, 50 pA [%]": 100 * (v1["centre"] / v2["centre"] - 1),
         "largest |quasi-1D error| over currents [%]": float(np.max(np.abs(dev_i))),
+        "neck radius for a 6 mV 2-D max at 50 pA [nm]":
+            1e3 * radius_for(rad_rows["v_max_2d_mV"]),
+        "neck radius for a 6 mV quasi-1D max at 50 pA [nm]":
+            1e3 * radius_for(rad_rows["v_max_quasi1d_mV"]),
         "mesh nodes (spine)": int(P.n),
         "mesh resolution": res,
     }
@@ -243,6 +259,11 @@ def _caption(nb, rad, devr, ok_r, neck_rows) -> str:
     dev_necks = ", ".join(f"{n}: {d:+.2f} %" for n, d in
                           zip(neck_rows["neck"], neck_rows["deviation_2d_vs_quasi1d_percent"]))
     junction_2d = g("2-D drop in the dendrite (neck mouth) at 50 pA [mV]")
+    r6, r6q = (g("neck radius for a 6 mV 2-D max at 50 pA [nm]"),
+               g("neck radius for a 6 mV quasi-1D max at 50 pA [nm]"))
+    six = (f"the 2-D maximum reaches it at r = {r6:.0f} nm, where quasi-1D's is still "
+           f"lower (quasi-1D reaches 6 mV at r = {r6q:.0f} nm)." if math.isfinite(r6) and
+           math.isfinite(r6q) else "the radius sweep does not bracket 6 mV.")
     # error / (pi a / 2L): how much of the two-mouth estimate the 2-D solver shows
     k_fit = float(np.mean(np.abs(devr) / (100 * math.pi * rad / (2 * NECK_LEN))))
     a_over_l = 2 * ONE_PERCENT / 100 / (math.pi * k_fit)
@@ -274,7 +295,8 @@ def _caption(nb, rad, devr, ok_r, neck_rows) -> str:
         f"across the central half of its axis. **The paper's about 6 mV:** the 2-D "
         f"maximum is {g('2-D max at 50 pA [mV]'):.2f} mV, so the 3-D cap and junctions "
         f"do not explain it with this geometry (the law for the neck gives "
-        f"{g('law (neck) at 50 pA [mV]'):.2f} mV); 6 mV needs a longer or narrower neck. "
+        f"{g('law (neck) at 50 pA [mV]'):.2f} mV); 6 mV needs a narrower (or longer) "
+        f"neck: {six} "
         f"**Quasi-1D to 1 %:** over neck radii "
         f"{', '.join(f'{r * 1e3:g}' for r in rad)} nm the head-centre error is "
         f"{', '.join(f'{d:+.2f}' for d in devr)} %, within 1 % for "
