@@ -143,3 +143,25 @@ def test_hh_ring_transient_matches_quasi_1d():
     # 0.05 mV: the steady comparison's 3e-3 relative of the ~2-4 mV depolarisation
     # (membrane band vs volume band) plus both integrators' local error targets
     assert np.max(np.abs(dv)) < 0.05
+
+
+@pytest.mark.slow
+def test_spine_transient_approaches_steady():
+    """The Fig 3 step (50 pA) into the spine: the head centre climbs from the bulk
+    electrolyte's response towards the steady state as salt builds up in the head
+    (tau ~ V_head L / (D_a S) ~ 5 ms), and sits on it after 60 ms."""
+    from spinepnp.pnp import step
+    sp = [Species("na", 1, 1.33, 167.0), Species("a", -1, 2.03, 167.0)]
+    P = pnp2d.build_problem(pnp2d.BallAndNeck(), sp, resolution=0.5)
+    st = pnp2d.solve_steady(None, 0.05, problem=P)
+    tr = pnp2d.solve_transient(None, step(0.05, 0.0), 60.0, problem=P,
+                               t_eval=[0.01, 1.0, 10.0, 60.0], dt_max=5.0)
+    v = tr.v_centre
+    # monotone rise towards the steady value
+    assert np.all(np.diff(v) > 0) and v[-1] <= st.head_centre_potential * (1 + 1e-4)
+    # at 10 us both ions conduct at bulk concentration: the neck's resistance is
+    # 2 D+/(D+ + D-) = 0.79 of the steady R0, so V is well below the steady value
+    assert v[0] < 0.9 * st.head_centre_potential
+    # 60 ms = 12 tau: exp(-12) ~ 6e-6 of the ~20 % initial gap is left; 1e-3 relative
+    # allows the integrator's local error target (10 uV) accumulated over the steps
+    assert v[-1] == pytest.approx(st.head_centre_potential, rel=1e-3)
