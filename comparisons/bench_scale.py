@@ -1,11 +1,7 @@
 #!/usr/bin/env python
-"""Scaling benchmark of spiny networks: 10^3-10^5 spines, NEURON on 1 and 2 MPI ranks,
-CoreNEURON, memory per spine, with explicit Section spines and Exp2Syn baselines.
+"""Run :mod:`spinepnp.bench.scale` from a checkout (the code lives there)::
 
-The same as ``spinepnp bench`` (the code is :mod:`spinepnp.bench_cli`)::
-
-    python comparisons/bench_scale.py            # 10^3, 10^4, 10^5 spines
-    python comparisons/bench_scale.py --quick    # seconds
+    python comparisons/bench_scale.py --quick
     python comparisons/bench_scale.py --help
 """
 
@@ -17,7 +13,7 @@ try:
 except ImportError:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from spinepnp.bench_cli import main  # noqa: E402
+from spinepnp.bench.scale import main  # noqa: E402
 
 if __name__ == "__main__":
     main()

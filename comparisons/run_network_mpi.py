@@ -36,21 +36,14 @@ def _spinepnp():
 
 def build_parser() -> argparse.ArgumentParser:
     _spinepnp()
-    from spinepnp.build import LAWS, NetworkSpec
-    d = NetworkSpec()
+    from spinepnp.build import LAWS, NetworkSpec, add_network_arguments
     p = argparse.ArgumentParser(prog="run_network_mpi.py",
                                 description=__doc__.splitlines()[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--out", default="results/network_mpi", help="output folder")
-    p.add_argument("--law", default=d.law, choices=LAWS, help="spine neck law")
-    p.add_argument("--spine", default=d.spine, help="spine set")
-    p.add_argument("--n-cells", type=int, default=d.n_cells, help="number of neurons")
-    p.add_argument("--n-spines", type=int, default=d.n_spines, help="spines per neuron")
-    p.add_argument("--in-degree", type=int, default=d.in_degree,
-                   help="presynaptic partners per neuron")
-    p.add_argument("--dend-length", type=float, default=d.dend_length,
-                   help="dendrite length [um]")
-    p.add_argument("--seed", type=int, default=d.seed, help="seed of everything random")
+    p.add_argument("--law", default=NetworkSpec().law, choices=LAWS, help="spine neck law")
+    add_network_arguments(p, ("spine", "n_cells", "n_spines", "in_degree", "dend_length",
+                              "seed"))
     p.add_argument("--celsius", type=float, default=6.3, help="temperature [degC]")
     p.add_argument("--tstop", type=float, default=500.0, help="simulated time [ms]")
     p.add_argument("--dt", type=float, default=0.025, help="fixed time step [ms]")
@@ -66,33 +59,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="load the CoreNEURON-enabled mechanism build even for a NEURON run "
                    "(so NEURON and CoreNEURON runs use the same compiled library)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
-    p.add_argument("--quick", action="store_true",
-                   help="12 cells, 10 spines each, in-degree 4, tstop 100 ms")
     return p
 
 
 def main(argv=None) -> dict:
     """Run; return ``{"spikes": (n, 2) array (rank 0, else None), "wall_s": ...}``."""
     args = build_parser().parse_args(argv)
-    if args.quick:
-        args.n_cells, args.n_spines = min(args.n_cells, 12), min(args.n_spines, 10)
-        args.in_degree = min(args.in_degree, 4)
-        args.tstop = min(args.tstop, 100.0)
     _spinepnp()
     from spinepnp import parallel
+    from spinepnp.build import apply_quick_network, build_network, network_spec_from_args
+    apply_quick_network(args)
     from spinepnp.loader import load_mechanisms
     # the first load in the process decides the build: CoreNEURON needs its own
     load_mechanisms(coreneuron=args.coreneuron or args.core_build)
     pc = parallel.init()
     from neuron import coreneuron, h
 
-    from spinepnp.build import NetworkSpec, build_network
     from spinepnp.io import write_csv_atomic
     h.load_file("stdrun.hoc")
     h.celsius = args.celsius
-    spec = NetworkSpec(n_cells=args.n_cells, n_spines=args.n_spines, law=args.law,
-                       spine=args.spine, in_degree=args.in_degree,
-                       dend_length=args.dend_length, seed=args.seed)
+    spec = network_spec_from_args(args, law=args.law)
     net = build_network(spec, pc)
     meta = {"spec": asdict(spec), "engine": "coreneuron" if args.coreneuron else "neuron",
             "celsius": args.celsius}

@@ -32,6 +32,8 @@ def _spinepnp():
 
 
 def build_parser() -> argparse.ArgumentParser:
+    _spinepnp()
+    from spinepnp.constants import DEFAULT_RA
     p = argparse.ArgumentParser(
         prog="spine_on_dendrite.py", description=__doc__.splitlines()[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -53,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--soma-diam", type=float, default=20.0,
                    help="passive soma length = diameter at the dendrite's 0 end [um] "
                    "(0: no soma)")
-    p.add_argument("--ra", type=float, default=150.0,
+    p.add_argument("--ra", type=float, default=DEFAULT_RA,
                    help="dendrite Ra and the typical neck Ra of the *-ra laws [ohm cm]")
     p.add_argument("--g-pas", type=float, default=1e-4, help="leak [S/cm2]")
     p.add_argument("--e-pas", type=float, default=-65.0, help="leak reversal [mV]")
@@ -93,8 +95,9 @@ def simulate(args) -> dict:
             soma(0.5).pas.g, soma(0.5).pas.e = args.g_pas, args.e_pas
             d.connect(soma(1))
             keep.append(soma)
-        sp = build.attach_spine(d(0.5), law, args.spine, ra=args.ra,
-                                name=f"spine_{law}")
+        typical_ra = {"ra": args.ra} if law.endswith("-ra") else {}
+        sp = build.attach_spine(d(0.5), law, args.spine, name=f"spine_{law}",
+                                **typical_ra)
         nc = sp.netcon(ns, ampa=args.ampa, nmda=args.nmda, delay=0.0)
         probes[law] = sp.record(dt=args.dt)
         keep += [d, sp, nc]

@@ -35,74 +35,33 @@ def _spinepnp():
 
 def build_parser() -> argparse.ArgumentParser:
     _spinepnp()
-    from spinepnp.build import NetworkSpec
-    d = NetworkSpec()      # the defaults live in one place
+    from spinepnp.build import add_network_arguments
     p = argparse.ArgumentParser(
         prog="spiny_network.py", description=__doc__.splitlines()[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--out", default="results/spiny_network", help="output folder")
-    p.add_argument("--dend-length", type=float, default=d.dend_length,
-                   help="dendrite length [um]")
-    p.add_argument("--soma", default=d.soma, help="soma model: hh or summary (eq 9 ratios)")
     p.add_argument("--laws", default="pnp,ohmic",
                    help="comma-separated neck laws, one network run each")
-    p.add_argument("--spine", default=d.spine,
-                   help="spine set (thin, mushroom, stubby, paper)")
-    p.add_argument("--n-cells", type=int, default=d.n_cells, help="number of neurons")
-    p.add_argument("--frac-inh", type=float, default=d.frac_inh,
-                   help="fraction of inhibitory cells")
-    p.add_argument("--in-degree", type=int, default=d.in_degree,
-                   help="presynaptic partners per cell")
-    p.add_argument("--n-spines", type=int, default=d.n_spines, help="spines per neuron")
-    p.add_argument("--w-exc", type=float, default=d.w_exc,
-                   help="excitatory AMPA peak conductance [uS]")
-    p.add_argument("--w-nmda", type=float, default=d.w_nmda,
-                   help="excitatory NMDA peak conductance [uS]")
-    p.add_argument("--w-inh", type=float, default=d.w_inh,
-                   help="inhibitory peak conductance [uS]")
-    p.add_argument("--n-ext", type=int, default=d.n_ext,
-                   help="external Poisson sources per cell")
-    p.add_argument("--ext-rate", type=float, default=d.ext_rate,
-                   help="rate of each external source [Hz]")
-    p.add_argument("--w-ext", type=float, default=d.w_ext,
-                   help="external AMPA peak conductance [uS]")
-    p.add_argument("--seed", type=int, default=d.seed,
-                   help="seed of connectivity and drive")
+    add_network_arguments(p)        # the network's defaults live in NetworkSpec
     p.add_argument("--celsius", type=float, default=6.3,
                    help="temperature [degC] (NEURON's hh is calibrated at 6.3 degC)")
     p.add_argument("--tstop", type=float, default=500.0, help="simulated time [ms]")
     p.add_argument("--dt", type=float, default=0.025, help="time step [ms]")
-    p.add_argument("--quick", action="store_true",
-                   help="short run for tests (12 cells, 10 spines, tstop 100 ms)")
     p.add_argument("--no-plot", action="store_true", help="skip the PNG")
     return p
-
-
-def spec_from_args(args):
-    """The :class:`spinepnp.build.NetworkSpec` of parsed arguments (one law)."""
-    from spinepnp.build import NetworkSpec
-    return NetworkSpec(n_cells=args.n_cells, frac_inh=args.frac_inh,
-                       in_degree=args.in_degree, w_exc=args.w_exc, w_nmda=args.w_nmda,
-                       w_inh=args.w_inh, seed=args.seed, n_spines=args.n_spines,
-                       spine=args.spine, n_ext=args.n_ext, ext_rate=args.ext_rate,
-                       w_ext=args.w_ext, dend_length=args.dend_length, soma=args.soma)
 
 
 def main(argv=None) -> dict:
     """Run the model; return the output paths (rank 0), summary rows and spikes."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.quick:
-        args.n_cells, args.n_spines = min(args.n_cells, 12), min(args.n_spines, 10)
-        args.in_degree = min(args.in_degree, 4)
-        args.tstop = min(args.tstop, 100.0)
     _spinepnp()
     from dataclasses import replace
 
-    from spinepnp import parallel
+    from spinepnp import build, parallel
+    build.apply_quick_network(args)
     parallel.init()          # MPI exactly when started by mpiexec (finds the library)
     from neuron import h
-    from spinepnp import build
     from spinepnp.io import atomic_path, write_csv_atomic
     laws = [s.strip() for s in args.laws.split(",") if s.strip()]
     bad = [law for law in laws if law not in build.LAWS]
@@ -111,7 +70,7 @@ def main(argv=None) -> dict:
     h.load_file("stdrun.hoc")
     h.celsius = args.celsius
     pc = h.ParallelContext()
-    base = spec_from_args(args)
+    base = build.network_spec_from_args(args)
     spikes = {}
     for law in laws:
         net = build.build_network(replace(base, law=law), pc)

@@ -14,11 +14,17 @@ law              spine model                                                    
 ``explicit-ra``  head and neck Sections with a typical Ra (what users do today)    Ra*Gamma
 ===============  ==============================================================  =========
 
+These names mean the same everywhere in spinepnp (comparisons, CSV files, figures):
+``pnp`` is always the steady law, ``explicit`` always head and neck Sections, and the
+numerical Poisson-Nernst-Planck solver (:mod:`spinepnp.pnp`) is always "full PNP". Every
+law carries the same spine membrane (see :func:`attach_spine`), so two spines of
+different laws differ only by their neck.
+
 ``R0 = VT Gamma / (2 C D F)`` is :func:`spinepnp.laws.ohmic_resistance` (paper eq 7 and
 its general-profile form), ``Gamma = integral dx/S(x)`` of the neck [1/um]; the two
 calibrated Ohmic references differ from ``pnp`` only by the nonlinearity. The typical Ra
-is :data:`TYPICAL_RA` = 150 Ohm cm (the law's own resistivity ``VT/(2 C D F)`` is about
-59 Ohm cm at 20 degC, 167 mM, D = 1.33 um2/ms).
+is :data:`spinepnp.constants.DEFAULT_RA` = 150 Ohm cm (the law's own resistivity
+``VT/(2 C D F)`` is about 59 Ohm cm at 20 degC, 167 mM, D = 1.33 um2/ms).
 
 Every spine exposes a NetCon target on its head (``spine.target``) taking the same two
 weights for every law, AMPA and NMDA peak conductances [uS] (``SpnpSpine``'s
@@ -50,16 +56,19 @@ import numpy as np
 import scipy.constants as sc
 
 from . import laws
-from .constants import UM2, US
+from .constants import DEFAULT_RA, UM2, US
 from .geometry import Cylinder, Neck, check_positive
 from .spinesets import SpineParams, load_spine_params
 
 __all__ = [
-    "LAWS", "POINT_LAWS", "EXPLICIT_LAWS", "TYPICAL_RA", "SYNAPSE_DEFAULTS",
+    "LAWS", "POINT_LAWS", "EXPLICIT_LAWS", "SPINE_KEYWORDS", "SYNAPSE_DEFAULTS",
+    "HEAD_FLOOR",
     "Spine", "SpineProbe", "attach_spine", "explicit_neck_ra",
     "d_lambda_nseg", "SpinyNeuron", "build_spiny_neuron",
-    "NetworkSpec", "Connection", "gids_on_rank", "network_connectivity", "external_spines",
-    "SpinyNetwork", "build_network",
+    "NetworkSpec", "NETWORK_SYNAPSES", "spine_positions", "Connection", "gids_on_rank",
+    "network_connectivity", "external_spines", "NETWORK_OPTIONS", "QUICK_NETWORK",
+    "add_network_arguments", "apply_quick_network", "network_spec_from_args",
+    "SpinyNetwork", "build_network", "clamped_dendrite",
 ]
 
 #: Neck laws selectable in :func:`attach_spine` -> SpnpSpine mode (None: explicit Sections)
@@ -67,12 +76,54 @@ POINT_LAWS = {"pnp": 1, "pnp-dynamic": 2, "ohmic": 0, "ohmic-ra": 0}
 EXPLICIT_LAWS = ("explicit", "explicit-ra")
 LAWS = tuple(POINT_LAWS) + EXPLICIT_LAWS
 
-#: Typical cytoplasmic axial resistivity used by NEURON models today [Ohm cm].
-TYPICAL_RA = 150.0
-
 #: Head synapse defaults (SpnpSpine names): AMPA and NMDA double exponentials [ms, mV, mM]
 SYNAPSE_DEFAULTS = {"tau1": 0.2, "tau2": 2.0, "e_ampa": 0.0,
                     "nmda_tau1": 2.0, "nmda_tau2": 50.0, "e_nmda": 0.0, "mg": 1.0}
+_EXP2SYN_KEYS = ("tau1", "tau2", "e_ampa")
+
+#: The spine vocabulary of :func:`attach_spine`: keyword -> (unit, meaning, laws it
+#: applies to). :func:`build_spiny_neuron`, the models' command lines (``--ra``,
+#: ``--g-pas``, ``--e-pas``, ``--spine``) and their CSV columns (``ra_ohm_cm``) use the
+#: same names in the same units.
+SPINE_KEYWORDS = {
+    "law": ("", "neck law", LAWS),
+    "params": ("", "spine set: name, SpineParams or dict of its fields", LAWS),
+    "neck": ("", "neck profile (Cylinder, Hyperboloid, Profile)", LAWS),
+    "neck_len": ("um", "neck length", LAWS),
+    "neck_diam": ("um", "neck diameter", LAWS),
+    "head_diam": ("um", "head diameter (a sphere)", LAWS),
+    "conc": ("mM", "salt concentration at the dendrite end", LAWS),
+    "diffusion": ("um2/ms", "diffusion coefficient of the carrier cation", LAWS),
+    "diff_anion": ("um2/ms", "diffusion coefficient of the anion", ("pnp-dynamic",)),
+    "rneck": ("MOhm", "resistance of the Ohmic neck, default the law's R0", ("ohmic",)),
+    "ra": ("ohm cm", "axial resistivity of a typical-Ra neck", ("ohmic-ra", "explicit-ra")),
+    "g_pas": ("S/cm2", "spine membrane leak, default the parent segment's pas", LAWS),
+    "e_pas": ("mV", "spine leak reversal, default the parent segment's pas", LAWS),
+    "cm": ("uF/cm2", "spine membrane capacitance, default the parent segment's", LAWS),
+    "synapse": ("", "head synapse parameters, SYNAPSE_DEFAULTS names", LAWS),
+    "head_synapse": ("", "synapse of an explicit head: 'spnp' or 'exp2syn'",
+                     EXPLICIT_LAWS),
+    "neck_nseg": ("1", "segments of an explicit neck", EXPLICIT_LAWS),
+    "name": ("", "name of the spine and base name of its Sections", LAWS),
+}
+
+# SpnpSpine parameter names that the vocabulary spells differently
+_MECHANISM_ALIASES = {
+    "mode": "law ('ohmic' = mode 0, 'pnp' = 1, 'pnp-dynamic' = 2)",
+    "diff": "diffusion [um2/ms]",
+    "gleak": "g_pas [S/cm2] (the head and neck leak is g_pas times their area)",
+    "eleak": "e_pas [mV]",
+    "gamma": "neck= (a geometry; Gamma follows from it)",
+    "neck_vol": "neck= (a geometry; its volume follows from it)",
+}
+
+#: SpnpSpine's floor conductance to the leak reversal set by :func:`attach_spine` [uS]
+#: (1 fS). It only keeps the head balance solvable when the neck saturates (a head with
+#: no other conductance has no solution there); it is below 1/400 of a thin spine's
+#: membrane leak at g_pas = 1e-4 S/cm2 (0.6 pS) and leaks to the same reversal, so it
+#: shifts neither rest nor EPSPs measurably (the mechanism's own default, 1 pS, would
+#: exceed that leak).
+HEAD_FLOOR = 1e-9
 
 # g [S/cm2] * area [um2] -> uS, from the unit factors of spinepnp.constants
 _GAREA_TO_US = UM2 / sc.centi ** 2 / US
@@ -166,9 +217,15 @@ class Spine:
     r0_law : float
         The PNP law's small-signal R0 for this neck [MOhm] at ``celsius``.
     celsius : float
-        Temperature used for ``r0`` [degC] (NEURON's ``h.celsius`` at attachment).
+        Temperature used for ``r0`` [degC] (NEURON's ``h.celsius`` at attachment; the
+        spine set's ``geometry.celsius`` is only the temperature of its quoted values).
     ra : float or None
         Axial resistivity of the neck [Ohm cm] for ``explicit*`` and ``ohmic-ra``.
+    name : str
+        Name of the spine (base name of explicit Sections).
+    cm_fold : float
+        Capacitance [uF/cm2] a point spine added to ``seg.cm`` (its head and neck
+        membrane, see :func:`attach_spine`); 0 for explicit spines.
     point : hoc object or None
         The ``SpnpSpine`` in the dendrite (point laws), else None.
     neck, head : nrn.Section or None
@@ -185,6 +242,8 @@ class Spine:
     r0_law: float
     celsius: float
     ra: float | None
+    name: str = "spine"
+    cm_fold: float = 0.0
     point: object = None
     neck: object = None
     head: object = None
@@ -236,14 +295,7 @@ class Spine:
 
     def set_weights(self, nc, ampa: float, nmda: float = 0.0):
         """Set a NetCon's weights: AMPA and NMDA peak conductances [uS]."""
-        exp2syn = self.target.hname().startswith("Exp2Syn")
-        if exp2syn and nmda:
-            raise ValueError("this explicit spine's synapse is an Exp2Syn (AMPA only); "
-                             "attach it with head_synapse='spnp' to have NMDA")
-        nc.weight[0] = float(ampa)
-        if not exp2syn:
-            nc.weight[1] = float(nmda)
-        return nc
+        return set_netcon_weights(nc, self.target, ampa, nmda)
 
     def netcon(self, source, ampa: float, nmda: float = 0.0, delay: float = 1.0,
                threshold: float = 10.0, sec=None):
@@ -268,13 +320,78 @@ class Spine:
         return self.set_weights(nc, ampa, nmda)
 
 
-def _membrane(seg, g_pas, e_pas):
-    """Spine leak (g [S/cm2], e [mV]): given, else the segment's pas, else none."""
-    if g_pas is None and hasattr(seg, "pas"):
-        g, e = float(seg.pas.g), float(seg.pas.e)
+def set_netcon_weights(nc, target, ampa: float, nmda: float = 0.0):
+    """Set the weights of NetCon ``nc`` onto a spine's synapse ``target`` (SpnpSpine:
+    AMPA and NMDA peak conductances [uS]; Exp2Syn: AMPA only)."""
+    exp2syn = target.hname().startswith("Exp2Syn")
+    if exp2syn and nmda:
+        raise ValueError("this synapse is an Exp2Syn (AMPA only): give nmda = 0, or "
+                         "attach the spine with head_synapse='spnp' to have NMDA")
+    nc.weight[0] = float(ampa)
+    if not exp2syn:
+        nc.weight[1] = float(nmda)
+    return nc
+
+
+def _number(name, value, unit, *, nonneg=False):
+    """``value`` as a finite (``nonneg``: and >= 0) float, or a ValueError naming it
+    (positive values: :func:`spinepnp.geometry.check_positive`)."""
+    try:
+        val = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} = {value!r} is not a number; give it in {unit}") from None
+    if not math.isfinite(val) or (nonneg and not val >= 0):
+        need = "a finite number >= 0" if nonneg else "a finite number"
+        raise ValueError(f"{name} = {value!r} {unit}: it must be {need}")
+    return val
+
+
+def _check_vocabulary(law, given, point_params, synapse, head_synapse):
+    """Every keyword of :func:`attach_spine` takes effect for ``law`` or raises."""
+    for key, value in given.items():
+        if value is not None and law not in SPINE_KEYWORDS[key][2]:
+            raise ValueError(
+                f"{key} = {value!r} has no effect with law={law!r}; it applies to law "
+                f"{' or '.join(repr(x) for x in SPINE_KEYWORDS[key][2])} only ({key}: "
+                f"{SPINE_KEYWORDS[key][1]})")
+    for key in point_params:
+        if key in _MECHANISM_ALIASES:
+            raise ValueError(f"{key} is SpnpSpine's own name; attach_spine says "
+                             f"{_MECHANISM_ALIASES[key]}")
+        if key in SYNAPSE_DEFAULTS:
+            raise ValueError(f"{key} is a head synapse parameter: give it as "
+                             f"synapse=dict({key}=...)")
+    if point_params and law in EXPLICIT_LAWS:
+        raise ValueError(f"SpnpSpine parameters {sorted(point_params)} do not apply to an "
+                         f"explicit spine ({law})")
+    unknown = sorted(set(synapse) - set(SYNAPSE_DEFAULTS))
+    if unknown:
+        raise ValueError(f"unknown synapse parameter(s) {', '.join(unknown)}; known: "
+                         f"{', '.join(SYNAPSE_DEFAULTS)}")
+    if head_synapse == "exp2syn":
+        nmda = sorted(k for k in synapse if k not in _EXP2SYN_KEYS)
+        if nmda:
+            raise ValueError(f"synapse parameter(s) {', '.join(nmda)} have no effect on an "
+                             "Exp2Syn head synapse (AMPA only): use head_synapse='spnp'")
+
+
+def _leak(seg, g_pas, e_pas):
+    """Spine leak (g [S/cm2], e [mV]): given, else the parent segment's ``pas``."""
+    has_pas = hasattr(seg, "pas")
+    if g_pas is None:
+        g = float(seg.pas.g) if has_pas else 0.0
     else:
-        g, e = (0.0 if g_pas is None else float(g_pas)), -70.0
-    return g, (e if e_pas is None else float(e_pas))
+        g = _number("g_pas", g_pas, "S/cm2", nonneg=True)
+    if e_pas is not None:
+        e = _number("e_pas", e_pas, "mV")
+    elif has_pas:
+        e = float(seg.pas.e)
+    elif g > 0:
+        raise ValueError(f"g_pas = {g_pas!r} S/cm2 needs its reversal: the parent segment "
+                         f"{seg} has no pas to take it from, so give e_pas [mV]")
+    else:
+        e = None          # no leak: the floor conductance leaks to v_init
+    return g, e
 
 
 def _spnp_point(h, seg, mode, neck, geo, point_params):
@@ -287,98 +404,154 @@ def _spnp_point(h, seg, mode, neck, geo, point_params):
 
 
 def attach_spine(seg, law: str = "pnp", params="thin", *, neck: Neck | None = None,
-                 ra: float = TYPICAL_RA, conc: float = 167.0, diffusion: float = 1.33,
-                 diff_anion: float = 2.03, g_pas: float | None = None,
-                 e_pas: float | None = None, cm: float = 1.0, synapse: dict | None = None,
-                 head_synapse: str = "spnp", neck_nseg: int = 1, name: str = "spine",
-                 **point_params) -> Spine:
+                 neck_len: float | None = None, neck_diam: float | None = None,
+                 head_diam: float | None = None, conc: float = 167.0,
+                 diffusion: float = 1.33, diff_anion: float | None = None,
+                 rneck: float | None = None, ra: float | None = None,
+                 g_pas: float | None = None, e_pas: float | None = None,
+                 cm: float | None = None, synapse: dict | None = None,
+                 head_synapse: str | None = None, neck_nseg: int | None = None,
+                 name: str = "spine", **point_params) -> Spine:
     """Attach one spine to a dendrite segment, with the chosen neck law.
+
+    The keywords are spinepnp's spine vocabulary (:data:`SPINE_KEYWORDS`, with units and
+    the laws each applies to). A keyword that would have no effect with the chosen law
+    raises a ValueError that names it.
 
     Parameters
     ----------
     seg : nrn.Segment
-        Dendrite segment, e.g. ``dend(0.5)``.
+        Dendrite segment, e.g. ``dend(0.5)`` (for point laws an interior one: its
+        membrane receives the spine's, see Notes).
     law : str
         One of :data:`LAWS` (see the module docstring).
-    params : str or SpineParams
-        Spine geometry, a name of :mod:`spinepnp.spinesets` (``"thin"``, ``"mushroom"``,
-        ``"stubby"``, ``"paper"``) or a :class:`SpineParams`.
+    params : str, SpineParams or dict
+        Spine geometry: a name of :mod:`spinepnp.spinesets` (``"thin"``, ``"mushroom"``,
+        ``"stubby"``, ``"paper"``), a :class:`SpineParams`, or a dict of its fields
+        (``neck_len``, ``neck_diam``, ``head_diam`` [um]).
     neck : Cylinder, Hyperboloid or Profile, optional
-        Neck profile overriding the cylinder of ``params`` (its ``length`` is used). An
+        Neck profile replacing the cylinder of ``params`` (its ``length`` is used). An
         explicit spine then uses the cylinder of the same length and the same Gamma.
-    ra : float
-        Axial resistivity for ``ohmic-ra`` and ``explicit-ra`` [Ohm cm].
+    neck_len, neck_diam, head_diam : float, optional
+        Override the fields of ``params`` [um].
     conc : float
         Salt concentration at the dendrite end [mM].
     diffusion : float
         Diffusion coefficient of the carrier cation [um2/ms].
-    diff_anion : float
-        Diffusion coefficient of the anion [um2/ms] (``pnp-dynamic``).
+    diff_anion : float, optional
+        Diffusion coefficient of the anion [um2/ms]; ``pnp-dynamic`` only (default
+        2.03, Cl-).
+    rneck : float, optional
+        Neck resistance of an ``ohmic`` spine [MOhm] (default: the law's R0).
+    ra : float, optional
+        Axial resistivity of the ``ohmic-ra`` and ``explicit-ra`` necks [Ohm cm]
+        (default :data:`spinepnp.constants.DEFAULT_RA`).
     g_pas, e_pas : float, optional
-        Spine membrane leak [S/cm2] and reversal [mV]; default: the dendrite segment's
-        ``pas`` if it has one, else no leak. SpnpSpine gets ``gleak = g_pas * head area``
-        (its head has no capacitance: see DESIGN.md section 3); explicit Sections get
-        ``pas`` on head and neck.
-    cm : float
-        Membrane capacitance of explicit Sections [uF/cm2].
+        Spine membrane leak [S/cm2] and reversal [mV]; default: the parent segment's
+        ``pas`` (no leak if it has none).
+    cm : float, optional
+        Spine membrane capacitance [uF/cm2]; default: the parent segment's ``cm``.
     synapse : dict, optional
         Head synapse parameters (SpnpSpine names, see :data:`SYNAPSE_DEFAULTS`).
-    head_synapse : {"spnp", "exp2syn"}
-        Synapse of an explicit spine: an SpnpSpine with a 1 kOhm neck in the head (AMPA +
-        NMDA, same kinetics as the drop-in spine) or an Exp2Syn (AMPA only).
-    neck_nseg : int
-        Segments of an explicit neck.
+    head_synapse : {"spnp", "exp2syn"}, optional
+        Synapse of an explicit spine (default ``"spnp"``): an SpnpSpine with a 1 kOhm
+        neck in the head (AMPA + NMDA, same kinetics as the drop-in spine) or an Exp2Syn
+        (AMPA only).
+    neck_nseg : int, optional
+        Segments of an explicit neck (default 1).
     name : str
-        Base name of explicit Sections.
+        Name of the spine (``Spine.name``), base name of explicit Sections.
     **point_params
-        Any further SpnpSpine parameter (e.g. ``gna_head``, ``iinj``); point laws only.
+        Further SpnpSpine parameters without a name above (``iinj``, ``gfloor``,
+        ``cmin``, ``refresh`` and the ring parameters ``gna_head``, ...); point laws
+        only.
 
     Returns
     -------
     Spine
+
+    Notes
+    -----
+    Membrane: every law carries the same spine membrane, so the laws differ only by
+    the neck. An explicit spine has ``pas`` (``g_pas``, ``e_pas``) and ``cm`` on its
+    head and neck Sections. A point spine (SpnpSpine) has a quasi-static head without
+    capacitance: it carries the leak of the head and neck, ``gleak = g_pas * (head
+    area + neck area)`` to ``eleak = e_pas``, and folds their capacitance into the
+    parent segment (``seg.cm`` grows by ``cm * spine area / seg.area()``, recorded in
+    ``Spine.cm_fold``). This is exact to the head's charging time R0 C_head (about
+    1 us). The fold is part of the segment's ``cm``: attach spines after setting
+    ``nseg``, ``cm`` and ``pas`` of the dendrite; a later ``sec.cm = ...`` removes it.
+    The neck's leak sits at the head in the point spine (half-way along the neck in
+    the explicit one); at 1 pS/um2 it is a few tenths of a pS. SpnpSpine's floor
+    conductance ``gfloor`` (to the same reversal; to ``h.v_init`` for a spine without
+    leak) is set to :data:`HEAD_FLOOR`.
     """
     if law not in LAWS:
         raise ValueError(f"unknown law {law!r}; valid laws: {', '.join(LAWS)}")
+    synapse = dict(synapse or {})
+    given = dict(diff_anion=diff_anion, rneck=rneck, ra=ra, head_synapse=head_synapse,
+                 neck_nseg=neck_nseg)
+    _check_vocabulary(law, given, point_params, synapse, head_synapse)
+    head_synapse = head_synapse or "spnp"
     if head_synapse not in ("spnp", "exp2syn"):
         raise ValueError(f"head_synapse = {head_synapse!r}: use 'spnp' or 'exp2syn'")
     h = _h()
     geo = load_spine_params(params)
+    changes = {k: v for k, v in (("neck_len", neck_len), ("neck_diam", neck_diam),
+                                 ("head_diam", head_diam)) if v is not None}
+    if neck is not None and (neck_len is not None or neck_diam is not None):
+        raise ValueError("neck_len and neck_diam describe the cylinder that neck= "
+                         "replaces: give neck= or neck_len/neck_diam, not both")
+    if changes:
+        geo = geo.replace(**changes)
     neck_g = neck if neck is not None else geo.neck
-    gamma = check_positive("neck.gamma", neck_g.gamma, "1/um")
+    gamma = check_positive("neck.gamma", getattr(neck_g, "gamma", None), "1/um")
+    conc = check_positive("conc", conc, "mM")
+    diffusion = check_positive("diffusion", diffusion, "um2/ms")
     celsius = float(h.celsius)
     r0_law = laws.ohmic_resistance(neck_g, conc, diffusion, celsius)
     syn = dict(SYNAPSE_DEFAULTS)
-    syn.update(synapse or {})
-    g_leak, e_leak = _membrane(seg, g_pas, e_pas)
+    syn.update(synapse)
+    g_leak, e_leak = _leak(seg, g_pas, e_pas)
+    cm_spine = float(seg.cm) if cm is None else check_positive("cm", cm, "uF/cm2")
+    ra_typical = (check_positive("ra", DEFAULT_RA if ra is None else ra, "ohm cm")
+                  if law in SPINE_KEYWORDS["ra"][2] else None)
+    length = neck_g.length
+    diam = 2.0 * math.sqrt(length / (math.pi * gamma))   # cylinder with the same Gamma
+    area = geo.head_area + math.pi * diam * length       # spine membrane [um2]
 
     if law in POINT_LAWS:
+        seg_area = float(seg.area())
+        if not seg_area > 0:
+            raise ValueError(f"{seg} has no membrane area (a section end?): a point spine "
+                             "folds its membrane capacitance into its segment, so attach "
+                             "it at an interior x")
         mode = POINT_LAWS[law]
-        pp_params = dict(conc=conc, diff=diffusion, diff_anion=diff_anion,
-                         gleak=g_leak * geo.head_area * _GAREA_TO_US, eleak=e_leak,
-                         rneck=0.0, ra=0.0)
+        pp_params = dict(conc=conc, diff=diffusion, rneck=0.0, ra=0.0,
+                         gleak=g_leak * area * _GAREA_TO_US,
+                         eleak=float(h.v_init) if e_leak is None else e_leak,
+                         gfloor=HEAD_FLOOR)
+        if diff_anion is not None:
+            pp_params["diff_anion"] = check_positive("diff_anion", diff_anion, "um2/ms")
         r0, ra_used = r0_law, None
-        if law == "ohmic-ra":
-            ra_used = check_positive("ra", ra, "ohm cm")
-            pp_params["ra"] = ra_used
+        if law == "ohmic" and rneck is not None:
+            r0 = pp_params["rneck"] = check_positive("rneck", rneck, "MOhm")
+        elif law == "ohmic-ra":
+            ra_used = pp_params["ra"] = ra_typical
             r0 = _cable_r(ra_used, gamma)
         pp_params.update(syn)
         pp_params.update(point_params)
         pp = _spnp_point(h, seg, mode, neck_g, geo, pp_params)
-        return Spine(law, geo, neck_g, seg, r0, r0_law, celsius, ra_used, point=pp,
-                     target=pp)
+        cm_fold = cm_spine * area / seg_area
+        seg.cm += cm_fold
+        return Spine(law, geo, neck_g, seg, r0, r0_law, celsius, ra_used, name=name,
+                     cm_fold=cm_fold, point=pp, target=pp)
 
-    if point_params:
-        raise ValueError(f"SpnpSpine parameters {sorted(point_params)} do not apply to an "
-                         f"explicit spine ({law})")
-    n = int(neck_nseg)
-    if n < 1:
-        raise ValueError(f"neck_nseg = {neck_nseg!r}: need at least 1")
-    length = neck_g.length
-    diam = 2.0 * math.sqrt(length / (math.pi * gamma))   # cylinder with the same Gamma
-    if law == "explicit":
-        ra_used = explicit_neck_ra(r0_law, gamma)
-    else:
-        ra_used = check_positive("ra", ra, "ohm cm")
+    n = 1 if neck_nseg is None else check_positive("neck_nseg", neck_nseg, "1")
+    if n != int(n):
+        raise ValueError(f"neck_nseg = {neck_nseg!r}: give a whole number of segments")
+    n = int(n)
+    ra_used = explicit_neck_ra(r0_law, gamma) if law == "explicit" else ra_typical
     r0 = _cable_r(ra_used, gamma)
     neck_sec = h.Section(name=f"{name}_neck")
     head_sec = h.Section(name=f"{name}_head")
@@ -387,7 +560,7 @@ def attach_spine(seg, law: str = "pnp", params="thin", *, neck: Neck | None = No
     head_sec.L = head_sec.diam = geo.head_diam
     for sec in (neck_sec, head_sec):
         sec.Ra = ra_used
-        sec.cm = cm
+        sec.cm = cm_spine
         if g_leak > 0:
             sec.insert("pas")
             for s in sec:
@@ -403,8 +576,8 @@ def attach_spine(seg, law: str = "pnp", params="thin", *, neck: Neck | None = No
     else:
         target = h.Exp2Syn(head_sec(0.5))
         target.tau1, target.tau2, target.e = syn["tau1"], syn["tau2"], syn["e_ampa"]
-    return Spine(law, geo, neck_g, seg, r0, r0_law, celsius, ra_used, neck=neck_sec,
-                 head=head_sec, target=target)
+    return Spine(law, geo, neck_g, seg, r0, r0_law, celsius, ra_used, name=name,
+                 neck=neck_sec, head=head_sec, target=target)
 
 
 # ---------------------------------------------------------------------------- neuron
@@ -473,7 +646,7 @@ class SpinyNeuron:
 
 def build_spiny_neuron(n_spines: int = 50, law: str = "pnp", spine="thin", *,
                        dend_length: float = 500.0, dend_diam: float = 1.0,
-                       soma_diam: float = 20.0, soma: str = "hh", ra: float = TYPICAL_RA,
+                       soma_diam: float = 20.0, soma: str = "hh", ra: float = DEFAULT_RA,
                        cm: float = 1.0, g_pas: float = 1e-4, e_pas: float = -65.0,
                        d_lambda: float = 0.1, spine_range=(0.05, 0.95),
                        name: str = "cell", spine_kwargs: dict | None = None) -> SpinyNeuron:
@@ -494,9 +667,11 @@ def build_spiny_neuron(n_spines: int = 50, law: str = "pnp", spine="thin", *,
     soma : {"hh", "summary"}
         Soma parameters (:data:`SOMA_MODELS`), NEURON's ``hh`` mechanism.
     ra : float
-        Axial resistivity of soma and dendrite [Ohm cm] (and of ``explicit-ra`` necks).
+        Axial resistivity of soma and dendrite [Ohm cm] (and of the ``ohmic-ra`` and
+        ``explicit-ra`` necks).
     cm : float
-        Membrane capacitance [uF/cm2].
+        Membrane capacitance [uF/cm2] (spines too: a point spine's is folded into the
+        dendrite's segments, see :func:`attach_spine`).
     g_pas, e_pas : float
         Dendrite (and spine) leak [S/cm2] and reversal [mV].
     d_lambda : float
@@ -525,17 +700,28 @@ def build_spiny_neuron(n_spines: int = 50, law: str = "pnp", spine="thin", *,
         seg.pas.g, seg.pas.e = g_pas, e_pas
     d.connect(s(1))
     kw = dict(spine_kwargs or {})
-    kw.setdefault("ra", ra)
-    lo, hi = spine_range
-    xs = np.linspace(lo, hi, n_spines) if n_spines > 1 else np.array([0.5 * (lo + hi)])
+    if law in ("ohmic-ra", "explicit-ra"):
+        kw.setdefault("ra", ra)
     spines = [attach_spine(d(float(x)), law, spine, name=f"{name}_spine{k}", **kw)
-              for k, x in enumerate(xs[:max(int(n_spines), 0)])]
+              for k, x in enumerate(spine_positions(n_spines, spine_range))]
     shaft = h.Exp2Syn(d(0.05))
     shaft.tau1, shaft.tau2, shaft.e = 0.5, 5.0, -80.0
     return SpinyNeuron(s, d, spines, shaft, law, name)
 
 
 # --------------------------------------------------------------------------- network
+
+#: Where a network's excitatory synapses land (:attr:`NetworkSpec.synapses`).
+NETWORK_SYNAPSES = ("spines", "dendrite", "none")
+
+
+def spine_positions(n_spines: int, spine_range=(0.05, 0.95)) -> np.ndarray:
+    """Normalised dendrite positions of ``n_spines`` evenly spaced spines (the middle of
+    ``spine_range`` for one spine, none for 0)."""
+    lo, hi = spine_range
+    n = max(int(n_spines), 0)
+    return np.linspace(lo, hi, n) if n > 1 else np.array([0.5 * (lo + hi)])[:n]
+
 
 @dataclass(frozen=True)
 class NetworkSpec:
@@ -572,6 +758,14 @@ class NetworkSpec:
         [Hz] each on its own spine, AMPA weight ``w_ext`` [uS].
     soma : str
         Soma model (:data:`SOMA_MODELS`).
+    synapses : {"spines", "dendrite", "none"}
+        Where the excitatory synapses and the external drive land: ``"spines"`` on the
+        spine heads (neck law ``law``); ``"dendrite"`` no spines, an AMPA Exp2Syn on the
+        dendrite where each spine would be (the spine-less baseline; needs
+        ``w_nmda = 0``); ``"none"`` no excitatory synapses and no drive (the cells with
+        their inhibitory wiring only: a memory baseline).
+    head_synapse : {"spnp", "exp2syn"}
+        Synapse of an explicit spine's head (:func:`attach_spine`).
     """
 
     n_cells: int = 40
@@ -590,11 +784,75 @@ class NetworkSpec:
     ext_rate: float = 20.0
     w_ext: float = 0.0015
     soma: str = "hh"
+    synapses: str = "spines"
+    head_synapse: str = "spnp"
+
+    def __post_init__(self):
+        if self.synapses not in NETWORK_SYNAPSES:
+            raise ValueError(f"synapses = {self.synapses!r}: use one of "
+                             f"{', '.join(NETWORK_SYNAPSES)}")
+        if self.head_synapse not in ("spnp", "exp2syn"):
+            raise ValueError(f"head_synapse = {self.head_synapse!r}: use 'spnp' or "
+                             "'exp2syn'")
+        if self.synapses == "dendrite" and self.w_nmda:
+            raise ValueError(f"synapses = 'dendrite' puts AMPA-only Exp2Syns on the "
+                             f"dendrite; set w_nmda = 0 (got {self.w_nmda!r} uS)")
 
     @property
     def n_exc(self) -> int:
         """Number of excitatory neurons (gids below it)."""
         return self.n_cells - int(round(self.frac_inh * self.n_cells))
+
+
+#: Command-line help of the NetworkSpec fields that scripts expose (``--n-cells`` ...).
+NETWORK_OPTIONS = {
+    "n_cells": "number of neurons",
+    "frac_inh": "fraction of inhibitory cells",
+    "in_degree": "presynaptic partners per neuron",
+    "n_spines": "spines per neuron",
+    "spine": "spine set (thin, mushroom, stubby, paper)",
+    "dend_length": "dendrite length [um]",
+    "soma": "soma model: hh or summary (eq 9 ratios)",
+    "w_exc": "excitatory AMPA peak conductance [uS]",
+    "w_nmda": "excitatory NMDA peak conductance [uS]",
+    "w_inh": "inhibitory peak conductance [uS]",
+    "n_ext": "external Poisson sources per cell",
+    "ext_rate": "rate of each external source [Hz]",
+    "w_ext": "external AMPA peak conductance [uS]",
+    "seed": "seed of connectivity and drive",
+}
+#: What ``--quick`` makes of a network script's run: at most these sizes, and tstop [ms].
+QUICK_NETWORK = {"n_cells": 12, "n_spines": 10, "in_degree": 4, "tstop": 100.0}
+
+
+def add_network_arguments(parser, names=tuple(NETWORK_OPTIONS)):
+    """Add ``--n-cells``, ``--n-spines`` ... (the :class:`NetworkSpec` fields ``names``)
+    with NetworkSpec's defaults, and ``--quick`` (:func:`apply_quick_network`)."""
+    d = NetworkSpec()
+    for name in names:
+        default = getattr(d, name)
+        parser.add_argument("--" + name.replace("_", "-"), type=type(default),
+                            default=default, help=NETWORK_OPTIONS[name])
+    parser.add_argument("--quick", action="store_true",
+                        help="short run for tests ({})".format(", ".join(
+                            f"{k} {v:g}" for k, v in QUICK_NETWORK.items())))
+
+
+def apply_quick_network(args):
+    """With ``args.quick``, cap the sizes and ``args.tstop`` in place by
+    :data:`QUICK_NETWORK`; returns ``args``."""
+    if getattr(args, "quick", False):
+        for key, cap in QUICK_NETWORK.items():
+            if hasattr(args, key):
+                setattr(args, key, type(getattr(args, key))(min(getattr(args, key), cap)))
+    return args
+
+
+def network_spec_from_args(args, **fields) -> NetworkSpec:
+    """The NetworkSpec of parsed :func:`add_network_arguments` options (``fields``
+    override them)."""
+    given = {k: getattr(args, k) for k in NETWORK_OPTIONS if hasattr(args, k)}
+    return NetworkSpec(**dict(given, **fields))
 
 
 @dataclass(frozen=True)
@@ -673,6 +931,9 @@ class SpinyNetwork:
         gid -> SpinyNeuron, for the gids of this rank.
     connections : list of Connection
         The synapses onto this rank's cells.
+    synapses : dict
+        gid -> the excitatory synapse (NetCon target) of each spine index: the spine
+        heads' synapses, or the dendrite's Exp2Syns for ``synapses = "dendrite"``.
     """
 
     spec: NetworkSpec
@@ -682,6 +943,13 @@ class SpinyNetwork:
     _keep: list = field(default_factory=list, repr=False)
     _tvec: object = None
     _idvec: object = None
+    synapses: dict = field(default_factory=dict, repr=False)
+    _sections: list = field(default_factory=list, repr=False)
+
+    def local_spikes(self) -> list:
+        """The spikes of this rank's cells so far: ``(gid, t [ms])`` sorted."""
+        return sorted(zip(np.array(self._idvec).astype(int).tolist(),
+                          np.array(self._tvec).tolist()))
 
     def run(self, tstop: float, dt: float | None = None) -> np.ndarray:
         """Simulate ``tstop`` [ms]; return all spikes of all ranks.
@@ -697,14 +965,13 @@ class SpinyNetwork:
         self.pc.set_maxstep(10)
         h.stdinit()
         self.pc.psolve(tstop)
-        local = list(zip(np.array(self._idvec).astype(int).tolist(),
-                         np.array(self._tvec).tolist()))
-        everything = self.pc.py_allgather(local)
+        everything = self.pc.py_allgather(self.local_spikes())
         rows = sorted(r for part in everything for r in part)
         return np.array(rows, dtype=float).reshape(-1, 2)
 
 
-def build_network(spec: NetworkSpec | None = None, pc=None) -> SpinyNetwork:
+def build_network(spec: NetworkSpec | None = None, pc=None, *,
+                  keep_spines: bool = True) -> SpinyNetwork:
     """Build this rank's part of a network of spiny neurons (summary eq 16).
 
     The same script runs serially or under ``mpiexec -n N``: gids are distributed round
@@ -713,9 +980,10 @@ def build_network(spec: NetworkSpec | None = None, pc=None) -> SpinyNetwork:
     :func:`network_connectivity`; external Poisson drive by ``NetStim`` streams of
     Random123 keyed on ``(gid, source, seed)``). Any previous gids of ``pc`` are cleared:
     one network per process at a time. Under ``mpiexec`` the script must call
-    ``h.nrnmpi_init()`` before creating the ParallelContext (``models/spiny_network.py``
+    ``h.nrnmpi_init()`` before creating the ParallelContext (``spinepnp.parallel.init``
     does so when it sees an MPI launcher's environment); spikes of a 2-rank run are
-    identical to the serial run's (tested).
+    identical to the serial run's (tested). Every network of spinepnp (models,
+    comparisons, the MPI script, the scaling benchmark) is built here.
 
     Parameters
     ----------
@@ -723,6 +991,10 @@ def build_network(spec: NetworkSpec | None = None, pc=None) -> SpinyNetwork:
         Network parameters (defaults of :class:`NetworkSpec`).
     pc : hoc ParallelContext, optional
         Default ``h.ParallelContext()``.
+    keep_spines : bool
+        False: drop the per-spine Python records (:class:`Spine`) once wired, keeping
+        only the NEURON objects (``cell.spines`` is then empty): what a model that keeps
+        no per-spine Python objects costs in memory. The simulation is the same.
     """
     h = _h()
     spec = spec or NetworkSpec()
@@ -730,37 +1002,89 @@ def build_network(spec: NetworkSpec | None = None, pc=None) -> SpinyNetwork:
     pc.gid_clear()
     rank, nhost = int(pc.id()), int(pc.nhost())
     mine = gids_on_rank(spec.n_cells, rank, nhost)
-    cells, keep = {}, []
+    on_spines = spec.synapses == "spines"
+    cells, keep, targets, lean = {}, [], {}, []
     for gid in mine:
-        cell = build_spiny_neuron(spec.n_spines, spec.law, spec.spine,
+        cell = build_spiny_neuron(spec.n_spines if on_spines else 0, spec.law, spec.spine,
                                   dend_length=spec.dend_length, soma=spec.soma,
-                                  name=f"cell{gid}")
+                                  name=f"cell{gid}",
+                                  spine_kwargs=({"head_synapse": spec.head_synapse}
+                                                if spec.law in EXPLICIT_LAWS else None))
+        targets[gid] = _excitatory_targets(h, spec, cell)
+        if not keep_spines:
+            # at once, so the records of all cells never exist together: keep only the
+            # NEURON objects (a point process or Section without a reference is deleted)
+            lean += [obj for sp in cell.spines for obj in (sp.neck, sp.head)
+                     if obj is not None]
+            cell.spines = []
         cells[gid] = cell
         pc.set_gid2node(gid, rank)
         pc.cell(gid, cell.spike_detector())
     conns = network_connectivity(spec, mine)
     for c in conns:
-        cell = cells[c.post]
         if c.spine < 0:
-            nc = pc.gid_connect(c.pre, cell.shaft_syn)
+            nc = pc.gid_connect(c.pre, cells[c.post].shaft_syn)
             nc.weight[0] = c.ampa
+        elif targets[c.post]:
+            target = targets[c.post][c.spine]
+            nc = set_netcon_weights(pc.gid_connect(c.pre, target), target, c.ampa, c.nmda)
         else:
-            sp = cell.spines[c.spine]
-            nc = pc.gid_connect(c.pre, sp.target)
-            sp.set_weights(nc, c.ampa, c.nmda)
+            continue                   # synapses = "none"
         nc.delay = c.delay
         keep.append(nc)
     for gid in mine:
-        cell = cells[gid]
-        for j, k in enumerate(external_spines(spec, gid)):
+        for j, k in enumerate(external_spines(spec, gid) if targets[gid] else ()):
             ns = h.NetStim()
             ns.interval = 1000.0 / spec.ext_rate
             ns.number = 1e9
             ns.start = 0.0
             ns.noise = 1.0
             ns.noiseFromRandom123(int(gid), int(j), int(spec.seed))
-            nc = cell.spines[k].netcon(ns, spec.w_ext, 0.0, delay=1.0)
+            target = targets[gid][k]
+            nc = set_netcon_weights(h.NetCon(ns, target), target, spec.w_ext, 0.0)
+            nc.delay = 1.0
             keep.extend([ns, nc])
     tvec, idvec = h.Vector(), h.Vector()
     pc.spike_record(-1, tvec, idvec)
-    return SpinyNetwork(spec, pc, cells, conns, keep, tvec, idvec)
+    return SpinyNetwork(spec, pc, cells, conns, keep, tvec, idvec, synapses=targets,
+                        _sections=lean)
+
+
+def _excitatory_targets(h, spec: NetworkSpec, cell: SpinyNeuron) -> list:
+    """The synapse (NetCon target) of each spine index of ``cell``: the spine heads', or
+    for ``synapses = "dendrite"`` new Exp2Syns on the dendrite at the spine positions,
+    or none."""
+    if spec.synapses == "spines":
+        return [sp.target for sp in cell.spines]
+    if spec.synapses == "none":
+        return []
+    out = []
+    for x in spine_positions(spec.n_spines):
+        syn = h.Exp2Syn(cell.dend(float(x)))
+        syn.tau1, syn.tau2 = SYNAPSE_DEFAULTS["tau1"], SYNAPSE_DEFAULTS["tau2"]
+        syn.e = SYNAPSE_DEFAULTS["e_ampa"]
+        out.append(syn)
+    return out
+
+
+# ----------------------------------------------------------------------- test rigs
+
+def clamped_dendrite(v: float = -65.0, *, rs: float = 1e-9, name: str = "dend"):
+    """A short, thick dendrite held at ``v`` [mV] by an ideal voltage clamp (SEClamp).
+
+    Point processes placed on it see a fixed dendrite voltage, so several of them do not
+    interact: each moves ``v`` by its current times the series resistance ``rs`` [MOhm]
+    (1e-9 MOhm: 1e-10 mV per 0.1 nA). The spinepnp mechanisms are loaded. Returns
+    ``(dend, clamp)``; delete ``dend`` when done.
+    """
+    h = _h()
+    from .loader import load_mechanisms
+    load_mechanisms()
+    if not (math.isfinite(v) and math.isfinite(rs) and rs > 0):
+        raise ValueError(f"clamped_dendrite(v={v!r} mV, rs={rs!r} MOhm): give a finite "
+                         "voltage and a series resistance > 0")
+    dend = h.Section(name=name)
+    dend.L, dend.diam, dend.nseg = 10.0, 10.0, 1
+    clamp = h.SEClamp(dend(0.5))
+    clamp.dur1, clamp.amp1, clamp.rs = 1e9, v, rs
+    return dend, clamp

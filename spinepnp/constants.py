@@ -8,13 +8,15 @@ the factors below and nowhere else.
 
 from __future__ import annotations
 
+import math
+
 import scipy.constants as sc
 
 __all__ = [
     "BOLTZMANN", "ELEMENTARY_CHARGE", "FARADAY", "EPSILON_0", "GAS_CONSTANT",
     "ZERO_CELSIUS", "EPSILON_WATER",
     "UM", "UM2", "UM3", "MM", "NA", "MV", "MS", "MOHM", "UM2_PER_MS", "US", "OHM_CM",
-    "kelvin", "thermal_voltage", "debye_length",
+    "kelvin", "thermal_voltage", "debye_length", "DEFAULT_RA",
 ]
 
 BOLTZMANN = sc.k                 # J/K : Boltzmann constant
@@ -38,10 +40,19 @@ US = sc.micro                    # S per uS
 OHM_CM = sc.centi                # (Ohm m) per (Ohm cm), NEURON's unit of Ra
 UM2_PER_MS = UM2 / MS            # (m2/s) per (um2/ms)
 
+#: Typical cytoplasmic axial resistivity NEURON models set today [Ohm cm] (users pick
+#: 100-200; the steady electro-diffusion law's own resistivity VT/(2 C D F) is about
+#: 59 Ohm cm at 20 degC, 167 mM, D = 1.33 um2/ms). The one default of every "typical Ra"
+#: cable in spinepnp: dendrites, somata and the ``*-ra`` spine necks.
+DEFAULT_RA = 150.0
+
 
 def kelvin(celsius: float) -> float:
     """Absolute temperature [K] for a temperature in degrees Celsius."""
     t = float(celsius) + ZERO_CELSIUS
+    if not math.isfinite(t):
+        raise ValueError(f"celsius = {celsius!r} is not a finite temperature; give a "
+                         "temperature in degrees Celsius above -273.15")
     if not t > 0.0:
         raise ValueError(f"celsius = {celsius!r} is at or below absolute zero; "
                          "give a temperature in degrees Celsius above -273.15")

@@ -15,6 +15,12 @@ injected carrier carrying all the current)::
 
 and its inverse ``I(dV) = I_s (exp(dV/VT) - 1)`` with ``I_s = 2 C D F / Gamma = VT/R0``.
 
+Sign convention of saturation currents, the same everywhere in spinepnp (here,
+:func:`spinepnp.pnp.saturation_current`, SpnpSpine's ``isat``): a saturation current is
+a size, ``I_sat >= 0`` [nA], the largest current of the carrier that can be drawn out of
+the head in steady state. A steady current ``I`` (positive into the head) of a carrier of
+valence ``z`` exists only for ``z I > -I_sat`` (``I > -I_sat`` for a cation).
+
 Units (NEURON's): current nA (positive = positive charge entering the head and flowing
 through the neck to the dendrite), voltage mV (head minus dendrite), resistance MOhm,
 concentration mM, diffusion coefficient um2/ms, lengths um, temperature degC.
@@ -28,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .constants import FARADAY, MM, MOHM, NA, OHM_CM, UM, UM2_PER_MS, thermal_voltage
+from .constants import DEFAULT_RA, FARADAY, MM, MOHM, NA, OHM_CM, UM, UM2_PER_MS, thermal_voltage
 from .geometry import Cylinder, Hyperboloid, Neck, Profile, ball_and_neck, check_positive
 
 __all__ = [
@@ -121,7 +127,7 @@ def ohmic_resistance(neck, conc: float = 167.0, diffusion: float = 1.33,
     return _vt(celsius) / _i_s(neck, conc, diffusion)   # mV / nA = MOhm
 
 
-def cable_resistance(neck, ra: float = 150.0) -> float:
+def cable_resistance(neck, ra: float = DEFAULT_RA) -> float:
     """Neck resistance of the classical Ohmic cable, ``Ra * Gamma`` [MOhm].
 
     For a cylinder this is NEURON's ``4 Ra L / (pi d^2)``.
@@ -131,7 +137,8 @@ def cable_resistance(neck, ra: float = 150.0) -> float:
     neck : Cylinder, Hyperboloid or Profile
         Neck geometry.
     ra : float
-        Cytoplasmic resistivity [Ohm cm] (NEURON's ``Ra``; users typically set 100-200).
+        Cytoplasmic resistivity [Ohm cm] (NEURON's ``Ra``; users typically set 100-200; default
+        :data:`spinepnp.constants.DEFAULT_RA`).
     """
     ra = check_positive("ra", ra, "Ohm cm")
     return ra * OHM_CM * _gamma(neck) / UM / MOHM

@@ -36,7 +36,8 @@ import tempfile
 from pathlib import Path
 
 __all__ = ["MechanismBuildError", "mod_files", "mod_dir", "cache_root", "build",
-           "load_mechanisms", "loaded_build", "build_flags", "opt_flags", "OPT_FLAGS"]
+           "load_mechanisms", "loaded_build", "build_flags", "opt_flags", "OPT_FLAGS",
+           "check_foreign_mechanisms", "USE_LOADED_ENV"]
 
 
 
@@ -234,6 +235,76 @@ def loaded_build() -> Path | None:
     return _loaded.get("path")
 
 
+#: Set to 1 to use spinepnp mechanisms that NEURON already holds from another library
+#: (your own ``nrnivmodl`` build of these .mod files) instead of refusing them.
+USE_LOADED_ENV = "SPINEPNP_USE_LOADED_MECHANISMS"
+
+
+def _nrnmech_libraries() -> list:
+    """Mechanism libraries (``*nrnmech*.so``) mapped into this process, in load order."""
+    seen = []
+    try:
+        with open("/proc/self/maps") as fh:
+            for line in fh:
+                path = line.split()[-1] if len(line.split()) >= 6 else ""
+                if "nrnmech" in Path(path).name and path not in seen:
+                    seen.append(path)
+    except OSError:              # pragma: no cover - not Linux
+        pass
+    return [Path(p) for p in seen]
+
+
+def _library_arch_dir(lib: Path) -> Path:
+    """The ``<arch>/`` folder (e.g. ``x86_64/``) nrnivmodl put ``lib`` in."""
+    return lib.parent.parent if lib.parent.name == ".libs" else lib.parent
+
+
+def check_foreign_mechanisms(h, coreneuron: bool = False) -> bool:
+    """Refuse spinepnp mechanism names that NEURON already holds from another library.
+
+    ``import neuron`` loads an ``x86_64/`` folder of ``nrnivmodl`` output from the
+    working directory by itself; if that is a build of (an older version of) spinepnp's
+    .mod files, NEURON would silently run those instead of the shipped ones, and loading
+    the shipped build beside them would clash. Raises MechanismBuildError naming the
+    folder of the library that holds them and the fix. Returns False when none of the
+    names is present (load the shipped build), True when they come from the shipped,
+    current build (or ``$SPINEPNP_USE_LOADED_MECHANISMS=1`` accepts them).
+    """
+    names = [f.stem for f in mod_files()]
+    present = [n for n in names if hasattr(h, n)]
+    if not present:
+        return False
+    if os.environ.get(USE_LOADED_ENV, "") == "1" and len(present) == len(names):
+        return True
+    # the current build; for a plain NEURON run its CoreNEURON variant serves as well
+    current = [cache_root() / _build_key(mod_files(), core)
+               for core in ((True,) if coreneuron else (False, True))]
+    libs = _nrnmech_libraries()
+    if any(c in lib.parents for lib in libs for c in current):
+        return True
+    foreign = [_library_arch_dir(lib) for lib in libs if cache_root() not in lib.parents]
+    if not foreign and any(cache_root() in lib.parents for lib in libs):
+        other = [str(lib) for lib in libs if cache_root() in lib.parents]
+        raise MechanismBuildError(
+            f"NEURON already holds another spinepnp build ({', '.join(other)}: the "
+            "plain build where CoreNEURON's was asked for, or an older version), not the "
+            f"one asked for (coreneuron={coreneuron}); a process holds one build: "
+            "call load_mechanisms with the same coreneuron flag everywhere, or run in a "
+            "fresh process")
+    where = (", ".join(str(d.parent) for d in foreign) if foreign else
+             f"a library loaded before spinepnp's (the working directory is {Path.cwd()})")
+    missing = sorted(set(names) - set(present))
+    raise MechanismBuildError(
+        f"NEURON already holds the spinepnp mechanism(s) {', '.join(present)}"
+        + (f" (but not {', '.join(missing)})" if missing else "")
+        + f" from {where}, not from spinepnp's own build: probably an nrnivmodl build "
+        "(x86_64/) that `import neuron` loaded from the working directory. NEURON would "
+        "run those instead of the shipped mechanisms. Fix: delete "
+        + (" and ".join(str(d) for d in foreign) if foreign else "that x86_64/ folder")
+        + " (or start Python in another folder); to use that build on purpose (your own "
+        f"`nrnivmodl mechanisms` of these same .mod files) set {USE_LOADED_ENV}=1")
+
+
 def load_mechanisms(coreneuron: bool = False, verbose: bool = False) -> Path:
     """Build if needed, then load spinepnp's mechanisms into NEURON (idempotent).
 
@@ -260,18 +331,7 @@ def load_mechanisms(coreneuron: bool = False, verbose: bool = False) -> Path:
                 "before any other load, or run CoreNEURON in a fresh process")
         return _loaded["path"]
     from neuron import h
-    names = [f.stem for f in mod_files()]
-    present = [n for n in names if hasattr(h, n)]
-    if present:
-        # Already compiled into this NEURON (e.g. `nrnivmodl mechanisms` in the cwd,
-        # which NEURON loads at start-up). Loading again would fail with a name clash.
-        if len(present) != len(names):
-            missing = sorted(set(names) - set(present))
-            raise MechanismBuildError(
-                f"NEURON already holds some spinepnp mechanisms ({', '.join(present)}) but "
-                f"not {', '.join(missing)}: an outdated x86_64/ folder from nrnivmodl is "
-                "probably in the working directory. Delete it or rebuild it with "
-                "`nrnivmodl mechanisms`")
+    if check_foreign_mechanisms(h, coreneuron):
         _loaded.update(path=None, coreneuron=coreneuron)
         return None
     path = build(coreneuron=coreneuron, verbose=verbose)

@@ -57,6 +57,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .io import write_text_atomic
+
 __all__ = [
     "MPI_LAUNCHER_ENV", "under_mpi_launcher", "find_mpi_library", "find_mpiexec",
     "mpi_available", "configure_mpi_env", "init", "rank", "nhost", "finish",
@@ -303,14 +305,6 @@ def _fsync(fh):
         pass
 
 
-def _write_json_atomic(path: Path, data: dict):
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w") as fh:
-        json.dump(data, fh, indent=1)
-        _fsync(fh)
-    os.replace(tmp, path)
-
-
 class ChunkedRun:
     """Record spikes and voltages on this rank and run in chunks, saving after each.
 
@@ -379,7 +373,7 @@ class ChunkedRun:
                 "every": self.every, "traces": self.names}
         data.update(self.meta)
         data.update(kw)
-        _write_json_atomic(self.paths["status"], data)
+        write_text_atomic(self.paths["status"], json.dumps(data, indent=1))
 
     def _flush_chunk(self, fspk, fv, first_index: int) -> int:
         """Append what the vectors hold, empty them; return the next step index."""

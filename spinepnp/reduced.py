@@ -49,7 +49,7 @@ from scipy.optimize import brentq, minimize_scalar
 from . import channels
 from .constants import MS
 
-__all__ = ["EL", "ENA", "RHO_NA", "TAU", "V0_FIG2", "FixedPoint", "rhs", "v_nullcline",
+__all__ = ["EL", "ENA", "RHO_NA", "TAU", "V0_NULLCLINES", "FixedPoint", "rhs", "v_nullcline",
            "h_nullcline", "nullclines", "fixed_points", "jacobian",
            "saddle_node_drives", "density_parameters"]
 
@@ -57,7 +57,9 @@ EL = -70.0        # mV : leak reversal potential E_L (summary, Fig 2)
 ENA = 50.0        # mV : sodium reversal potential E_Na (summary, Fig 2)
 RHO_NA = 400.0    # 1 : rho_Na = g_Na / g_L (summary eq 11b)
 TAU = 10.0        # ms : membrane time constant tau = C / g_L (summary eq 11a)
-V0_FIG2 = (0.0, -2.0)  # mV : the two drives of the summary's Fig 2
+# mV : the two drives of the summary's Fig 2, drawn by `spinepnp compare nullclines`
+# (`spinepnp compare fig2` is the electro-diffusion paper's Fig 2)
+V0_NULLCLINES = (0.0, -2.0)
 
 _UF = sc.micro    # F per uF (NEURON's unit of specific capacitance is uF/cm2)
 

@@ -157,8 +157,8 @@ def configure_spine(pp, neck: Neck | None = None, mode: int | None = None, **par
     Parameters are read by the mechanism's INITIAL block: call ``h.finitialize`` after
     changing geometry, mode, concentration, diffusion coefficients or synaptic time
     constants. Other parameters take effect within one time step. Given ``neck`` and
-    ``ring_pos``, the ring's ``ring_gamma`` is set from the geometry (exact for any
-    profile). In mode 2 a neck ring needs a conductance > 0 at ``h.finitialize``: the
+    ``ring_pos`` (and no ``ring_gamma``), the ring's ``ring_gamma`` is set from the
+    geometry (exact for any profile). In mode 2 a neck ring needs a conductance > 0 at ``h.finitialize``: the
     neck's grid puts a node on the ring there.
     """
     unknown = sorted(set(params) - set(PARAMETERS))
@@ -186,7 +186,7 @@ def configure_spine(pp, neck: Neck | None = None, mode: int | None = None, **par
         if not math.isfinite(val):
             raise ValueError(f"{name} = {value!r} must be finite ({PARAMETERS[name][0]})")
         setattr(pp, name, val)
-    if neck is not None and "ring_pos" in params:
+    if neck is not None and "ring_pos" in params and "ring_gamma" not in params:
         pp.ring_gamma = float(neck.gamma_at(float(params["ring_pos"]) * neck.length))
     return pp
 
@@ -194,9 +194,22 @@ def configure_spine(pp, neck: Neck | None = None, mode: int | None = None, **par
 def add_spine(seg, neck: Neck | None = None, mode: int = 1, **params):
     """Create an ``SpnpSpine`` in the dendrite segment ``seg`` and configure it.
 
+    .. deprecated::
+        Use :func:`spinepnp.build.attach_spine`, which speaks the spine vocabulary of
+        every law (``law`` for ``mode``, ``diffusion`` for ``diff``, ``g_pas`` [S/cm2]
+        for ``gleak`` [uS]), takes the head leak from the parent segment and keeps the
+        spine's membrane. ``add_spine`` leaves the mechanism's defaults (a head leak of 0
+        towards -70 mV, a 1 pS floor) and will be removed in the next release.
+
     Loads spinepnp's mechanisms if needed (:func:`spinepnp.loader.load_mechanisms`).
     Parameters as in :func:`configure_spine`; returns the point process.
     """
+    import warnings
+    warnings.warn("spinepnp.spine.add_spine is deprecated and will be removed in the next "
+                  "release: use spinepnp.build.attach_spine(seg, law=..., params=...) "
+                  "(mode 0/1/2 is law 'ohmic'/'pnp'/'pnp-dynamic', diff is diffusion, "
+                  "gleak [uS] is g_pas [S/cm2]); spine.point is the SpnpSpine",
+                  DeprecationWarning, stacklevel=2)
     from neuron import h
 
     from .loader import load_mechanisms

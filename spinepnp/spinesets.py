@@ -44,6 +44,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .constants import ZERO_CELSIUS
 from .geometry import Cylinder, check_positive
 
 __all__ = ["SpineParams", "SPINE_SETS", "spine_names", "load_spine_params",
@@ -68,6 +69,13 @@ class SpineParams:
         Literature source of the numbers.
     notes : str
         What was measured and what was derived.
+    celsius : float
+        Temperature [degC] at which the set is calibrated: the neck resistance R0 and
+        saturation current quoted for it (in ``source``, ``notes`` and the tables of
+        the docs) are the steady law's at this temperature. A spine built from the set
+        uses NEURON's ``h.celsius`` instead (R0 is proportional to the absolute
+        temperature: 4.7 % lower at NEURON's default 6.3 degC than at 20 degC); its
+        ``Spine.r0`` is the value at ``h.celsius``.
     """
 
     name: str
@@ -76,11 +84,20 @@ class SpineParams:
     head_diam: float
     source: str = ""
     notes: str = ""
+    celsius: float = 20.0
 
     def __post_init__(self):
         for field in ("neck_len", "neck_diam", "head_diam"):
             object.__setattr__(self, field, check_positive(
                 f"{self.name}.{field}", getattr(self, field), "um"))
+        try:
+            celsius = float(self.celsius)
+        except (TypeError, ValueError):
+            celsius = math.nan
+        if not (math.isfinite(celsius) and celsius > -ZERO_CELSIUS):
+            raise ValueError(f"{self.name}.celsius = {self.celsius!r}: give the calibration "
+                             f"temperature in degrees Celsius (above -{ZERO_CELSIUS})")
+        object.__setattr__(self, "celsius", celsius)
 
     @property
     def head_volume(self) -> float:
@@ -156,15 +173,27 @@ def _from_json(path) -> dict[str, SpineParams]:
     if not isinstance(sets, dict):
         raise ValueError(f"{path}: expected {{'spines': {{name: {{neck_len, neck_diam, "
                          "head_diam, ...}}}} (lengths in um)")
-    out = {}
-    for name, row in sets.items():
-        keys = {"neck_len", "neck_diam", "head_diam", "source", "notes"}
-        extra = set(row) - keys - {"name", "head_volume"}
-        if extra:
-            raise ValueError(f"{path}: spine {name!r} has unknown fields {sorted(extra)}; "
-                             f"known: {sorted(keys)}")
-        out[name] = SpineParams(name=name, **{k: row[k] for k in keys if k in row})
-    return out
+    return {name: _from_row(name, row, f"{path}: spine {name!r}")
+            for name, row in sets.items()}
+
+
+_FIELDS = ("neck_len", "neck_diam", "head_diam", "source", "notes", "celsius")
+
+
+def _from_row(name, row, where) -> SpineParams:
+    """A SpineParams from a mapping of its fields (``head_volume`` is derived, skipped)."""
+    if not isinstance(row, dict):
+        raise ValueError(f"{where}: expected a dict of {', '.join(_FIELDS)} (lengths in "
+                         f"um), not {row!r}")
+    extra = set(row) - set(_FIELDS) - {"name", "head_volume"}
+    if extra:
+        raise ValueError(f"{where} has unknown fields {sorted(extra)}; known: "
+                         f"{', '.join(_FIELDS)}")
+    missing = [k for k in ("neck_len", "neck_diam", "head_diam") if k not in row]
+    if missing:
+        raise ValueError(f"{where} lacks {', '.join(missing)} [um]")
+    return SpineParams(name=str(row.get("name", name)),
+                       **{k: row[k] for k in _FIELDS if k in row})
 
 
 def load_spine_params(name, path=None) -> SpineParams:
@@ -172,9 +201,11 @@ def load_spine_params(name, path=None) -> SpineParams:
 
     Parameters
     ----------
-    name : str or SpineParams
+    name : str, SpineParams or dict
         ``"thin"``, ``"mushroom"``, ``"stubby"`` or ``"paper"`` (case-insensitive); a
-        :class:`SpineParams` is returned unchanged.
+        :class:`SpineParams` is returned unchanged; a dict of its fields
+        (``neck_len``, ``neck_diam``, ``head_diam`` [um], optionally ``name``,
+        ``source``, ``notes``, ``celsius``) makes one (named ``"custom"`` unless given).
     path : str or Path, optional
         A JSON file with more sets, laid out like ``models/spines.json``; its names are
         looked up first.
@@ -182,10 +213,13 @@ def load_spine_params(name, path=None) -> SpineParams:
     Raises
     ------
     ValueError
-        For an unknown name; the message lists the valid names.
+        For an unknown name (the message lists the valid names), or a dict with unknown,
+        missing or invalid fields.
     """
     if isinstance(name, SpineParams):
         return name
+    if isinstance(name, dict):
+        return _from_row("custom", name, "spine params dict")
     sets = dict(SPINE_SETS)
     if path is not None:
         sets.update(_from_json(path))
@@ -207,7 +241,8 @@ def spine_sets_json() -> str:
         d["head_volume"] = round(p.head_volume, 6)
         rows[name] = d
     doc = {"units": {"neck_len": "um", "neck_diam": "um", "head_diam": "um",
-                     "head_volume": "um3 (derived: pi head_diam^3 / 6)"},
+                     "head_volume": "um3 (derived: pi head_diam^3 / 6)",
+                     "celsius": "degC (calibration temperature of the quoted R0, I_s)"},
            "generated_by": "python -m spinepnp.spinesets --json models/spines.json",
            "spines": rows}
     return json.dumps(doc, indent=2) + "\n"

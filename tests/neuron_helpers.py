@@ -1,4 +1,6 @@
-"""NEURON test fixtures shared by the SpnpSpine test modules (plain functions of h)."""
+"""NEURON test fixtures shared by the SpnpSpine test modules (plain functions of h).
+
+The voltage-clamped dendrite is :func:`spinepnp.build.clamped_dendrite`."""
 
 
 def passive_dendrite(h, L=200.0, diam=1.0, nseg=41):
@@ -9,12 +11,3 @@ def passive_dendrite(h, L=200.0, diam=1.0, nseg=41):
     for seg in d:
         seg.pas.g, seg.pas.e = 1e-4, -70.0
     return d
-
-
-def clamped_dendrite(h, v=-65.0):
-    """A short dendrite voltage-clamped at v [mV]; returns (dend, clamp)."""
-    dend = h.Section(name="dend")
-    dend.L, dend.diam, dend.nseg = 10.0, 2.0, 1
-    clamp = h.SEClamp(dend(0.5))
-    clamp.rs, clamp.dur1, clamp.amp1 = 1e-9, 1e9, v   # rs [MOhm]: v fixed to ~1e-9 mV
-    return dend, clamp

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.constants as sc
 
 from spinepnp import build, laws
+from spinepnp.constants import DEFAULT_RA
 from spinepnp.spinesets import (SPINE_SETS, SpineParams, load_spine_params,
                                 spine_names, spine_sets_json)
 
@@ -29,6 +31,19 @@ def test_spine_sets_by_name():
         assert p.source, name
         assert 0.0 < p.neck_diam <= p.head_diam
     assert set(spine_names()) >= {"thin", "mushroom", "stubby", "paper"}
+
+
+def test_spine_params_from_a_dict_and_calibration_temperature():
+    p = load_spine_params(dict(neck_len=1.0, neck_diam=0.18, head_diam=0.6))
+    assert (p.name, p.neck_len, p.neck_diam, p.head_diam) == ("custom", 1.0, 0.18, 0.6)
+    # every built-in set states the temperature its quoted R0 and I_s belong to
+    assert all(s.celsius == 20.0 for s in SPINE_SETS.values())
+    for bad, word in [(dict(neck_len=1.0, neck_diam=0.1), "head_diam"),
+                      (dict(neck_len=1.0, neck_diam=0.1, head_diam=0.5, rneck=3), "rneck"),
+                      (dict(neck_len=1.0, neck_diam=0.1, head_diam=0.5,
+                            celsius=float("nan")), "celsius")]:
+        with pytest.raises(ValueError, match=word):
+            load_spine_params(bad)
 
 
 def test_unknown_spine_set_lists_valid_names():
@@ -81,6 +96,25 @@ def test_explicit_neck_ra_inverts_resistance():
     assert r == pytest.approx(10.0, rel=1e-12)
 
 
+def _r0_closed_form(gamma_um, conc=167.0, diff=1.33, celsius=20.0):
+    """R0 = VT Gamma / (2 C D F) [MOhm] in SI from scipy's CODATA constants (paper eq 7),
+    written out here independently of spinepnp.laws."""
+    vt = sc.k * (celsius + sc.zero_Celsius) / sc.e                     # V
+    faraday = sc.physical_constants["Faraday constant"][0]            # C/mol
+    # Gamma [1/um] -> 1/m, C [mM] = mol/m3, D [um2/ms] -> m2/s
+    return vt * gamma_um * 1e6 / (2 * conc * diff * 1e-9 * faraday) / 1e6
+
+
+def _cylinder_gamma(length, diam):
+    return length / (math.pi * diam ** 2 / 4)                         # 1/um
+
+
+def test_r0_closed_form_is_the_papers_number():
+    # the paper's neck (r0 = 50 nm, L = 1 um, 167 mM, D = 1.33 um2/ms, 20 degC) has
+    # R0 = 75 MOhm (its Table I and text, 2 digits): 1 % covers that rounding
+    assert _r0_closed_form(_cylinder_gamma(1.0, 0.1)) == pytest.approx(75.0, rel=0.01)
+
+
 # ------------------------------------------------------------------ NEURON: single spines
 
 def _dendrite(h, g_pas=1e-4):
@@ -121,7 +155,7 @@ def test_explicit_neck_resistance_is_analytic(h, law):
         # and the law's resistivity VT/(2 C D F) is ~59 Ohm cm (DESIGN.md section 2)
         assert sp.ra == pytest.approx(59.0, rel=0.02)
     else:
-        assert sp.ra == build.TYPICAL_RA
+        assert sp.ra == DEFAULT_RA
     assert sp.r0 == pytest.approx(r_analytic, rel=1e-12)
     stim = h.IClamp(sp.head(0.5))
     stim.delay, stim.dur, stim.amp = 0.0, 1e9, 0.05
@@ -144,7 +178,8 @@ def test_point_spine_steady_drop(h, law):
     d = _dendrite(h)
     geo = SPINE_SETS["thin"]
     sp = build.attach_spine(d(0.5), law, "thin", g_pas=0.0, iinj=0.05, gfloor=1e-12)
-    r0 = laws.ohmic_resistance(geo.neck, celsius=20.0)
+    # the closed form with scipy's constants: the same algebra in another order, 1e-12
+    r0 = _r0_closed_form(_cylinder_gamma(geo.neck_len, geo.neck_diam))
     assert sp.r0_law == pytest.approx(r0, rel=1e-12)
     probe = sp.record()
     _steady(h, 2000.0 if law == "pnp-dynamic" else 300.0)
@@ -155,7 +190,7 @@ def test_point_spine_steady_drop(h, law):
         # the mechanism's own R0 (from NEURON's FARADAY and R) vs scipy CODATA: 1e-6
         assert sp.point.r0 == pytest.approx(r0, rel=1e-6)
     elif law == "ohmic-ra":
-        expected = 0.05 * build.TYPICAL_RA * geo.neck.gamma * 1e-2
+        expected = 0.05 * DEFAULT_RA * geo.neck.gamma * 1e-2
         assert sp.r0 == pytest.approx(expected / 0.05, rel=1e-12)
     else:
         # steady state of both PNP modes is the law (mode 2 relaxes with the head's
@@ -225,6 +260,176 @@ def test_bad_arguments(h):
         build.attach_spine(d(0.5), "explicit", gna_head=0.01)
     with pytest.raises(ValueError, match="valid names"):
         build.attach_spine(d(0.5), "explicit", "giant")
+
+
+def test_the_vocabulary_covers_attach_spine():
+    import inspect
+    names = [n for n, p in inspect.signature(build.attach_spine).parameters.items()
+             if p.kind is not p.VAR_KEYWORD and n != "seg"]
+    assert sorted(names) == sorted(build.SPINE_KEYWORDS)
+    for key, (unit, meaning, laws_) in build.SPINE_KEYWORDS.items():
+        assert meaning and set(laws_) <= set(build.LAWS), key
+
+
+def test_every_keyword_takes_effect_or_names_itself(h):
+    _need_spnp(h)
+    d = _dendrite(h)
+    # keywords that would do nothing with the chosen law are refused, by name
+    for law, kw, word in [("pnp", dict(rneck=40.0), "rneck"),
+                          ("pnp", dict(ra=100.0), "ra"),
+                          ("explicit", dict(ra=100.0), "ra"),
+                          ("pnp", dict(diff_anion=2.0), "diff_anion"),
+                          ("pnp", dict(head_synapse="exp2syn"), "head_synapse"),
+                          ("ohmic", dict(neck_nseg=3), "neck_nseg")]:
+        with pytest.raises(ValueError, match=f"{word} = .* has no effect with law"):
+            build.attach_spine(d(0.5), law, **kw)
+    # bad values name the keyword
+    with pytest.raises(ValueError, match="diff_anion"):
+        build.attach_spine(d(0.5), "pnp-dynamic", diff_anion=0)
+    with pytest.raises(ValueError, match="rneck"):
+        build.attach_spine(d(0.5), "ohmic", rneck=float("nan"))
+    # SpnpSpine's own spellings point to the vocabulary's
+    for key, word in [("mode", "law"), ("diff", "diffusion"), ("gleak", "g_pas"),
+                      ("eleak", "e_pas"), ("gamma", "neck=")]:
+        with pytest.raises(ValueError, match=word):
+            build.attach_spine(d(0.5), "pnp", **{key: 1.0})
+    with pytest.raises(ValueError, match="synapse=dict"):
+        build.attach_spine(d(0.5), "pnp", tau1=0.5)
+    with pytest.raises(ValueError, match="unknown synapse"):
+        build.attach_spine(d(0.5), "pnp", synapse=dict(tau=0.5))
+    with pytest.raises(ValueError, match="nmda_tau2.*Exp2Syn"):
+        build.attach_spine(d(0.5), "explicit", head_synapse="exp2syn",
+                           synapse=dict(nmda_tau2=80.0))
+    with pytest.raises(ValueError, match="rneck"):
+        build.attach_spine(d(0.5), "pnp", params=dict(neck_len=1, neck_diam=0.1,
+                                                      head_diam=0.5, rneck=3))
+    with pytest.raises(ValueError, match="no membrane area"):
+        build.attach_spine(d(1.0), "pnp")
+
+
+def test_keywords_that_take_effect(h):
+    _need_spnp(h)
+    h.celsius = 20.0
+    d = _dendrite(h)
+    # a geometry keyword overrides the set's field (it used to collide with it)
+    sp = build.attach_spine(d(0.5), "pnp", "thin", head_diam=0.8)
+    assert sp.geometry.head_diam == sp.point.head_diam == 0.8
+    assert sp.geometry.neck_len == SPINE_SETS["thin"].neck_len
+    # a plain dict of SpineParams fields
+    sp = build.attach_spine(d(0.5), "pnp", dict(neck_len=1.0, neck_diam=0.1,
+                                                head_diam=0.5))
+    assert sp.r0 == pytest.approx(_r0_closed_form(_cylinder_gamma(1.0, 0.1)), rel=1e-12)
+    # rneck sets the Ohmic neck's resistance, which the mechanism then uses
+    sp = build.attach_spine(d(0.5), "ohmic", "thin", rneck=40.0)
+    assert sp.r0 == 40.0 and sp.point.rneck == 40.0
+    sp = build.attach_spine(d(0.5), "pnp-dynamic", "thin", diff_anion=1.0)
+    assert sp.point.diff_anion == 1.0
+
+
+def test_spine_r0_is_neurons_at_celsius(h):
+    """Spine.r0 is the R0 the mechanism uses at h.celsius, not the set's 20 degC."""
+    _need_spnp(h)
+    h.celsius = 6.3                            # NEURON's default
+    d = _dendrite(h)
+    sp = build.attach_spine(d(0.5), "pnp", "paper")
+    assert sp.geometry.celsius == 20.0       # the set's quoted 75 MOhm is at 20 degC
+    r0_63 = _r0_closed_form(_cylinder_gamma(1.0, 0.1), celsius=6.3)
+    assert sp.r0 == pytest.approx(r0_63, rel=1e-12)             # same algebra: 1e-12
+    # R0 ~ absolute temperature: 279.45 K / 293.15 K, 4.7 % below the 20 degC value
+    assert sp.r0 / _r0_closed_form(_cylinder_gamma(1.0, 0.1)) == pytest.approx(
+        279.45 / 293.15, rel=1e-12)
+    h.finitialize(-65.0)
+    # the mechanism's own R0 from NEURON's FARADAY and R (1e-6 from CODATA 2018)
+    assert sp.point.r0 == pytest.approx(sp.r0, rel=1e-6)
+
+
+def test_deprecated_add_spine_still_works(h):
+    _need_spnp(h)
+    from spinepnp.spine import add_spine
+    d = _dendrite(h)
+    with pytest.warns(DeprecationWarning, match="attach_spine"):
+        pp = add_spine(d(0.5), neck=laws.Cylinder(1.0, 0.05), mode=2, head_diam=0.5)
+    assert pp.mode == 2 and pp.head_diam == 0.5
+
+
+def test_head_leak_follows_the_parent_segment(h):
+    """gleak = g_pas x spine area to e_pas, taken from the parent's pas; no -70 mV."""
+    _need_spnp(h)
+    d = _dendrite(h, g_pas=2e-4)
+    for seg in d:
+        seg.pas.e = 0.0                       # a model that rests at 0 mV
+    geo = SPINE_SETS["thin"]
+    sp = build.attach_spine(d(0.5), "pnp", "thin")
+    # head sphere pi d^2 + neck pi d L [um2]; S/cm2 x um2 = 1e-8 S = 1e-2 uS
+    area = math.pi * geo.head_diam ** 2 + math.pi * geo.neck_diam * geo.neck_len
+    assert sp.point.gleak == pytest.approx(2e-4 * area * 1e-2, rel=1e-12)
+    assert sp.point.eleak == 0.0
+    # the floor only guards solvability: far below the real leak
+    assert sp.point.gfloor == build.HEAD_FLOOR < 0.01 * sp.point.gleak
+    probe = sp.record()
+    h.dt = 0.025
+    h.finitialize(0.0)
+    h.continuerun(5.0)
+    # at rest everything sits at e_pas = 0 mV; the head balance is solved to 1e-10 mV
+    assert abs(probe.arrays()["vhead"][-1]) < 1e-8
+    # given values win; a g_pas without a reversal on a segment without pas is an error
+    sp = build.attach_spine(d(0.5), "ohmic", "thin", g_pas=1e-4, e_pas=-60.0)
+    assert sp.point.gleak == pytest.approx(1e-4 * area * 1e-2, rel=1e-12)
+    assert sp.point.eleak == -60.0
+    bare = h.Section(name="bare")
+    with pytest.raises(ValueError, match="e_pas"):
+        build.attach_spine(bare(0.5), "pnp", g_pas=1e-4)
+
+
+def test_point_spine_keeps_the_explicit_spines_membrane(h):
+    """An explicit spine (neck 1 um x 0.18 um, Ra 100 Ohm cm, Exp2Syn in the head)
+    against mode 0 with the same resistance (neck plus half the head): the point spine
+    folds the head and neck capacitance into the parent segment and carries their leak,
+    so the two differ only by the head's quasi-static node."""
+    _need_spnp(h)
+    h.celsius = 34.0
+    L, dn, dh, ra = 1.0, 0.18, 0.6, 100.0
+    # NEURON's resistance between the dendrite node and the head's centre node (nseg 1
+    # each): the whole neck 4 Ra L/(pi d^2) plus half the head; Ohm cm x um/um2 = 1e-2 MOhm
+    r_total = (4 * ra * L / (math.pi * dn ** 2) + 4 * ra * (dh / 2) / (math.pi * dh ** 2)) * 1e-2
+    geo = dict(neck_len=L, neck_diam=dn, head_diam=dh)
+    ns = h.NetStim()
+    ns.number, ns.start = 1, 2.0
+    recs, keep = {}, [ns]
+    for law in ("explicit-ra", "ohmic"):
+        soma = h.Section(name=f"soma_{law}")
+        soma.L = soma.diam = 15.0
+        d = h.Section(name=f"dend_{law}")
+        d.L, d.diam, d.nseg = 100.0, 0.6, 9   # the spine is 8 % of its segment's area
+        for sec in (soma, d):
+            sec.Ra, sec.cm = 100.0, 1.0
+            sec.insert("pas")
+            for seg in sec:
+                seg.pas.g, seg.pas.e = 5e-5, -70.0
+        d.connect(soma(1))
+        if law == "ohmic":
+            sp = build.attach_spine(d(0.5), law, geo, rneck=r_total)
+        else:
+            sp = build.attach_spine(d(0.5), law, geo, ra=ra, head_synapse="exp2syn")
+        keep += [soma, d, sp, sp.netcon(ns, ampa=0.001, delay=0.0)]
+        recs[law] = [h.Vector().record(ref) for ref in
+                     (sp.head_v_ref, d(0.5)._ref_v, soma(0.5)._ref_v)]
+    # the fold is the spine's membrane: cm x (pi dh^2 + pi dn L) / segment area
+    seg_area = math.pi * 0.6 * 100.0 / 9
+    assert keep[-2].cm_fold == pytest.approx((math.pi * dh ** 2 + math.pi * dn * L)
+                                             / seg_area, rel=1e-12)
+    h.dt = 0.025
+    h.finitialize(-70.0)
+    h.continuerun(40.0)
+    peaks = {law: [np.array(v).max() + 70.0 for v in recs[law]] for law in recs}
+    ex, om = peaks["explicit-ra"], peaks["ohmic"]
+    assert ex[1] > 10.0                        # a real ~14 mV EPSP at the dendrite
+    # dendrite and soma: the head's ~1 us charging time through the neck is all that
+    # differs (measured 0.006 %; without the fold of the spine's capacitance 0.11 %)
+    assert om[1] == pytest.approx(ex[1], rel=5e-4)
+    assert om[2] == pytest.approx(ex[2], rel=5e-4)
+    # head: the point spine's head has no capacitance (measured 0.08 %)
+    assert om[0] == pytest.approx(ex[0], rel=5e-3)
 
 
 # ------------------------------------------------------------------ spiny neuron
@@ -383,7 +588,10 @@ def test_profile_neck_explicit_and_pnp(h):
     _need_spnp(h)
     h.celsius = 20.0
     neck = laws.Hyperboloid(a=0.04, b=0.04, c=0.2, half_length=0.5)
-    r0 = laws.ohmic_resistance(neck, celsius=20.0)
+    # S(z) = pi a b (1 + z^2/c^2) on [-L, L]: Gamma = 2 c arctan(L/c) / (pi a b)
+    # (paper eq 15-18), written out here
+    gamma = 2 * 0.2 * math.atan(0.5 / 0.2) / (math.pi * 0.04 * 0.04)
+    r0 = _r0_closed_form(gamma)
     d1, d2 = _dendrite(h), _dendrite(h)
     ex = build.attach_spine(d1(0.5), "explicit", "thin", neck=neck, g_pas=0.0,
                             head_synapse="exp2syn")
@@ -393,8 +601,9 @@ def test_profile_neck_explicit_and_pnp(h):
     assert ex.neck.L == pytest.approx(neck.length, rel=1e-12)
     assert 4 * ex.ra * 1e-2 * ex.neck.L / (math.pi * ex.neck.diam ** 2) == pytest.approx(
         r0, rel=1e-9)
+    # closed forms against the geometry's quadrature-free Gamma: exact algebra, 1e-12
     assert pn.r0_law == pytest.approx(r0, rel=1e-12)
-    assert pn.point.gamma == pytest.approx(neck.gamma, rel=1e-12)
+    assert pn.point.gamma == pytest.approx(gamma, rel=1e-12)
     probe = pn.record()
     _steady(h)
     a = probe.arrays()

@@ -192,3 +192,55 @@ def test_installed_wheel_ships_mod_files(tmp_path):
     names = zipfile.ZipFile(whl).namelist()
     shipped = {Path(n).name for n in names if n.startswith("spinepnp/mechanisms/")}
     assert {f.name for f in loader.mod_files()} <= shipped
+
+
+def _stub_build(folder: Path, names):
+    """A real nrnivmodl build in ``folder/x86_64`` of stub mechanisms with spinepnp's
+    names (what an old `nrnivmodl mechanisms` left in a working directory)."""
+    mods = folder / "mods"
+    mods.mkdir()
+    for name in names:
+        kind = "SUFFIX" if name == "SpnpRHH" else "POINT_PROCESS"
+        (mods / f"{name}.mod").write_text(f"NEURON {{ {kind} {name} }}\n")
+    proc = subprocess.run([loader._nrnivmodl(), "mods"], cwd=folder, capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert (folder / "x86_64").is_dir()
+
+
+def test_stale_build_in_the_working_directory_is_refused(tmp_path):
+    """`import neuron` loads ./x86_64 by itself; load_mechanisms must not run on those
+    mechanisms silently: it raises, naming that folder and the fix."""
+    names = [f.stem for f in loader.mod_files()]
+    _stub_build(tmp_path, names)
+    code = ("from spinepnp.loader import load_mechanisms\n"
+            "try:\n    load_mechanisms()\n"
+            "except Exception as exc:\n    print(type(exc).__name__, exc)\n")
+    env = dict(os.environ)
+    env.pop("SPINEPNP_USE_LOADED_MECHANISMS", None)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    out = proc.stdout
+    assert out.startswith("MechanismBuildError"), out + proc.stderr[-2000:]
+    assert str(tmp_path / "x86_64") in out and "delete" in out.lower()
+    assert "SPINEPNP_USE_LOADED_MECHANISMS=1" in out
+    # the escape hatch for a deliberate own build of the same .mod files
+    env["SPINEPNP_USE_LOADED_MECHANISMS"] = "1"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.stdout == "", proc.stdout
+
+
+def test_another_spinepnp_build_already_loaded_is_named(mechanisms):
+    """The plain build loaded by hand, then CoreNEURON's asked for: refused (no build
+    is compiled for that), naming the loaded library and the fix."""
+    code = ("from spinepnp import loader\n"
+            "p = loader.build()\n"
+            "from neuron import h\n"
+            "h.nrn_load_dll(str(loader._arch_dir(p) / 'libnrnmech.so'))\n"
+            "try:\n    loader.load_mechanisms(coreneuron=True)\n"
+            "except loader.MechanismBuildError as exc:\n    print(exc)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, cwd=Path(__file__).parent)
+    assert "another spinepnp build" in proc.stdout, proc.stdout + proc.stderr[-2000:]
+    assert str(loader.cache_root()) in proc.stdout and "fresh process" in proc.stdout

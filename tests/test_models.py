@@ -1,6 +1,7 @@
 """The ready models in models/: run in --quick mode, check their files against the laws."""
 
 import csv
+import math
 import shutil
 import importlib.util
 import subprocess
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.constants as sc
 
 from spinepnp import laws
 from spinepnp.spinesets import SPINE_SETS
@@ -79,8 +81,17 @@ def test_spine_on_dendrite_quick_matches_laws(h, tmp_path):
     by_law = {r[0]: r for r in summary}
     assert set(by_law) == {"pnp", "pnp-dynamic", "ohmic", "ohmic-ra", "explicit",
                            "explicit-ra"}
-    assert float(by_law["explicit"][1]) == pytest.approx(r0, rel=1e-9)
-    assert float(by_law["ohmic-ra"][1]) == pytest.approx(float(by_law["explicit-ra"][1]))
+    # independent references: R0 = VT L / (2 C D F pi r^2) (paper eq 7) from scipy's
+    # constants, and the cable's 4 Ra L / (pi d^2) with the default Ra = 150 Ohm cm
+    # (Ohm cm x um / um2 = 1e-2 MOhm); CSV keeps 10 digits: 1e-9
+    vt = sc.k * (20.0 + sc.zero_Celsius) / sc.e
+    faraday = sc.physical_constants["Faraday constant"][0]
+    r0_closed = vt * neck.length * 1e-6 / (2 * 167.0 * 1.33e-9 * faraday
+                                           * math.pi * (neck.radius0 * 1e-6) ** 2) / 1e6
+    assert float(by_law["explicit"][1]) == pytest.approx(r0_closed, rel=1e-9)
+    r_cable = 4 * 150.0 * neck.length / (math.pi * (2 * neck.radius0) ** 2) * 1e-2
+    assert float(by_law["ohmic-ra"][1]) == pytest.approx(r_cable, rel=1e-9)
+    assert float(by_law["explicit-ra"][1]) == pytest.approx(r_cable, rel=1e-9)
     # the PNP neck is sublinear for current into the head: smaller drop than Ohm's
     assert float(by_law["pnp"][6]) < float(by_law["ohmic"][6])
 

@@ -167,7 +167,8 @@ def test_interrupted_run_keeps_completed_chunks(tmp_path):
 
 def test_bench_quick_runs(tmp_path):
     """The scaling benchmark end to end on tiny sizes, NEURON on 1 and 2 ranks."""
-    from spinepnp import bench_cli, parallel
+    from spinepnp import parallel
+    from spinepnp.bench import scale
     ok, why = parallel.mpi_available()
     if not ok:
         pytest.skip(f"MPI not available: {why}")
@@ -176,7 +177,7 @@ def test_bench_quick_runs(tmp_path):
     assert "B/spine" in proc.stdout and "target bytes_per_spine" in proc.stdout
     data = json.loads((tmp_path / "bench_scale.json").read_text())
     rows = data["summary"]
-    assert {r["model"] for r in rows} == set(bench_cli.MODELS)
+    assert {r["model"] for r in rows} == set(scale.MODELS)
     for r in rows:
         assert r["nrn1_s_per_s"] > 0 and r["nrn2_s_per_s"] > 0
         assert r["nrn2_same_spikes"] is True
@@ -192,22 +193,32 @@ def test_bench_subcommand_parser():
     """``spinepnp bench`` plugs into the CLI through add_parser/run."""
     import argparse
 
-    from spinepnp import bench_cli
+    from spinepnp.bench import scale
+    from spinepnp.cli import bench
     p = argparse.ArgumentParser()
-    bench_cli.add_parser(p.add_subparsers(dest="command"))
+    bench.add_parser(p.add_subparsers(dest="command"))
     args = p.parse_args(["bench", "--quick", "--engines", "nrn1,core1", "--repeat", "2"])
-    assert args.func is bench_cli.run and args.quick and args.repeat == 2
+    assert args.func is bench.run and args.quick and args.repeat == 2
     with pytest.raises(ValueError, match="unknown model"):
-        bench_cli.run_bench(p.parse_args(["bench", "--models", "nope"]))
+        scale.run_bench(p.parse_args(["bench", "--models", "nope"]))
 
 
 # ----------------------------------------------------------------------- CoreNEURON
 
+# NEURON and CoreNEURON run the same .mod files through different translators (nocmodl
+# and NMODL) and different solver code, so the same arithmetic is done in a different
+# order: each step differs by rounding (an ulp of 65 mV is 1.4e-14 mV), and the spikes'
+# upstrokes amplify that. Measured on the shared 2-core VM (2026-12-01, these tests'
+# models, 60-100 ms with spikes): at most 7.8e-11 mV in the network (1 and 2 ranks) and
+# 1.1e-10 mV in the explicit-spine neuron (5.4e-11 mV pnp, 5.1e-11 mV pnp-dynamic).
+# The bound leaves a factor ~10 for other compilers and CPUs; a real difference (a step
+# or an event out of place) moves voltages by mV.
+CORE_VOLTAGE_TOL = 1e-9      # mV
+
 @pytest.mark.slow
 def test_network_coreneuron_equals_neuron(tmp_path):
-    """CoreNEURON (1 and 2 ranks) gives the same spikes as NEURON, voltages to 1e-6 mV
-    (observed ~3e-11 mV: the two engines compile the mechanisms with different
-    translators, so rounding differs; spike times are equal to the last bit)."""
+    """CoreNEURON (1 and 2 ranks) gives the same spikes as NEURON (to the last bit) and
+    the same voltages to CORE_VOLTAGE_TOL."""
     from spinepnp import parallel
     _python(_net(tmp_path / "nrn", "--core-build"), tmp_path)
     _python(_net(tmp_path / "core", "--coreneuron"), tmp_path)
@@ -222,14 +233,14 @@ def test_network_coreneuron_equals_neuron(tmp_path):
         assert np.array_equal(parallel.read_spikes(tmp_path / name), ref), name
         v = parallel.read_voltages(tmp_path / name)
         for k in vref:
-            assert np.max(np.abs(v[k] - vref[k])) <= 1e-6, (name, k)
+            assert np.max(np.abs(v[k] - vref[k])) <= CORE_VOLTAGE_TOL, (name, k)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("law", ["pnp", "pnp-dynamic", "explicit"])
 def test_spiny_neuron_coreneuron_equals_neuron(tmp_path, law):
     """One spiny neuron with AMPA + NMDA input that fires: same spike times, traces of
-    soma, dendrite and spine heads to 1e-6 mV."""
+    soma, dendrite and spine heads to CORE_VOLTAGE_TOL."""
     out = {}
     for name, extra in (("nrn", []), ("core", ["--coreneuron"])):
         out[name] = tmp_path / f"{name}.npz"
@@ -238,7 +249,7 @@ def test_spiny_neuron_coreneuron_equals_neuron(tmp_path, law):
     assert len(a["spikes"]) >= 2
     assert np.array_equal(a["spikes"], b["spikes"])
     assert np.all(np.isfinite(a["traces"]))
-    assert np.max(np.abs(a["traces"] - b["traces"])) <= 1e-6
+    assert np.max(np.abs(a["traces"] - b["traces"])) <= CORE_VOLTAGE_TOL
 
 
 @pytest.mark.slow

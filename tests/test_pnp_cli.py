@@ -3,14 +3,13 @@ mode, and import hygiene of the solver package."""
 
 import argparse
 import csv
-import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from spinepnp.pnp import cli as pnp_cli
+from spinepnp.cli import pnp as pnp_cli
 
 
 def _parse(argv):
@@ -62,19 +61,14 @@ def test_cli_errors_are_value_errors(tmp_path):
 
 
 def test_benchmark_quick_mode(capsys):
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
-                                    "comparisons"))
-    try:
-        import bench_pnp
-    finally:
-        sys.path.pop(0)
+    from spinepnp.bench import pnp as bench_pnp
     assert bench_pnp.main(["--quick"]) == 0
     out = capsys.readouterr().out
     assert "I-V sweep" in out and "solve_bvp" in out and "transient" in out
 
 
 def test_import_does_not_pull_neuron_or_matplotlib():
-    code = ("import sys, spinepnp.pnp, spinepnp.pnp.cli; "
+    code = ("import sys, spinepnp.pnp, spinepnp.cli.pnp; "
             "bad = [m for m in ('neuron', 'matplotlib') if m in sys.modules]; "
             "print(bad); sys.exit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

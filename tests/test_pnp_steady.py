@@ -162,10 +162,11 @@ def test_sweep_to_near_saturation():
 
 
 def test_saturation_current_values():
+    # one sign convention: both are sizes (>= 0); same closed form, 1e-12
     i_s = laws.saturation_current(CYL)
-    assert saturation_current(CYL, BINARY) == pytest.approx(-i_s, rel=1e-12)
+    assert saturation_current(CYL, BINARY) == pytest.approx(i_s, rel=1e-12)
     i_sat3 = laws.multispecies_saturation_current(CYL, 12.0, 155.0, 1.33)
-    assert saturation_current(CYL) == pytest.approx(-i_sat3, rel=1e-12)
+    assert saturation_current(CYL) == pytest.approx(i_sat3, rel=1e-12)
     assert 0.01 < i_sat3 < 0.015          # ~12 pA for the defaults (DESIGN.md)
 
 

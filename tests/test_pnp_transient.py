@@ -182,3 +182,40 @@ def test_time_stepper_error_control_and_order():
     # the default tolerance (rtol 1e-4) keeps the global error below 1e-3 of the signal
     default = solve_transient(CYL, wave, 1.0, BINARY, t_eval=te, n=401)
     assert np.max(np.abs(default.v - ref.v)) < 1e-3 * np.max(np.abs(ref.v))
+
+
+# ------------------------------------------------------------------- bad settings
+
+@pytest.mark.parametrize("name, value", [
+    ("dt_initial", math.nan), ("dt_initial", 0.0), ("dt_initial", -1e-6),
+    ("dt_initial", math.inf), ("dt_max", math.nan), ("dt_max", 0.0), ("rtol", math.nan),
+    ("rtol", 0.0), ("atol_v", -1.0), ("atol_c", math.nan), ("max_steps", 0),
+    ("max_steps", 2.5), ("max_steps", math.nan), ("dt_initial", "fast")])
+def test_transient_rejects_bad_numerical_settings_before_any_work(name, value):
+    """Checked before the problem is built: dt_initial = nan used to run 200,000 steps
+    (50 s) before failing, dt_initial = 0 raised a bare ZeroDivisionError. The
+    geometry is deliberately invalid, so reaching the solver would fail differently."""
+    bad_geometry = object()
+    with pytest.raises(ValueError, match=rf"^{name} = "):
+        solve_transient(bad_geometry, 0.01, 1.0, BINARY, **{name: value})
+
+
+@pytest.mark.parametrize("name, value", [("tol", math.nan), ("tol", 0.0), ("tol", -1e-9),
+                                         ("max_iter", 0), ("max_iter", math.nan),
+                                         ("max_iter", 1.5)])
+def test_steady_rejects_bad_newton_settings(name, value):
+    from spinepnp.pnp import solve_steady, sweep_steady
+    with pytest.raises(ValueError, match=rf"^{name} = "):
+        solve_steady(object(), 0.01, BINARY, **{name: value})
+    with pytest.raises(ValueError, match=rf"^{name} = "):
+        sweep_steady(object(), [0.01], BINARY, **{name: value})
+
+
+@pytest.mark.parametrize("celsius", [math.nan, math.inf, -math.inf])
+def test_non_finite_temperature_is_named_as_such(celsius):
+    """celsius = nan used to be reported as 'at or below absolute zero'."""
+    from spinepnp.pnp import solve_steady
+    with pytest.raises(ValueError, match="not a finite temperature"):
+        solve_transient(CYL, 0.01, 1.0, BINARY, celsius=celsius)
+    with pytest.raises(ValueError, match="not a finite temperature"):
+        solve_steady(CYL, 0.01, BINARY, celsius=celsius)

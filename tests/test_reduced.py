@@ -33,7 +33,7 @@ def test_density_parameters_from_units():
 
 def test_nullclines_are_where_rhs_vanishes():
     v = np.linspace(-69.0, 45.0, 500)
-    for v0 in reduced.V0_FIG2:
+    for v0 in reduced.V0_NULLCLINES:
         hv, hh = reduced.nullclines(v, v0)
         dv, _ = reduced.rhs(v, hv, v0)
         _, dh = reduced.rhs(v, hh, v0)
@@ -54,7 +54,7 @@ def test_fixed_points_lie_on_both_nullclines():
             assert abs(dv) < 1e-11 and abs(dh) < 1e-15
 
 
-def test_fig2_structure_computed():
+def test_nullclines_structure_computed():
     """Qualitative content of the summary's Fig 2, computed from eq 12-13.
 
     With the corrected rates, E_L = -70, E_Na = 50, rho_Na = 400 and no potassium, both
@@ -68,7 +68,7 @@ def test_fig2_structure_computed():
     assert len(v0_max) == 1
     v0_sn = v0_max[0]
     assert 0.0 < v0_sn < 2.0          # V0 = 0 has a rest state, V0 = +2 has none
-    for v0 in reduced.V0_FIG2:
+    for v0 in reduced.V0_NULLCLINES:
         kinds = [fp.kind for fp in reduced.fixed_points(v0)]
         assert kinds == ["stable", "saddle", "stable"]
         rest, saddle, upper = reduced.fixed_points(v0)
@@ -83,7 +83,7 @@ def test_fig2_structure_computed():
     v = np.linspace(-69.9, 49.9, 1000)
     assert np.all(reduced.v_nullcline(v, -2.0) > reduced.v_nullcline(v, 0.0))
     gap = {v0: reduced.fixed_points(v0)[1].v - reduced.fixed_points(v0)[0].v
-           for v0 in reduced.V0_FIG2}
+           for v0 in reduced.V0_NULLCLINES}
     assert gap[-2.0] > gap[0.0]
 
 
@@ -181,7 +181,7 @@ def test_single_compartment_integrates_eq12_first_order(h):
     assert np.all((orders > 0.8) & (orders < 1.2)), (errs, orders)
 
 
-@pytest.mark.parametrize("v0", reduced.V0_FIG2)
+@pytest.mark.parametrize("v0", reduced.V0_NULLCLINES)
 def test_neuron_converges_to_python_fixed_points(h, v0):
     stable = [fp for fp in reduced.fixed_points(v0) if fp.stable]
     assert len(stable) == 2
@@ -255,7 +255,7 @@ def _kick_threshold(v0, lo=0.0, hi=20.0, tol=1e-3):
     return 0.5 * (lo + hi)
 
 
-def test_fig2_excitability_in_neuron(h):
+def test_nullclines_excitability_in_neuron(h):
     """Excitability of the summary's Fig 2 cases, computed in Python, seen in NEURON.
 
     V0 = 0 and V0 = -2: a kick from rest below the computed threshold decays back to
@@ -263,9 +263,9 @@ def test_fig2_excitability_in_neuron(h):
     is larger for V0 = -2. A drive above the saddle-node value (V0 = +2, the caption's
     "lower" V-nullcline) leaves no resting state: the resting cell fires by itself.
     """
-    thr = {v0: _kick_threshold(v0) for v0 in reduced.V0_FIG2}
+    thr = {v0: _kick_threshold(v0) for v0 in reduced.V0_NULLCLINES}
     assert thr[-2.0] > thr[0.0]
-    for v0 in reduced.V0_FIG2:
+    for v0 in reduced.V0_NULLCLINES:
         rest, _, upper = reduced.fixed_points(v0)
         # margin 0.2 mV around the threshold: the bisection is to 1e-3 mV, and backward
         # Euler shifts the threshold by O(dt): measured (by bisecting NEURON runs)

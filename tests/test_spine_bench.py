@@ -3,7 +3,7 @@
 import pytest
 
 def test_bench_spine_quick(mechanisms, capsys):
-    from comparisons import bench_spine
+    from spinepnp.bench import spine as bench_spine
     assert bench_spine.main(["--quick"]) == 0
     out = capsys.readouterr().out
     for variant in bench_spine.VARIANTS:
@@ -13,7 +13,7 @@ def test_bench_spine_quick(mechanisms, capsys):
 
 def test_bench_spine_quick_with_nmda(mechanisms, capsys):
     """--nmda gives the spines NMDA input; the AMPA targets are then not claimed."""
-    from comparisons import bench_spine
+    from spinepnp.bench import spine as bench_spine
     assert bench_spine.main(["--quick", "--nmda", "0.0005",
                              "--variants", "exp2syn", "spine1"]) == 0
     out = capsys.readouterr().out
@@ -22,7 +22,7 @@ def test_bench_spine_quick_with_nmda(mechanisms, capsys):
 
 
 def test_bench_spine_rejects_a_negative_nmda_weight(capsys):
-    from comparisons import bench_spine
+    from spinepnp.bench import spine as bench_spine
     with pytest.raises(SystemExit):
         bench_spine.main(["--quick", "--nmda", "-1"])
     assert "--nmda" in capsys.readouterr().err

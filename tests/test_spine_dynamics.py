@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from spinepnp import laws
+from spinepnp.build import clamped_dendrite
 from spinepnp.geometry import Cylinder
 from spinepnp.spine import configure_spine
 
@@ -249,10 +250,7 @@ def test_nmda_bistable_hysteresis(h):
     the low branch up to its fold, jumps, and comes back on the high branch: hysteresis.
     """
     h.celsius = 20.0
-    dend = h.Section(name="dend")
-    dend.L, dend.diam = 10.0, 2.0
-    clamp = h.SEClamp(dend(0.5))
-    clamp.rs, clamp.dur1, clamp.amp1 = 1e-9, 1e9, -70.0
+    dend, clamp = clamped_dendrite(-70.0)
     diam = 0.1 * math.sqrt(laws.ohmic_resistance(NECK) / 1000.0)
     sp = configure_spine(h.SpnpSpine(dend(0.5)), mode=1, neck_len=1.0, neck_diam=diam,
                          gleak=0.003, eleak=-90.0,

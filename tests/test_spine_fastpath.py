@@ -17,7 +17,9 @@ from spinepnp.geometry import Cylinder
 from spinepnp.spine import configure_spine
 from spinepnp.synapses import poisson_netstim
 
-from neuron_helpers import clamped_dendrite, passive_dendrite
+from neuron_helpers import passive_dendrite
+
+from spinepnp.build import clamped_dendrite
 
 NECK = Cylinder(length=1.0, radius=0.05)          # R0 = 75 MOhm, I_s = 337 pA at 20 degC
 
@@ -163,7 +165,7 @@ def test_refresh_off_gives_the_same_steady_state(h):
     """refresh = 0 (head solved in BREAKPOINT only) reaches the law's steady state too, and
     its outputs are updated (they lag v by one step, nothing more)."""
     h.celsius = 20.0
-    dend, clamp = clamped_dendrite(h, -65.0)
+    dend, clamp = clamped_dendrite(-65.0)
     i_s = laws.saturation_current(NECK, celsius=20.0)
     spines = []
     for refresh in (1, 0):
@@ -190,7 +192,7 @@ def test_event_and_iinj_change_reach_the_current_in_the_same_step(h):
     iinj changed between steps, must show in the very next step's current, exactly as
     with refresh = 0 (which always solves in BREAKPOINT)."""
     h.celsius = 20.0
-    dend, clamp = clamped_dendrite(h, -65.0)
+    dend, clamp = clamped_dendrite(-65.0)
     a = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=1, refresh=1)
     b = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=1, refresh=0)
     stim = h.NetStim()
@@ -315,7 +317,7 @@ def test_fast_configuration_fixes_the_rings_at_finitialize(h):
     finitialize. A ring reserved at finitialize with a tiny conductance can be switched
     on and off during the run, as documented."""
     h.celsius = 20.0
-    dend, clamp = clamped_dendrite(h, -65.0)
+    dend, clamp = clamped_dendrite(-65.0)
     bare = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=1, gleak=1e-5)
     kept = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=1, gleak=1e-5,
                            gbz_head=1e-30)
@@ -342,7 +344,7 @@ def test_inverse_log_mean(h, ratio):
     """ilm(a, b) = ln(b/a)/(b - a), the mode 2 neck's 1/logmean, against log1p (accurate
     near a = b): the series branch (|z| < 0.02, z = (b - a)/(b + a), b/a up to 1.0408)
     and the log branch on both sides of the switch."""
-    dend, clamp = clamped_dendrite(h, -65.0)
+    dend, clamp = clamped_dendrite(-65.0)
     s = h.SpnpSpine(dend(0.5))
     a = 150.0
     b = a * ratio

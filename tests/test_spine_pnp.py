@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pytest
 
+from spinepnp.build import clamped_dendrite
 from spinepnp.geometry import ball_and_neck
 from spinepnp.spine import configure_spine
 
@@ -38,10 +39,7 @@ def _pnp(waveform, rings=()):
 def _mode2(h, bn, xc, current_of_t, t_samples, ring=None, **params):
     """Head potential (and, with ``ring``, the ring node's) above -70 mV at t_samples."""
     h.celsius = 20.0
-    dend = h.Section(name="dend")
-    dend.L, dend.diam = 10.0, 2.0
-    clamp = h.SEClamp(dend(0.5))
-    clamp.rs, clamp.dur1, clamp.amp1 = 1e-9, 1e9, -70.0
+    dend, clamp = clamped_dendrite(-70.0)
     neck_vol = math.pi * NECK_R ** 2 * NECK_LEN
     head_vol = bn.volume - neck_vol
     sp = configure_spine(h.SpnpSpine(dend(0.5)), mode=2, gamma=float(bn.gamma_at(xc)),

@@ -11,11 +11,10 @@ import numpy as np
 import pytest
 
 from spinepnp import channels, laws
+from spinepnp.build import clamped_dendrite
 from spinepnp.constants import thermal_voltage
 from spinepnp.geometry import Cylinder, Hyperboloid, Profile
 from spinepnp.spine import configure_spine, neck_parameters
-
-from neuron_helpers import clamped_dendrite
 
 NECK = Cylinder(length=1.0, radius=0.05)          # the paper's neck: R0 = 75 MOhm
 FRACTIONS = [-0.9, -0.5, -0.1, 0.05, 0.3, 1.0, 2.0, 5.0]   # iinj / I_s
@@ -24,7 +23,7 @@ FRACTIONS = [-0.9, -0.5, -0.1, 0.05, 0.3, 1.0, 2.0, 5.0]   # iinj / I_s
 def run_sweep(h, mode, neck=NECK, celsius=20.0, tstop=5.0, step_at=None, **params):
     """Spines at FRACTIONS * I_s; returns (spines, v_dendrite, keep-alive objects)."""
     h.celsius = celsius
-    dend, clamp = clamped_dendrite(h)
+    dend, clamp = clamped_dendrite()
     i_s = laws.saturation_current(neck, celsius=celsius)
     spines, plays = [], []
     for f in FRACTIONS:
@@ -74,7 +73,7 @@ def test_mode1_equals_law(h, neck, celsius):
 def test_paper_numbers(h):
     """R0 = 75 MOhm, I_s = 337 pA, R(100 pA) = 65.7 MOhm (DESIGN.md section 2)."""
     h.celsius = 20.0
-    dend, clamp = clamped_dendrite(h)
+    dend, clamp = clamped_dendrite()
     s = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=1, iinj=0.1, gfloor=1e-15)
     h.finitialize(-65.0)
     h.continuerun(0.1)
@@ -93,7 +92,7 @@ def test_mode0_is_ohmic(h):
 
 def test_mode0_resistance_from_ra_and_from_law(h):
     h.celsius = 20.0
-    dend, clamp = clamped_dendrite(h)
+    dend, clamp = clamped_dendrite()
     a = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=0, ra=150.0, iinj=0.1)
     b = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=0, iinj=0.1)
     h.finitialize(-65.0)
@@ -131,7 +130,7 @@ def test_mode2_transient_bulk_then_law(h):
     head's time scale V_h L / (D_a S) ~ 5 ms, to the law's R(I).
     """
     h.celsius = 20.0
-    dend, clamp = clamped_dendrite(h)
+    dend, clamp = clamped_dendrite()
     s = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=2, head_diam=0.5)
     tv, iv = h.Vector([0, 1, 1, 1e9]), h.Vector([0, 0, 0.05, 0.05])
     iv.play(s._ref_iinj, tv, 1)
@@ -156,7 +155,7 @@ def test_mode2_transient_bulk_then_law(h):
 
 
 def test_ring_kinetics_equal_channels_py(h):
-    dend, clamp = clamped_dendrite(h)
+    dend, clamp = clamped_dendrite()
     s = h.SpnpSpine(dend(0.5))
     s.ah0 = 0.07
     for v in [-120.0, -65.0, -40.0, -40.0 + 1e-9, -40.5, -35.0, 0.0, 45.0]:
@@ -180,7 +179,7 @@ def test_head_rings_steady_balance(h, mode):
     """Head with an HH Na ring and a Boltzmann ring: at steady state the neck current is
     the sum of the head currents computed with spinepnp.channels."""
     h.celsius = 20.0
-    dend, clamp = clamped_dendrite(h, v=-60.0)
+    dend, clamp = clamped_dendrite(v=-60.0)
     s = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=mode, iinj=0.02,
                         gna_head=0.002, gbz_head=0.001, vhalf_bz=-50.0, slope_bz=6.0,
                         ebz=-90.0, gleak=0.0005, eleak=-70.0)
@@ -208,7 +207,7 @@ def test_neck_parameters_helper():
 
 
 def test_configure_spine_rejects_bad_input(h):
-    dend, clamp = clamped_dendrite(h)
+    dend, clamp = clamped_dendrite()
     s = h.SpnpSpine(dend(0.5))
     with pytest.raises(ValueError, match="mode"):
         configure_spine(s, mode=3)
@@ -245,7 +244,7 @@ def test_neck_ring_steady_network(h, mode, neck):
     neck is a two-segment linear network in w; checked by an independent solve."""
     from scipy.optimize import fsolve
     h.celsius = 20.0
-    dend, clamp = clamped_dendrite(h)
+    dend, clamp = clamped_dendrite()
     spines = []
     for pos in (0.2, 0.5, 0.8):
         s = configure_spine(h.SpnpSpine(dend(0.5)), neck=neck, mode=mode, iinj=0.1,
@@ -274,7 +273,7 @@ def test_neck_ring_off_is_continuous_with_no_ring(h):
     """A vanishing ring (1e-12 uS) takes the two-node path and must give the no-ring
     result; its node then sits on the law's steady profile V(x) (laws.potential)."""
     h.celsius = 20.0
-    dend, clamp = clamped_dendrite(h)
+    dend, clamp = clamped_dendrite()
     a = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=1, iinj=0.2)
     b = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=1, iinj=0.2,
                         gbz_neck=1e-12, ring_pos=0.3)
@@ -293,7 +292,7 @@ def test_mode2_neck_ring_relaxes_to_mode1(h, neck):
     it starts on mode 1's two-segment steady state, leaves it when the current steps
     (the neck is first the bulk electrolyte), and 300 ms later is back on it."""
     h.celsius = 20.0
-    dend, clamp = clamped_dendrite(h)
+    dend, clamp = clamped_dendrite()
     pairs = []
     for pos in (0.2, 0.5, 0.8):
         kw = dict(neck=neck, gbz_neck=0.002, gna_neck=0.001, vhalf_bz=-60.0,
@@ -343,7 +342,7 @@ def test_conductance_is_di_dv(h, mode, extra):
     (central difference: h.fcurrent() evaluates the BREAKPOINT, so the head balance, at
     the dendrite's v +- 1e-4 mV without advancing any state)."""
     h.celsius = 20.0
-    dend, clamp = clamped_dendrite(h, v=-60.0)
+    dend, clamp = clamped_dendrite(v=-60.0)
     s = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=mode, iinj=0.15,
                         gleak=0.002, **extra)
     h.finitialize(-60.0)

@@ -15,7 +15,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from .common import Progress, Result
+from ..progress import Progress
+from .common import Result
 
 __all__ = ["COMPARISONS", "run", "run_one", "Result"]
 
@@ -100,10 +101,8 @@ def run(names, out, quick: bool = False, jobs: int = 1, stream=None) -> list:
                 bar.update(note=f"{n} done ({results[n].seconds:.1f} s)")
     else:
         for n in names:
-            sub = Progress(1, f"  {n}", stream=stream)
             results[n] = run_one(n, out, quick,
-                                 progress=lambda d, t, s=sub: (setattr(s, "total", t),
-                                                               s.update(d)))
+                                 progress=Progress(1, f"  {n}", stream=stream))
             bar.update(note=f"{n} done ({results[n].seconds:.1f} s)")
     ordered = [results[n] for n in names]
     write_report(out, ordered, quick=quick)

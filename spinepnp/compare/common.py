@@ -1,9 +1,8 @@
-"""Shared pieces of the comparisons: the result record, progress, atomic outputs."""
+"""Shared pieces of the comparisons: the result record and atomic outputs (the progress
+bar is :class:`spinepnp.progress.Progress`)."""
 
 from __future__ import annotations
 
-import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,9 +10,7 @@ import numpy as np
 
 from ..io import atomic_path, write_csv_atomic
 
-__all__ = ["Result", "Progress", "save_figure", "save_csv", "OHM_RA_TYPICAL"]
-
-OHM_RA_TYPICAL = 150.0   # Ohm cm : a typical cytoplasmic Ra that NEURON users set
+__all__ = ["Result", "save_figure", "save_csv"]
 
 
 @dataclass
@@ -43,36 +40,6 @@ class Result:
     csvs: list = field(default_factory=list)
     numbers: dict = field(default_factory=dict)
     seconds: float = 0.0
-
-
-class Progress:
-    """A progress bar on stderr (a line per update when stderr is not a terminal)."""
-
-    def __init__(self, total: int, label: str = "", stream=None, width: int = 30):
-        self.total = max(int(total), 1)
-        self.label = label
-        self.stream = stream or sys.stderr
-        self.width = width
-        self.done = 0
-        self.t0 = time.perf_counter()
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self._last = -1.0
-
-    def update(self, done: int | None = None, note: str = "") -> None:
-        self.done = self.done + 1 if done is None else int(done)
-        frac = min(self.done / self.total, 1.0)
-        el = time.perf_counter() - self.t0
-        bar = "#" * int(frac * self.width) + "." * (self.width - int(frac * self.width))
-        msg = (f"{self.label} [{bar}] {self.done}/{self.total} {el:6.1f} s"
-               + (f"  {note}" if note else ""))
-        if self.tty:
-            self.stream.write("\r" + msg[:150].ljust(150))
-            if self.done >= self.total:
-                self.stream.write("\n")
-        elif self.done >= self.total or el - self._last >= 2.0 or note:
-            self.stream.write(msg + "\n")
-            self._last = el
-        self.stream.flush()
 
 
 def save_figure(fig, out: Path, name: str) -> Path:

@@ -15,11 +15,14 @@ interior) is computed three ways:
    mode 1, steady law, dashed), in a dendrite held at rest; its ring is ``gbz_head``
    (a lumped head, so head top and head bottom are the same model) or ``gbz_neck`` at
    the ring's own Gamma from the dendrite;
-3. the classical cable: head and neck Sections (:func:`spinepnp.build.attach_spine`,
-   ``explicit``) with the ring as an ``SpnpRing`` point process at the same place, Ra
-   calibrated so that the cable's dendrite-to-head-centre resistance is the PNP
-   small-signal R0 (only the nonlinearity and the electro-diffusion differ); a cable with
-   a typical Ra (150 Ohm cm) is shown without ring.
+3. the explicit spine (the classical cable): head and neck Sections
+   (:func:`spinepnp.build.attach_spine`) with the ring as an ``SpnpRing`` point process
+   at the same place, Ra calibrated so that the dendrite-to-head-centre resistance is
+   the PNP small-signal R0 (only the nonlinearity and the electro-diffusion differ); an
+   explicit spine with a typical Ra (``DEFAULT_RA``, 150 Ohm cm) is shown without ring.
+
+Labels, CSV columns and summary rows name the three ``full_pnp``, ``nrn2``/``nrn1``
+(SpnpSpine modes 2 and 1) and ``explicit``/``explicit_ra``.
 
 The rings see the membrane potential ``v_rest + V`` (V: the potential relative to the
 dendrite interior, which sits at ``v_rest``).
@@ -35,8 +38,8 @@ import numpy as np
 
 from .. import laws
 from ..channels import boltzmann, boltzmann_current
-from ..constants import thermal_voltage
-from .common import OHM_RA_TYPICAL, Result, save_csv, save_figure
+from ..constants import DEFAULT_RA, thermal_voltage
+from .common import Result, save_csv, save_figure
 
 NAME = "fig3"
 TITLE = ("Paper Fig 3: transient current into a ball-and-neck spine with voltage-gated "
@@ -278,32 +281,43 @@ def spnp_neck_rings() -> bool:
     return ok
 
 
+class _LumpedNeck:
+    """The PNP spine as SpnpSpine sees it: a cylinder neck (length, volume) whose Gamma
+    runs from the dendrite to the head centre (the head is one node), with the PNP
+    geometry's own Gamma at every point of the neck (for the neck rings)."""
+
+    def __init__(self, geo):
+        self.length = NECK_LEN
+        self.volume = math.pi * NECK_R ** 2 * NECK_LEN
+        self.gamma = float(geo.gamma_at(head_centre_x()))
+        self.gamma_at = geo.gamma_at
+
+
 def run_spnp(tag: str, mode: int, wave, breaks, t_out, settings) -> dict:
     """SpnpSpine (mode 1 or 2) in a dendrite at rest. Its head is lumped, so both head
     placements are its head ring ``gbz_head``; neck placements use its neck ring
     (``gbz_neck`` at ``ring_gamma``; in mode 2 a node of the dynamic neck sits there)."""
-    from ..spine import configure_spine
+    from ..build import attach_spine
     h = _neuron()
     geo = spine_geometry()
-    neck_vol = math.pi * NECK_R ** 2 * NECK_LEN
-    head_vol = geo.volume - neck_vol
+    neck = _LumpedNeck(geo)
+    head_vol = geo.volume - neck.volume
     dend = _clamped_dendrite(h, "fig3_dend")
     try:
-        pp = h.SpnpSpine(dend(0.5))
-        params = dict(gamma=geo.gamma_at(head_centre_x()), neck_len=NECK_LEN,
-                      neck_vol=neck_vol, head_diam=(6 * head_vol / math.pi) ** (1 / 3),
-                      conc=CONC, diff=D_NA, diff_anion=D_ANION, gfloor=1e-12,
-                      eleak=V_REST, gleak=0.0, iinj=0.0)
+        params = dict(gfloor=1e-12, iinj=0.0)
         if tag != "none":
             params.update(ebz=RING["erev"], vhalf_bz=RING["vhalf"],
                           slope_bz=RING["slope"])
         if tag in HEAD_Z:
             params["gbz_head"] = RING["gmax"]
         elif tag != "none":
-            # the ring's own Gamma from the dendrite, in the PNP geometry
-            params.update(gbz_neck=RING["gmax"], ring_pos=NECK_FRAC[tag],
-                          ring_gamma=geo.gamma_at(ring_x(tag)))
-        configure_spine(pp, mode=mode, **params)
+            # at ring_pos the ring gets its own Gamma from the dendrite (neck.gamma_at)
+            params.update(gbz_neck=RING["gmax"], ring_pos=NECK_FRAC[tag])
+        pp = attach_spine(dend(0.5), {1: "pnp", 2: "pnp-dynamic"}[mode], "paper",
+                          neck=neck, head_diam=(6 * head_vol / math.pi) ** (1 / 3),
+                          conc=CONC, diffusion=D_NA, g_pas=0.0, e_pas=V_REST,
+                          **({"diff_anion": D_ANION} if mode == 2 else {}),
+                          **params).point
         tvec, ivec = _play(h, pp._ref_iinj, wave, breaks, settings["t_stop"],
                            settings["dt_nrn"])
         rt, rv, rd, rr = h.Vector(), h.Vector(), h.Vector(), h.Vector()
@@ -338,14 +352,14 @@ def run_cable(tag: str, wave, breaks, t_out, settings, ra: float | None = None) 
     dend = _clamped_dendrite(h, "fig3_cable_dend")
     secs = [dend]
     try:
-        sp = attach_spine(dend(0.5), "explicit", "paper",
+        # "explicit-ra": head and neck Sections with the given Ra (here the one that
+        # calibrates neck plus half head to the PNP's R0, so Spine.r0 is that neck's)
+        sp = attach_spine(dend(0.5), "explicit-ra", "paper",
                           neck=laws.Cylinder(NECK_LEN, NECK_R), g_pas=0.0, cm=1.0,
+                          ra=calibrated_ra() if ra is None else float(ra),
                           head_synapse="exp2syn", neck_nseg=NECK_NSEG, name="fig3_cable")
         secs += [sp.neck, sp.head]
         sp.head.nseg = HEAD_NSEG
-        ra_used = calibrated_ra() if ra is None else float(ra)
-        for sec in (sp.neck, sp.head):
-            sec.Ra = ra_used
         ring = None
         if tag != "none":
             if tag in HEAD_Z:
@@ -371,7 +385,7 @@ def run_cable(tag: str, wave, breaks, t_out, settings, ra: float | None = None) 
         ivec.play_remove()
         t = np.array(rt)
         res = {"v": _interp_pieces(t_out, t, np.array(rv) - np.array(rd), breaks, False),
-               "ra": ra_used}
+               "ra": sp.ra}
         if ring is not None:
             res["vm_ring"] = _interp_pieces(t_out, t, np.array(rm), breaks, False)
             res["i_ring"] = _interp_pieces(t_out, t, np.array(ri), breaks, False)
@@ -432,11 +446,11 @@ def _summary_row(rows, stim, model, tag, t, r, t_on):
             rows[key].append(float("nan"))
 
 
-MODEL_LABELS = {"pnp": "full PNP (head centre)",
+MODEL_LABELS = {"full_pnp": "full PNP (head centre)",
                 "nrn2": "NEURON SpnpSpine mode 2 (dynamic neck)",
                 "nrn1": "NEURON SpnpSpine mode 1 (steady law)",
-                "cable": "cable, Ra calibrated to R0",
-                "cable_ra": f"cable, Ra = {OHM_RA_TYPICAL:g} Ohm cm"}
+                "explicit": "explicit spine, Ra calibrated to R0",
+                "explicit_ra": f"explicit spine, Ra = {DEFAULT_RA:g} Ohm cm"}
 
 
 def run(out: Path, quick: bool = False, progress=None) -> Result:
@@ -459,25 +473,25 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
                              if have_nrn and spnp_neck_rings() else [])
     jobs = []
     for stim in waves:
-        jobs += [(stim, "pnp", tag) for tag in tags]
+        jobs += [(stim, "full_pnp", tag) for tag in tags]
         if have_nrn:
             jobs += [(stim, "nrn2", tag) for tag in spnp_tags]
             jobs += [(stim, "nrn1", tag) for tag in spnp_tags]
-            jobs += [(stim, "cable", tag) for tag in tags]
-            jobs += [(stim, "cable_ra", "none")]
+            jobs += [(stim, "explicit", tag) for tag in tags]
+            jobs += [(stim, "explicit_ra", "none")]
     results = {}
     pnp_steps = 0
     for k, (stim, model, tag) in enumerate(jobs):
         wave, br = waves[stim]
-        if model == "pnp":
+        if model == "full_pnp":
             r = run_pnp(tag, wave, br, t_out, st)
             pnp_steps += r["steps"]
         elif model in ("nrn1", "nrn2"):
             r = run_spnp(tag, int(model[-1]), wave, br, t_out, st)
-        elif model == "cable":
+        elif model == "explicit":
             r = run_cable(tag, wave, br, t_out, st)
         else:
-            r = run_cable(tag, wave, br, t_out, st, ra=OHM_RA_TYPICAL)
+            r = run_cable(tag, wave, br, t_out, st, ra=DEFAULT_RA)
         results[(stim, model, tag)] = r
         if progress:
             progress(k + 1, len(jobs))
@@ -497,7 +511,7 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
                             "delay50_ms", "delay90_ms")}
     for (stim, model, tag), r in results.items():
         traces[f"V_{model}_{stim}_{tag}_mV"] = r["v"]
-        if model == "pnp":
+        if model == "full_pnp":
             traces[f"Vmax_{model}_{stim}_{tag}_mV"] = r["vmax"]
         if "i_ring" in r:
             traces[f"Iring_{model}_{stim}_{tag}_pA"] = r["i_ring"] * 1e3
@@ -527,24 +541,24 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
     numbers = {
         "R0 dendrite to head centre [MOhm]": r0c,
         "I_s (neck) [pA]": i_s * 1e3,
-        "cable Ra calibrated to R0 [Ohm cm]": calibrated_ra(),
+        "explicit spine: Ra calibrated to R0 [Ohm cm]": calibrated_ra(),
         "steady law at head centre, 50 pA [mV]": dv_law_centre,
         "PNP no ring, step: V at onset + 10 us [mV]": float(np.interp(
-            T_ON + 0.01, t_out, results[("step", "pnp", "none")]["v"])),
+            T_ON + 0.01, t_out, results[("step", "full_pnp", "none")]["v"])),
         "PNP no ring, step: V at step end [mV]":
-            float(results[("step", "pnp", "none")]["v"][k_end]),
+            float(results[("step", "full_pnp", "none")]["v"][k_end]),
         "PNP no ring, step: max_x V at step end (paper's Delta V) [mV]":
-            float(results[("step", "pnp", "none")]["vmax"][k_end]),
+            float(results[("step", "full_pnp", "none")]["vmax"][k_end]),
     }
     for stim in waves:
-        for model in ("pnp", "nrn2", "nrn1", "cable"):
+        for model in ("full_pnp", "nrn2", "nrn1", "explicit"):
             for tag in ("none", "head_top", "neck_top", "neck_bottom"):
                 if (stim, model, tag) in results:
                     numbers[f"peak V {model} {stim} {PLACEMENTS[tag][0]} [mV]"] = \
                         peak(stim, model, tag)
     # delays: for the step, t50 is within microseconds everywhere; t90 shows the creep
     for stim, frac in (("alpha", 0.5), ("step", 0.9)):
-        for model in ("pnp", "nrn2", "cable"):
+        for model in ("full_pnp", "nrn2", "explicit"):
             for tag in tags[1:]:
                 if (stim, model, tag) in results:
                     numbers[f"ring t{round(frac * 100)} {model} {stim} "
@@ -554,22 +568,22 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
             for tag in spnp_tags:
                 if tag == "head_top":
                     continue        # a lumped head against a ring near the head's top
-                a = results[(stim, "pnp", tag)]["v"]
+                a = results[(stim, "full_pnp", tag)]["v"]
                 b = results[(stim, "nrn2", tag)]["v"]
                 sel = (t_out > T_ON + 0.0099) & (np.abs(a) > 0.05 * np.max(a))
                 where = "no ring" if tag == "none" else f"ring {PLACEMENTS[tag][0]}"
                 numbers[f"max abs(NEURON mode 2 - PNP) / PNP peak, {where}, {stim}"] = \
                     float(np.max(np.abs(a[sel] - b[sel])) / np.max(a))
-        numbers["cable Ra 150: peak V step no ring [mV]"] = peak("step", "cable_ra",
+        numbers[f"explicit spine, Ra {DEFAULT_RA:g}: peak V step no ring [mV]"] = peak("step", "explicit_ra",
                                                                "none")
     numbers["PNP time steps (all runs)"] = pnp_steps
 
     # ---------------------------------------------------------------- figure
-    models = ["pnp"] + (["nrn2", "cable"] if have_nrn else [])
+    models = ["full_pnp"] + (["nrn2", "explicit"] if have_nrn else [])
     fig, ax = plt.subplots(2, len(models) + 1, figsize=(4.2 * (len(models) + 1), 8),
                            squeeze=False)
     ymax = max(float(np.max(r["v"])) for (s, m, _), r in results.items()
-               if m != "cable_ra")
+               if m != "explicit_ra")
     for i, stim in enumerate(waves):
         for j, model in enumerate(models):
             a = ax[i, j]
@@ -581,18 +595,18 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
                 if model == "nrn2" and tag == "head_top":
                     lab = "head (lumped: top = bottom)"
                 a.plot(t_out, r["v"], color=col, lw=1.3, label=lab)
-            if model == "pnp":
-                a.plot(t_out, results[(stim, "pnp", "none")]["vmax"], ":", color="k",
+            if model == "full_pnp":
+                a.plot(t_out, results[(stim, "full_pnp", "none")]["vmax"], ":", color="k",
                        lw=0.9, label="no ring, max over x (paper's Delta V)")
             if model == "nrn2":
                 for tag in spnp_tags:
                     r = results[(stim, "nrn1", tag)]
                     a.plot(t_out, r["v"], "--", color=PLACEMENTS[tag][1], lw=0.9,
                            label=f"mode 1 (steady law), {PLACEMENTS[tag][0]}")
-            if model == "cable":
-                r = results[(stim, "cable_ra", "none")]
+            if model == "explicit":
+                r = results[(stim, "explicit_ra", "none")]
                 a.plot(t_out, r["v"], ":", color="0.5", lw=1.0,
-                       label=f"no ring, Ra = {OHM_RA_TYPICAL:g} Ohm cm (peak "
+                       label=f"no ring, Ra = {DEFAULT_RA:g} Ohm cm (peak "
                              f"{np.max(r['v']):.1f} mV, off scale)")
             a.set_ylim(-0.2, 1.55 * ymax)          # room for the legend above the data
             a.set_xlim(0, st["t_stop"])
@@ -608,7 +622,7 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
     a.plot(vm, -boltzmann_current(vm, RING["gmax"], RING["erev"], RING["vhalf"],
                                   RING["slope"]) * 1e3, "k-")
     a.axvline(V_REST, ls=":", color="0.5", label=f"rest {V_REST:g} mV")
-    a.axvline(V_REST + float(np.max(results[("step", "pnp", "none")]["v"])), ls="--",
+    a.axvline(V_REST + float(np.max(results[("step", "full_pnp", "none")]["v"])), ls="--",
               color="0.5", label="head, 50 pA step, no ring (PNP)")
     a.set_xlabel("membrane potential v_rest + V [mV]")
     a.set_ylabel("inward ring current -I_VC [pA]")
@@ -702,13 +716,13 @@ def _caption(nb, have_nrn, st, results, t_out) -> str:
     # Gamma a neck would need for 6 mV at 50 pA with the steady law, relative to ours
     gam_ratio = math.expm1(6.0 / vt) * i_s * 1e-3 / AMP
     tau = salt_time_constant()
-    d_pnp = {t: g(f"ring t50 pnp alpha {PLACEMENTS[t][0]} [ms]") for t in rings}
-    d_cab = {t: g(f"ring t50 cable alpha {PLACEMENTS[t][0]} [ms]") for t in rings}
-    t90_pnp = {t: g(f"ring t90 pnp step {PLACEMENTS[t][0]} [ms]") for t in rings}
+    d_pnp = {t: g(f"ring t50 full_pnp alpha {PLACEMENTS[t][0]} [ms]") for t in rings}
+    d_cab = {t: g(f"ring t50 explicit alpha {PLACEMENTS[t][0]} [ms]") for t in rings}
+    t90_pnp = {t: g(f"ring t90 full_pnp step {PLACEMENTS[t][0]} [ms]") for t in rings}
     k0 = _rest_index(t_out, T_ON)
     act = {}
     for tag in rings:
-        vm = results[("step", "pnp", tag)]["vm_ring"]
+        vm = results[("step", "full_pnp", tag)]["vm_ring"]
         act[tag] = (float(boltzmann(vm[k0], RING["vhalf"], RING["slope"])),
                     float(boltzmann(np.max(vm), RING["vhalf"], RING["slope"])))
     v_on = g("PNP no ring, step: V at onset + 10 us [mV]")
@@ -727,8 +741,8 @@ def _caption(nb, have_nrn, st, results, t_out) -> str:
         f"{NECK_FRAC['neck_bottom']:g} of the neck. Step {T_ON:g}-"
         f"{T_ON + st['step_dur']:g} ms; alpha from {T_ON:g} ms, tpeak = {TPEAK:g} ms.",
         f"**Peak voltage.** Without rings the full PNP head-centre voltage at 50 pA "
-        f"peaks at {pk('pnp', 'step', 'none'):.2f} mV (step) and "
-        f"{pk('pnp', 'alpha', 'none'):.2f} mV (alpha); the paper's max over the domain "
+        f"peaks at {pk('full_pnp', 'step', 'none'):.2f} mV (step) and "
+        f"{pk('full_pnp', 'alpha', 'none'):.2f} mV (alpha); the paper's max over the domain "
         f"adds only the cap's quasi-1D spreading drop ({vmax_end:.2f} mV). The paper "
         f"states about 6 mV. The steady law bounds our number: VT ln(1 + I/I_s) = "
         f"{laws.delta_v(AMP, neck, CONC, D_NA, CELSIUS):.2f} mV for this neck (I_s = "
@@ -745,10 +759,10 @@ def _caption(nb, have_nrn, st, results, t_out) -> str:
     ]
     if have_nrn:
         text.append(
-            f"The cable calibrated to R0 = {g('R0 dendrite to head centre [MOhm]'):.1f} "
-            f"MOhm sits at R0 I = {pk('cable', 'step', 'none'):.2f} mV within ~1 us "
-            f"(R0 C_head); with Ra = {OHM_RA_TYPICAL:g} Ohm cm it reaches "
-            f"{g('cable Ra 150: peak V step no ring [mV]'):.2f} mV. NEURON's SpnpSpine "
+            f"The explicit spine calibrated to R0 = {g('R0 dendrite to head centre [MOhm]'):.1f} "
+            f"MOhm sits at R0 I = {pk('explicit', 'step', 'none'):.2f} mV within ~1 us "
+            f"(R0 C_head); with Ra = {DEFAULT_RA:g} Ohm cm it reaches "
+            f"{g(f'explicit spine, Ra {DEFAULT_RA:g}: peak V step no ring [mV]'):.2f} mV. NEURON's SpnpSpine "
             f"mode 2 (dynamic neck, lumped head) follows the full PNP within "
             f"{m2err('no ring', 'step'):.2f} % (step) and "
             f"{m2err('no ring', 'alpha'):.2f} % (alpha) of the peak after 10 us; mode 1 (steady law, dashed) has no salt "
@@ -760,25 +774,25 @@ def _caption(nb, have_nrn, st, results, t_out) -> str:
                            for t in ("neck_top", "neck_bottom") for s_ in ("step", "alpha"))
                + f" of the peak, and has the PNP's ring delays (alpha t50 at the neck top "
                f"{g('ring t50 nrn2 alpha neck top [ms]'):.2f} vs "
-               f"{g('ring t50 pnp alpha neck top [ms]'):.2f} ms, step t90 at the neck "
+               f"{g('ring t50 full_pnp alpha neck top [ms]'):.2f} ms, step t90 at the neck "
                f"bottom {g('ring t90 nrn2 step neck bottom [ms]'):.2f} vs "
-               f"{g('ring t90 pnp step neck bottom [ms]'):.2f} ms); mode 1 sits at once at "
+               f"{g('ring t90 full_pnp step neck bottom [ms]'):.2f} ms); mode 1 sits at once at "
                f"the PNP's late value (step, neck top: "
                f"{pk('nrn1', 'step', 'neck_top'):.2f} mV vs "
-               f"{pk('pnp', 'step', 'neck_top'):.2f} mV)."
+               f"{pk('full_pnp', 'step', 'neck_top'):.2f} mV)."
                if f"peak V nrn2 step {PLACEMENTS['neck_top'][0]} [mV]" in nb else
                "Its neck rings are not available in this build.")
             )
     else:
-        text.append("NEURON's SpnpSpine is not available: the NEURON and cable columns "
+        text.append("NEURON's SpnpSpine is not available: the NEURON and explicit-spine columns "
                     "are omitted.")
     ring_txt = (
-        f"**Rings.** Head rings raise the step peak from {pk('pnp', 'step', 'none'):.2f} "
-        f"to {pk('pnp', 'step', 'head_top'):.2f} mV (PNP"
-        + (f"; cable {pk('cable', 'step', 'none'):.2f} to "
-           f"{pk('cable', 'step', 'head_top'):.2f} mV" if have_nrn else "")
+        f"**Rings.** Head rings raise the step peak from {pk('full_pnp', 'step', 'none'):.2f} "
+        f"to {pk('full_pnp', 'step', 'head_top'):.2f} mV (PNP"
+        + (f"; explicit spine {pk('explicit', 'step', 'none'):.2f} to "
+           f"{pk('explicit', 'step', 'head_top'):.2f} mV" if have_nrn else "")
         + f"); a ring at the neck top does almost as much "
-        f"({pk('pnp', 'step', 'neck_top'):.2f} mV); at the neck bottom it is barely "
+        f"({pk('full_pnp', 'step', 'neck_top'):.2f} mV); at the neck bottom it is barely "
         f"activated (activation {act['neck_bottom'][0]:.2f} at rest, "
         f"{act['neck_bottom'][1]:.2f} at most, vs {act['head_top'][1]:.2f} in the head "
         f"top), as the paper says. Delays on the alpha input (t50, time from onset to "
@@ -787,18 +801,18 @@ def _caption(nb, have_nrn, st, results, t_out) -> str:
     if have_nrn:
         lag = np.nanmean([d_pnp[t] - d_cab[t] for t in ("head_top", "head_bottom",
                                                          "neck_top")])
-        t90_cab = max(g(f"ring t90 cable step {PLACEMENTS[t][0]} [ms]") for t in rings)
+        t90_cab = max(g(f"ring t90 explicit step {PLACEMENTS[t][0]} [ms]") for t in rings)
         ring_txt += (
-            "; cable " + ", ".join(f"{PLACEMENTS[t][0]} {d_cab[t]:.2f}" for t in rings)
+            "; explicit spine " + ", ".join(f"{PLACEMENTS[t][0]} {d_cab[t]:.2f}" for t in rings)
             + f" ms: the neck top activates ~0.5 ms after the head in both (it sees a "
             f"lower voltage on the rising input), and electro-diffusion delays every "
             f"ring "
-            f"by ~{lag:.1f} ms relative to the cable (the head starts at 0.79 R0 I and "
+            f"by ~{lag:.1f} ms relative to the explicit spine (the head starts at 0.79 R0 I and "
             f"charges with the salt). Step input: the rings reach half their change "
             f"within microseconds in every model; 90 % (t90) takes "
             + ", ".join(f"{PLACEMENTS[t][0]} {t90_pnp[t]:.2f}" for t in rings)
             + f" ms in PNP (the salt relaxation; 0 = at once) against at most "
-            f"{t90_cab * 1e3:.0f} us in the cable.")
+            f"{t90_cab * 1e3:.0f} us in the explicit spine.")
     else:
         ring_txt += "."
     text.append(ring_txt)

@@ -18,15 +18,16 @@ from pathlib import Path
 
 import numpy as np
 
+from ..constants import DEFAULT_RA
 from .common import Result, save_csv, save_figure
 
 NAME = "neuron"
 TITLE = "Cable vs PNP spines in a neuron: EPSPs, paired pulses, spike output"
 
 LAW_LABELS = {
-    "explicit-ra": "cable, Ra = 150 Ohm cm (explicit Sections)",
-    "explicit": "cable, R0-calibrated (explicit Sections)",
-    "ohmic-ra": "SpnpSpine Ohmic, Ra = 150 Ohm cm",
+    "explicit-ra": f"explicit Sections, Ra = {DEFAULT_RA:g} Ohm cm",
+    "explicit": "explicit Sections, R0-calibrated",
+    "ohmic-ra": f"SpnpSpine Ohmic, Ra = {DEFAULT_RA:g} Ohm cm",
     "ohmic": "SpnpSpine Ohmic, R0",
     "pnp": "SpnpSpine steady PNP",
     "pnp-dynamic": "SpnpSpine dynamic PNP",
@@ -95,8 +96,11 @@ def neck_pulses(law: str, spine: str, interval: float, amp: float = PULSE_NA,
     one left behind.
     """
     from ..build import attach_spine
-    from .neuron_spine import clamped_dendrite
-    h, dend, clamp = clamped_dendrite("pp_dend", -65.0, EPSP_CELSIUS)
+    from neuron import h
+
+    from ..build import clamped_dendrite
+    dend, clamp = clamped_dendrite(-65.0, rs=1e-6, name="pp_dend")
+    h.celsius = EPSP_CELSIUS
     sp = attach_spine(dend(0.5), law, spine)
     t1 = 2.0
     t2 = t1 + width + interval
@@ -208,11 +212,11 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
                                             rows["soma_peak_mV"]) if s == spine}
         numbers[f"{spine}: head EPSP, dynamic PNP [mV]"] = ref["pnp-dynamic"]
         numbers[f"{spine}: head EPSP, steady PNP [mV]"] = ref["pnp"]
-        numbers[f"{spine}: head EPSP, cable R0 [mV]"] = ref["explicit"]
+        numbers[f"{spine}: head EPSP, explicit R0 [mV]"] = ref["explicit"]
         numbers[f"{spine}: head EPSP, Ohmic R0 [mV]"] = ref["ohmic"]
-        numbers[f"{spine}: head EPSP, cable Ra=150 [mV]"] = ref["explicit-ra"]
+        numbers[f"{spine}: head EPSP, explicit Ra={DEFAULT_RA:g} [mV]"] = ref["explicit-ra"]
         numbers[f"{spine}: soma EPSP, dynamic PNP [mV]"] = soma["pnp-dynamic"]
-        numbers[f"{spine}: soma EPSP, cable Ra=150 [mV]"] = soma["explicit-ra"]
+        numbers[f"{spine}: soma EPSP, explicit Ra={DEFAULT_RA:g} [mV]"] = soma["explicit-ra"]
     # ---- 2. paired pulses -------------------------------------------------------
     intervals = (1.0, 3.0, 10.0) if quick else (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0)
     pp_rows = {"law": [], "interval_ms": [], "first_mV": [], "second_mV": [],
@@ -288,20 +292,22 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
     ppr = {lw: r for lw, dtp, r in zip(pp_rows["law"], pp_rows["interval_ms"],
                                        pp_rows["ratio"]) if dtp == i0}
     rates = dict(zip(sp_rows["law"], sp_rows["n_spikes"]))
+    ra_head = f"thin: head EPSP, explicit Ra={DEFAULT_RA:g} [mV]"
+    ra_soma = f"thin: soma EPSP, explicit Ra={DEFAULT_RA:g} [mV]"
     caption = (
         f"One AMPA event ({W_AMPA * 1e3:g} nS) on a spine mid-dendrite. Thin spine, head "
         f"EPSP: {th['thin: head EPSP, dynamic PNP [mV]']:.2f} mV (dynamic PNP), "
         f"{th['thin: head EPSP, steady PNP [mV]']:.2f} mV (steady PNP), "
-        f"{th['thin: head EPSP, cable R0 [mV]']:.2f} mV (cable with the law's R0: "
-        f"{pct(th['thin: head EPSP, cable R0 [mV]'], th['thin: head EPSP, dynamic PNP [mV]']):+.1f} "
+        f"{th['thin: head EPSP, explicit R0 [mV]']:.2f} mV (explicit spine with the law's R0: "
+        f"{pct(th['thin: head EPSP, explicit R0 [mV]'], th['thin: head EPSP, dynamic PNP [mV]']):+.1f} "
         "% vs dynamic PNP), "
-        f"{th['thin: head EPSP, cable Ra=150 [mV]']:.2f} mV (cable with Ra = 150 Ohm cm: "
-        f"{pct(th['thin: head EPSP, cable Ra=150 [mV]'], th['thin: head EPSP, dynamic PNP [mV]']):+.1f} %); "
+        f"{th[ra_head]:.2f} mV (explicit spine with Ra = {DEFAULT_RA:g} Ohm cm: "
+        f"{pct(th[ra_head], th['thin: head EPSP, dynamic PNP [mV]']):+.1f} %); "
         f"soma {th['thin: soma EPSP, dynamic PNP [mV]']:.3f} mV (dynamic PNP) vs "
-        f"{th['thin: soma EPSP, cable Ra=150 [mV]']:.3f} mV (typical-Ra cable). In this "
+        f"{th[ra_soma]:.3f} mV (typical-Ra explicit spine). In this "
         "high-impedance thin dendrite most of the EPSP appears across the dendrite, not "
         "the neck, so the neck carries a small fraction of I_s and the nonlinearity of "
-        "the law changes the head EPSP by under a percent; the choice of Ra (150 vs the "
+        f"the law changes the head EPSP by under a percent; the choice of Ra ({DEFAULT_RA:g} vs the "
         "law's ~59 Ohm cm) matters far more. Paired pulses "
         f"({PULSE_NA * 1e3:g} pA, {PULSE_MS:g} ms, {i0:g} ms apart, into a thin head on a "
         "clamped dendrite; second over first neck-voltage peak): "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 
-__all__ = ["spine_available", "steady_iv", "clamped_dendrite"]
+__all__ = ["spine_available", "steady_iv"]
 
 
 def spine_available() -> bool:
@@ -16,40 +16,21 @@ def spine_available() -> bool:
     return hasattr(h, "SpnpSpine")
 
 
-def clamped_dendrite(name: str, v: float, celsius: float, rs: float = 1e-6):
-    """A short, thick dendrite voltage-clamped at ``v`` [mV], mechanisms loaded.
-
-    Point processes placed on it see a fixed dendrite voltage, so several of them do not
-    interact (each perturbs v by its current times ``rs`` [MOhm]). Returns
-    ``(h, dend, clamp)``; delete ``dend`` when done.
-    """
-    from neuron import h
-    from ..loader import load_mechanisms
-    load_mechanisms()
-    h.load_file("stdrun.hoc")
-    h.celsius = celsius
-    dend = h.Section(name=name)
-    dend.L, dend.diam, dend.nseg = 10.0, 10.0, 1
-    clamp = h.SEClamp(dend(0.5))
-    clamp.dur1, clamp.amp1, clamp.rs = 1e9, v, rs
-    return h, dend, clamp
-
-
 def steady_iv(neck, currents, conc=167.0, diffusion=1.33, celsius=20.0, v_dend=-70.0):
     """Steady head-minus-dendrite voltage [mV] of SpnpSpine (mode 1) for each ``iinj``.
 
     The spine sits in a large, voltage-clamped dendrite, so the dendrite holds
     ``v_dend`` [mV]; the head is quasi-static in SpnpSpine, so one time step after each
-    change of ``iinj`` [nA] it is at steady state. The head's floor conductance is set to
-    its minimum so it does not divert current.
+    change of ``iinj`` [nA] it is at steady state. The spine has no membrane leak and
+    the head's floor conductance is set to its minimum so it does not divert current.
     """
-    h, dend, clamp = clamped_dendrite("iv_dend", v_dend, celsius)
-    sp = h.SpnpSpine(dend(0.5))
-    sp.mode = 1
-    sp.gamma = neck.gamma
-    sp.conc = conc
-    sp.diff = diffusion
-    sp.gfloor = 1e-15
+    from neuron import h
+
+    from ..build import attach_spine, clamped_dendrite
+    dend, clamp = clamped_dendrite(v_dend, rs=1e-6, name="iv_dend")
+    h.celsius = celsius
+    sp = attach_spine(dend(0.5), "pnp", "paper", neck=neck, conc=conc, diffusion=diffusion,
+                      g_pas=0.0, gfloor=1e-15).point
     out = []
     try:
         for i in np.atleast_1d(currents):

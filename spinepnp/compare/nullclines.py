@@ -68,7 +68,7 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
     styles = {0.0: ("#1f3b73", "V-nullcline, V0 = 0 mV"),
               -2.0: ("#6fa8dc", "V-nullcline, V0 = -2 mV")}
     fps_all = []
-    for v0 in reduced.V0_FIG2:
+    for v0 in reduced.V0_NULLCLINES:
         vn = reduced.v_nullcline(v, v0)
         colr, lab = styles[v0]
         ax.plot(v, np.where((vn >= 0) & (vn <= 1), vn, np.nan), color=colr, label=lab)
@@ -119,7 +119,7 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
         progress(2, 2)
     desc = "; ".join(f"V0 = {v0:g}: " + ", ".join(f"{k} at {fv:.1f} mV"
                                                   for (w, fv, _, k) in fps_all if w == v0)
-                     for v0 in reduced.V0_FIG2)
+                     for v0 in reduced.V0_NULLCLINES)
     caption = ("Nullclines of the reduced model (E_L = -70 mV, E_Na = 50 mV, rho_Na = 400) "
                f"with the corrected alpha_m. Fixed points (o stable, x saddle): {desc}. "
                "With eq 12a as printed (+V0), the V0 = -2 mV nullcline lies above the "

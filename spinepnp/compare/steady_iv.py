@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import laws
-from .common import OHM_RA_TYPICAL, Result, save_csv, save_figure
+from ..constants import DEFAULT_RA
+from .common import Result, save_csv, save_figure
 
 CONC = 167.0   # mM
 D_NA = 1.33    # um2/ms
@@ -111,7 +112,7 @@ def run_steady(out: Path, name: str, title: str, necks: dict, i_profile: float,
                           celsius=CELSIUS, n=n_mesh)
         v_law_iv = laws.delta_v(cur, neck, CONC, D_NA, CELSIUS)
         r0 = laws.ohmic_resistance(neck, CONC, D_NA, CELSIUS)
-        r_ra = laws.cable_resistance(neck, OHM_RA_TYPICAL)
+        r_ra = laws.cable_resistance(neck, DEFAULT_RA)
         ii = np.linspace(cur[0], cur[-1], 400)
         ax[1, 0].plot(cur * 1e3, iv.v_bulk, "o", color=col, ms=4)
         ax[1, 0].plot(ii * 1e3, laws.delta_v(ii, neck, CONC, D_NA, CELSIUS), "-",
@@ -126,9 +127,9 @@ def run_steady(out: Path, name: str, title: str, necks: dict, i_profile: float,
         iv_cols.update({f"I_{tag}_nA": cur, f"dV_pnp_bulk_{tag}_mV": iv.v_bulk,
                         f"dV_pnp_wall_{tag}_mV": iv.v_head, f"dV_law_{tag}_mV": v_law_iv,
                         f"dV_ohm_R0_{tag}_mV": r0 * cur,
-                        f"dV_ohm_Ra{OHM_RA_TYPICAL:g}_{tag}_mV": r_ra * cur})
+                        f"dV_ohm_Ra{DEFAULT_RA:g}_{tag}_mV": r_ra * cur})
         numbers[f"{label}: R0 [MOhm]"] = r0
-        numbers[f"{label}: R with Ra = {OHM_RA_TYPICAL:g} Ohm cm [MOhm]"] = r_ra
+        numbers[f"{label}: R with Ra = {DEFAULT_RA:g} Ohm cm [MOhm]"] = r_ra
         numbers[f"{label}: I_s [pA]"] = i_s * 1e3
         numbers[f"{label}: max |dV_pnp - dV_law| / |dV_law| over I-V"] = float(
             np.max(np.abs(iv.v_bulk - v_law_iv) / np.abs(v_law_iv)))
@@ -155,7 +156,7 @@ def run_steady(out: Path, name: str, title: str, necks: dict, i_profile: float,
              Line2D([], [], ls="-", color="0.3", label="law"),
              Line2D([], [], ls=":", color="0.3", label="Ohm, same R0"),
              Line2D([], [], ls="-.", color="0.3",
-                    label=f"Ohm, Ra = {OHM_RA_TYPICAL:g} Ohm cm")]
+                    label=f"Ohm, Ra = {DEFAULT_RA:g} Ohm cm")]
     if have_neuron:
         style.append(Line2D([], [], ls="", marker="x", color="k",
                             label="NEURON SpnpSpine (mode 1)"))

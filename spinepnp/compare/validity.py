@@ -105,18 +105,20 @@ def epsp_deviation(radius, peaks, dt=0.01, t_stop=25.0):
 
     Returns an array of shape (len(radius), len(peaks)) [%].
     """
-    from ..spine import configure_spine
-    from .neuron_spine import clamped_dendrite
-    h, dend, clamp = clamped_dendrite("validity_dend", -65.0, CELSIUS, rs=1e-9)
+    from neuron import h
+
+    from ..build import attach_spine, clamped_dendrite
+    dend, clamp = clamped_dendrite(-65.0, rs=1e-9, name="validity_dend")
+    h.celsius = CELSIUS
     tvec = h.Vector(np.arange(0.0, t_stop + dt, dt))
     keep, recs = [], {}
     for a, r in enumerate(radius):
         neck = laws.Cylinder(LENGTH, float(r))
         for b, ipk in enumerate(peaks):
-            for mode in (2, 0):
-                sp = h.SpnpSpine(dend(0.5))
-                configure_spine(sp, neck=neck, mode=mode, head_diam=HEAD_DIAM,
-                                conc=CONC, diff=DIFF, gfloor=1e-12)
+            for mode, law in ((2, "pnp-dynamic"), (0, "ohmic")):
+                sp = attach_spine(dend(0.5), law, "paper", neck=neck, head_diam=HEAD_DIAM,
+                                  conc=CONC, diffusion=DIFF, g_pas=0.0,
+                                  gfloor=1e-12).point
                 iv = h.Vector(epsc_waveform(np.array(tvec) - 1.0, float(ipk)))
                 iv.play(sp._ref_iinj, tvec, 1)
                 rec = h.Vector()

@@ -6,7 +6,28 @@ command line, which reports ``ValueError`` on stderr) can catch them broadly.
 
 from __future__ import annotations
 
-__all__ = ["PNPError", "SaturationError", "ConvergenceError", "DepletionError"]
+import math
+
+__all__ = ["PNPError", "SaturationError", "ConvergenceError", "DepletionError",
+           "check_positive"]
+
+
+def check_positive(name: str, value, unit: str = "", *, integer: bool = False):
+    """``value`` as a float (int if ``integer``) if it is finite and > 0, else a
+    ValueError naming ``name``, its value and what is expected.
+
+    The solver's numerical settings (steps, tolerances, iteration limits) pass through
+    here before any work: a NaN step would otherwise run until ``max_steps``.
+    """
+    what = "a whole number >= 1" if integer else "a finite number > 0"
+    try:
+        num = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} = {value!r} must be {what}{unit}") from None
+    ok = math.isfinite(num) and (num >= 1 and num == int(num) if integer else num > 0)
+    if not ok:
+        raise ValueError(f"{name} = {value!r} must be {what}{unit}")
+    return int(num) if integer else num
 
 
 class PNPError(RuntimeError):
@@ -21,8 +42,8 @@ class SaturationError(ValueError):
     current : float
         The requested current [nA].
     limit : float
-        The saturation current [nA] (negative: the largest current that can be drawn
-        out of the head is ``-limit``).
+        The current [nA] a steady state must stay beyond: ``-I_sat`` for a cation
+        carrier (``+I_sat`` for an anion), with ``I_sat >= 0`` the saturation current.
     """
 
     def __init__(self, message: str, current: float = float("nan"),

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from .errors import ConvergenceError, DepletionError, SaturationError
+from .errors import ConvergenceError, DepletionError, SaturationError, check_positive
 from .result import IVCurve, SteadySolution
 from .system import Problem
 
@@ -34,15 +34,20 @@ def build_problem(neck, species=None, carrier="na", celsius=20.0, rings=(), v_re
 
 
 def saturation_current(neck, species=None, carrier="na", celsius=20.0):
-    """Steady limit of the injected current [nA] (electroneutral theory), or None.
+    """Saturation current I_sat >= 0 [nA] (electroneutral theory), or None.
 
-    For monovalent species the carrier runs out at the head end at
-    ``z I_sat = -(1 - sqrt(C_same / C_counter)) 2 C_counter D F / Gamma``, with
+    In the sign convention of :mod:`spinepnp.laws`: the size of the largest current of
+    the carrier that can be drawn out of the head in steady state; a steady current
+    ``I`` exists only for ``z I > -I_sat`` (``I > -I_sat`` for a cation). For
+    monovalent species the carrier runs out at the head end at
+    ``I_sat = (1 - sqrt(C_same / C_counter)) 2 C_counter D F / Gamma``, with
     ``C_counter`` the total of the opposite-sign species and ``C_same`` the other
     species of the carrier's sign; for Na carrying the current beside K this is
-    ``I_s2 (1 - sqrt(C_K/C_A))``. A Na current below the (negative) value returned
-    cannot be drawn out of the head in steady state. Returns None when the formula does
-    not apply (multivalent species).
+    ``I_s2 (1 - sqrt(C_K/C_A))`` (:func:`spinepnp.laws.multispecies_saturation_current`).
+    The default species are the paper's Table I (Na 12 mM beside K 155 mM: about 12 pA
+    for the paper's neck), not the 167 mM binary salt that
+    :func:`spinepnp.laws.saturation_current` defaults to (337 pA). Returns None when the
+    formula does not apply (multivalent species).
 
     Parameters
     ----------
@@ -63,17 +68,20 @@ def _check_saturation(problem: Problem, current: float):
     if sat is None:
         return
     zc = problem.z[problem.icarrier]
-    if not zc * current > zc * sat:
+    if not zc * current > -sat:
+        limit = -zc * sat
         raise SaturationError(
             f"no steady state: a current of {current:g} nA is beyond the saturation "
-            f"current {sat:g} nA of carrier {problem.carrier!r}, which runs out at the "
-            f"head end (its concentration there would fall to zero). Use currents "
-            f"{'above' if zc > 0 else 'below'} {sat:g} nA, or a transient to see the "
-            "carrier being depleted", current=current, limit=sat)
+            f"current of carrier {problem.carrier!r} (at most {sat:g} nA can be drawn out "
+            f"of the head: the carrier runs out at the head end, its concentration there "
+            f"would fall to zero). Use currents {'above' if zc > 0 else 'below'} "
+            f"{limit:g} nA, or a transient to see the carrier being depleted",
+            current=current, limit=limit)
 
 
 def _newton_kw(max_iter, tol):
-    return dict(max_iter=int(max_iter), rtol=float(tol))
+    return dict(max_iter=check_positive("max_iter", max_iter, integer=True),
+                rtol=check_positive("tol", tol))
 
 
 def _rest_state(problem: Problem, newton_kw) -> np.ndarray:
@@ -221,10 +229,10 @@ def solve_steady(neck, current, species=None, carrier="na", celsius=20.0, *, rin
         Newton failed even with continuation (carries the residual history).
     """
     current = _current(current)
+    kw = _newton_kw(max_iter, tol)
     P = problem if problem is not None else build_problem(
         neck, species, carrier, celsius, rings, v_rest, n, mesh, head_bc)
     _check_saturation(P, current)
-    kw = _newton_kw(max_iter, tol)
     guess = None
     if initial is not None:
         guess = getattr(initial, "state", None)
@@ -278,11 +286,11 @@ def sweep_steady(neck, currents, species=None, carrier="na", celsius=20.0, *, ri
     cur = np.array([_current(i) for i in np.atleast_1d(currents)], dtype=float)
     if cur.size == 0:
         raise ValueError("currents is empty: give at least one current [nA]")
+    kw = _newton_kw(max_iter, tol)
     P = problem if problem is not None else build_problem(
         neck, species, carrier, celsius, rings, v_rest, n, mesh, head_bc)
     for i in cur:
         _check_saturation(P, float(i))
-    kw = _newton_kw(max_iter, tol)
     rest = _rest_state(P, kw)
     out = [None] * cur.size
     done = 0

@@ -615,13 +615,14 @@ class Problem:
 
     # ------------------------------------------------------------ electroneutral law
     def saturation_current(self):
-        """Steady current limit [nA] for monovalent species without rings, else None.
+        """Saturation current I_sat >= 0 [nA] for monovalent species without rings,
+        else None (the convention of :mod:`spinepnp.laws`: steady states need
+        ``z I > -I_sat``).
 
         With every species monovalent, the species of the carrier's sign other than the
         carrier (total ``C_same``) and of the opposite sign (``C_counter``) sit at
         Boltzmann equilibrium and the carrier runs out at the head end when
-        ``z I = -(1 - sqrt(C_same/C_counter)) 2 C_counter D F / Gamma``. Returns that
-        current (negative for a cation carrier).
+        ``z I = -(1 - sqrt(C_same/C_counter)) 2 C_counter D F / Gamma = -I_sat``.
         """
         if self._sat is _UNSET:
             self._sat = self._saturation_current()
@@ -637,8 +638,7 @@ class Problem:
         counter = float(sum(c for c, z in zip(conc, self.z) if z != zc))
         if counter <= 0:
             return None
-        i2 = self._i2(counter)
-        return -zc * (1.0 - math.sqrt(same / counter)) * i2
+        return (1.0 - math.sqrt(same / counter)) * self._i2(counter)
 
     def _i2(self, counter):
         d = self.D[self.icarrier]                                # um2/ms
@@ -655,7 +655,7 @@ class Problem:
         if sat is None:
             return None
         zc = self.z[self.icarrier]
-        if not zc * current > zc * sat:
+        if not zc * current > -sat:
             return None
         if self._law is None:
             conc = self.bulk * self.c_ref

@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from .errors import ConvergenceError, DepletionError
+from .errors import ConvergenceError, DepletionError, check_positive
 from .result import SteadySolution, TransientSolution
 from .steady import _check_saturation, _continue, _rest_state, build_problem
 
@@ -99,6 +99,12 @@ def solve_transient(neck, current, t_stop, species=None, carrier="na", celsius=2
         The step size fell below 1e-12 ms without a converged Newton step.
     """
     t_stop, t_eval = _times(t_stop, t_eval)
+    rtol = check_positive("rtol", rtol)
+    atol_v = check_positive("atol_v", atol_v, " [mV]")
+    atol_c = check_positive("atol_c", atol_c, " [mM]")
+    dt_initial = check_positive("dt_initial", dt_initial, " [ms]")
+    dt_max = t_stop / 20.0 if dt_max is None else check_positive("dt_max", dt_max, " [ms]")
+    max_steps = check_positive("max_steps", max_steps, integer=True)
     if callable(current):
         wave = current
     else:
@@ -132,7 +138,6 @@ def solve_transient(neck, current, t_stop, species=None, carrier="na", celsius=2
     else:
         raise ValueError(f"initial = {initial!r}: use 'rest', 'steady' or a "
                          "SteadySolution")
-    dt_max = t_stop / 20.0 if dt_max is None else float(dt_max)
     breaks = sorted(b for b in getattr(wave, "breakpoints", ()) if 0 < b < t_stop)
     stops = sorted(set(breaks) | (set(t_eval.tolist()) if t_eval is not None else set())
                    | {t_stop})

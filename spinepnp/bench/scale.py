@@ -2,10 +2,10 @@
 NEURON with 1 and 2 MPI ranks and on CoreNEURON, against explicit Ohmic Section spines
 and spine-less Exp2Syn synapses.
 
-For every size (total spines) and model it builds a network of
-:func:`spinepnp.build.build_network`'s design (HH soma + passive dendrite cells, fixed
-in-degree, Poisson drive, gids round robin over ranks, the same seeds) with
-``--spines-per-cell`` spines per cell, and prints:
+For every size (total spines) and model it builds a network with
+:func:`spinepnp.build.build_network` (HH soma + passive dendrite cells, fixed
+in-degree, Poisson drive, gids round robin over ranks, the same seeds; see
+:func:`bench_spec`) with ``--spines-per-cell`` spines per cell, and prints:
 
 - wall time per simulated second (``pc.psolve`` between barriers; building is reported
   apart), for NEURON on 1 rank, 2 MPI ranks, and CoreNEURON (whose ``psolve`` includes
@@ -16,8 +16,7 @@ in-degree, Poisson drive, gids round robin over ranks, the same seeds) with
   the busiest rank's CPU time (a machine shared with other jobs distorts wall time);
 - whether the 2-rank and CoreNEURON runs gave the same spikes as NEURON on 1 rank.
 
-Models: ``pnp`` (the drop-in ``SpnpSpine``, steady PNP neck law, built by
-:func:`spinepnp.build.build_spiny_neuron`), ``pnp-lean`` (the same, keeping only the
+Models: ``pnp`` (the drop-in ``SpnpSpine``, steady PNP neck law), ``pnp-lean`` (the same, keeping only the
 point processes and not the per-spine Python ``Spine`` records), ``explicit`` (neck and
 head Sections with the neck's Ra calibrated to the same R0, an Exp2Syn in the head),
 ``exp2syn`` (no spines: an Exp2Syn on the dendrite where each spine would be), and
@@ -27,7 +26,7 @@ fresh process so peaks do not mix::
 
     spinepnp bench                       # 10^3, 10^4, 10^5 spines (about 10 minutes)
     spinepnp bench --quick               # seconds, for tests
-    python comparisons/bench_scale.py    # the same, from a checkout
+    python -m spinepnp.bench.scale       # the same (comparisons/bench_scale.py too)
 
 Results go to ``--out`` (``bench_scale.csv``, ``bench_scale.json``) as they come.
 """
@@ -44,8 +43,10 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["add_parser", "run", "main", "MODELS", "ENGINES", "TARGETS",
-           "build_bench_network", "summarise"]
+from . import cpu_name
+
+__all__ = ["add_arguments", "run_bench", "main", "MODELS", "ENGINES", "TARGETS",
+           "bench_spec", "summarise"]
 
 MODELS = ("pnp", "pnp-lean", "explicit", "exp2syn")
 ENGINES = ("nrn1", "nrn2", "core1", "core2")
@@ -75,92 +76,45 @@ def _mem_kb() -> dict:
     return {"rss_kb": out.get("VmRSS", 0), "peak_kb": out.get("VmHWM", 0)}
 
 
-def build_bench_network(spec, model: str, pc):
-    """This rank's part of the benchmark network; returns (cells, keep, spike vectors).
+def bench_spec(cfg: dict):
+    """The network of one measurement: ``(NetworkSpec, keep_spines)`` for
+    :func:`spinepnp.build.build_network`.
 
-    ``spec`` is a :class:`spinepnp.build.NetworkSpec`; connectivity, delays and drive
-    are those of :func:`spinepnp.build.build_network` (same seeds), only the synapse
-    target differs by ``model``.
+    Every model has the same cells, connectivity, delays and drive (same seeds); only
+    where the excitatory synapses land differs (NMDA weight 0, so the Exp2Syn baselines
+    see the same input).
     """
-    from neuron import h
-
-    from .build import (external_spines, build_spiny_neuron, gids_on_rank,
-                                network_connectivity)
-    rank, nhost = int(pc.id()), int(pc.nhost())
-    mine = gids_on_rank(spec.n_cells, rank, nhost)
-    cells, targets, keep = {}, {}, []
-    for gid in mine:
-        if model in ("pnp", "pnp-lean", "explicit"):
-            kw = {"head_synapse": "exp2syn"} if model == "explicit" else None
-            cell = build_spiny_neuron(spec.n_spines, model.replace("-lean", ""),
-                                      spec.spine, dend_length=spec.dend_length,
-                                      soma=spec.soma, name=f"cell{gid}", spine_kwargs=kw)
-            targets[gid] = [sp.target for sp in cell.spines]
-            if model == "pnp-lean":
-                # keep only the point processes, not the Python Spine records: what a
-                # builder that does not retain per-spine Python objects would cost
-                cell.spines = []
-        else:
-            cell = build_spiny_neuron(0, "pnp", spec.spine, dend_length=spec.dend_length,
-                                      soma=spec.soma, name=f"cell{gid}")
-            syns = []
-            if model == "exp2syn":
-                lo, hi = 0.05, 0.95
-                for k in range(spec.n_spines):
-                    x = lo + (hi - lo) * k / max(spec.n_spines - 1, 1)
-                    s = h.Exp2Syn(cell.dend(x))
-                    s.tau1, s.tau2, s.e = 0.2, 2.0, 0.0
-                    syns.append(s)
-            targets[gid] = syns
-        cells[gid] = cell
-        pc.set_gid2node(gid, rank)
-        pc.cell(gid, cell.spike_detector())
-    for c in network_connectivity(spec, mine):
-        cell = cells[c.post]
-        if c.spine < 0:
-            nc = pc.gid_connect(c.pre, cell.shaft_syn)
-        elif targets[c.post]:
-            nc = pc.gid_connect(c.pre, targets[c.post][c.spine])
-        else:
-            continue
-        nc.weight[0] = c.ampa
-        nc.delay = c.delay
-        keep.append(nc)
-    for gid in mine:
-        if not targets[gid]:
-            continue
-        for j, k in enumerate(external_spines(spec, gid)):
-            ns = h.NetStim()
-            ns.interval, ns.number, ns.start, ns.noise = 1000.0 / spec.ext_rate, 1e9, 0, 1
-            ns.noiseFromRandom123(int(gid), int(j), int(spec.seed))
-            nc = h.NetCon(ns, targets[gid][k])
-            nc.weight[0], nc.delay = spec.w_ext, 1.0
-            keep.extend([ns, nc])
-    keep.append(targets)          # pnp-lean: the only references to the point processes
-    tvec, idvec = h.Vector(), h.Vector()
-    pc.spike_record(-1, tvec, idvec)
-    return cells, keep, (tvec, idvec)
+    from ..build import NetworkSpec
+    model = cfg["model"]
+    if model not in MODELS + ("none",):
+        raise ValueError(f"model {model!r}: use one of {', '.join(MODELS)} or none")
+    n_cells = max(1, cfg["n_spines"] // cfg["spines_per_cell"])
+    synapses = {"exp2syn": "dendrite", "none": "none"}.get(model, "spines")
+    spec = NetworkSpec(n_cells=n_cells, n_spines=cfg["spines_per_cell"],
+                       in_degree=min(6, n_cells - 1), w_nmda=0.0,
+                       law="explicit" if model == "explicit" else "pnp",
+                       head_synapse="exp2syn" if model == "explicit" else "spnp",
+                       synapses=synapses, dend_length=cfg["dend_length"], seed=1)
+    return spec, model != "pnp-lean"
 
 
 def worker(cfg: dict) -> dict:
     """One measurement (run in a fresh process, possibly under mpiexec)."""
     core = cfg["engine"].startswith("core")
-    from . import parallel
-    from .loader import load_mechanisms
+    from .. import parallel
+    from ..loader import load_mechanisms
     load_mechanisms(coreneuron=core)
     pc = parallel.init()
     from neuron import coreneuron, h
 
-    from .build import NetworkSpec
+    from ..build import build_network
     h.load_file("stdrun.hoc")
     h.celsius = 6.3
-    n_cells = max(1, cfg["n_spines"] // cfg["spines_per_cell"])
-    spec = NetworkSpec(n_cells=n_cells, n_spines=cfg["spines_per_cell"],
-                       in_degree=min(6, n_cells - 1), w_nmda=0.0, law="pnp",
-                       dend_length=cfg["dend_length"], seed=1)
+    spec, keep_spines = bench_spec(cfg)
+    n_cells = spec.n_cells
     mem0 = _mem_kb()
     t0 = time.perf_counter()
-    cells, keep, (tvec, idvec) = build_bench_network(spec, cfg["model"], pc)
+    net = build_network(spec, pc, keep_spines=keep_spines)
     pc.barrier()
     build_s = time.perf_counter() - t0
     mem1 = _mem_kb()
@@ -187,7 +141,7 @@ def worker(cfg: dict) -> dict:
     run_s = time.perf_counter() - t1
     coreneuron.enable = False
     mem2 = _mem_kb()
-    spikes = sorted(zip(idvec.as_numpy().astype(int).tolist(), tvec.as_numpy().tolist()))
+    spikes = net.local_spikes()
     mine = {"peak_kb": mem2["peak_kb"], "rss0_kb": mem0["rss_kb"],
             "built_kb": mem1["rss_kb"], "spikes": spikes, "cpu_s": cpu_s,
             # NEURON's own split of the run: integration vs waiting for spike exchange
@@ -218,15 +172,15 @@ def worker(cfg: dict) -> dict:
 
 def run_config(cfg: dict, timeout: float) -> dict:
     """Run one configuration in a fresh process (``mpiexec`` for 2 ranks)."""
-    from . import parallel
-    args = ["-m", "spinepnp.bench_cli", "--worker", json.dumps(cfg)]
+    from .. import parallel
+    args = ["-m", "spinepnp.bench.scale", "--worker", json.dumps(cfg)]
     n = 2 if cfg["engine"].endswith("2") else 1
     t0 = time.perf_counter()
     if n > 1:
         proc = parallel.run_mpi(args, n, timeout=timeout)
     else:
         env = dict(os.environ)
-        root = str(Path(__file__).resolve().parents[1])
+        root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"]
                                     if env.get("PYTHONPATH") else "")
         proc = subprocess.run([sys.executable] + args, env=env, text=True,
@@ -335,7 +289,8 @@ def check_targets(rows: list) -> list:
     return out
 
 
-def _add_arguments(p):
+def add_arguments(p):
+    """The benchmark's options (for ``spinepnp bench`` and this module's ``main``)."""
     p.add_argument("--sizes", default=None,
                    help="comma-separated total spine counts (default 1000,10000,100000; "
                    "with --quick 200,400)")
@@ -359,21 +314,11 @@ def _add_arguments(p):
                    "tstop 20 ms")
 
 
-def add_parser(sub):
-    """Register ``spinepnp bench`` on the CLI's subparsers."""
-    p = sub.add_parser("bench", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-                       help="scaling benchmark: 10^3-10^5 spines, MPI, CoreNEURON, memory",
-                       description=__doc__.split("\n\n")[0].replace("``", ""))
-    _add_arguments(p)
-    p.set_defaults(func=run)
-    return p
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bench_scale.py",
                                 description=__doc__.split("\n\n")[0].replace("``", ""),
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    _add_arguments(p)
+    add_arguments(p)
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     return p
 
@@ -387,17 +332,11 @@ def main(argv=None) -> list:
     return run_bench(args)
 
 
-def run(args) -> int:
-    """``spinepnp bench``."""
-    run_bench(args)
-    return 0
-
-
 def run_bench(args) -> list:
     """Run the benchmark described by parsed arguments; return the summary rows."""
-    from . import parallel
-    from .io import write_csv_atomic, write_text_atomic
-    from .loader import build
+    from .. import parallel
+    from ..io import write_csv_atomic, write_text_atomic
+    from ..loader import build
     if args.quick:
         args.sizes = args.sizes or "200,400"
         args.spines_per_cell = min(args.spines_per_cell, 50)
@@ -426,7 +365,7 @@ def run_bench(args) -> list:
     machine = {"date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                "host": platform.node(), "machine": platform.machine(),
                "cpus": os.cpu_count(), "python": platform.python_version(),
-               "cpu": _cpu_name(), "mem_gb": _mem_total_gb()}
+               "cpu": cpu_name(), "mem_gb": _mem_total_gb()}
     print(f"spinepnp bench: {machine['cpu']}, {machine['cpus']} CPUs, "
           f"{machine['mem_gb']:.0f} GB, {machine['date_utc']}", file=sys.stderr, flush=True)
     plan = [(n, m, e) for n in sizes for m in ["none"] + models for e in engines
@@ -482,17 +421,6 @@ def run_bench(args) -> list:
         print(line)
     print(f"results in {out / 'bench_scale.csv'} and {out / 'bench_scale.json'}")
     return rows
-
-
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:  # pragma: no cover
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def _mem_total_gb() -> float:

@@ -12,7 +12,6 @@ nA, mV, mM, ms, degC.
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import sys
@@ -20,11 +19,10 @@ import time
 
 import numpy as np
 
+from ..progress import Progress
+from . import formatter
+
 __all__ = ["add_parser", "run"]
-
-
-def _fmt():
-    return argparse.ArgumentDefaultsHelpFormatter
 
 
 def _common(p):
@@ -62,19 +60,19 @@ def _common(p):
 def add_parser(subparsers):
     """Add the ``pnp2d`` subcommand (modes ``steady`` and ``transient``)."""
     p = subparsers.add_parser(
-        "pnp2d", formatter_class=_fmt(),
+        "pnp2d", formatter_class=formatter(),
         help="axisymmetric 2-D PNP solver: steady states or a transient",
         description="Solve the full PNP equations on the spine's own axisymmetric "
         "(r, z) domain: cap spreading, junctions, a head that is not isopotential. "
         "Writes CSV and a PNG figure.")
     sub = p.add_subparsers(dest="pnp2d_mode", metavar="MODE")
-    st = sub.add_parser("steady", formatter_class=_fmt(), help="steady states (I-V)",
+    st = sub.add_parser("steady", formatter_class=formatter(), help="steady states (I-V)",
                         description="Steady states for a list of injected currents, "
                         "beside the quasi-1D solver on the same geometry.")
     _common(st)
     st.add_argument("--currents", type=float, nargs="+", default=[0.05],
                     help="currents through the cap [nA]")
-    tr = sub.add_parser("transient", formatter_class=_fmt(), help="transient run",
+    tr = sub.add_parser("transient", formatter_class=formatter(), help="transient run",
                         description="Time course for a step or alpha-function current.")
     _common(tr)
     tr.add_argument("--waveform", choices=["step", "alpha"], default="step")
@@ -90,7 +88,7 @@ def add_parser(subparsers):
 
 
 def geometry_from_args(args):
-    from . import geometry as g
+    from ..pnp2d import geometry as g
     if args.geometry == "spine":
         return g.BallAndNeck(args.neck_length, args.neck_radius, args.head_radius,
                              0.01 if args.cap_radius is None else args.cap_radius,
@@ -103,10 +101,9 @@ def geometry_from_args(args):
 def _run_steady(args, geom, species):
     from .. import pnp
     from ..io import write_csv_atomic
-    from ..pnp.cli import _Progress
-    from .steady import build_problem, sweep_steady
+    from ..pnp2d import build_problem, sweep_steady
     cur = np.array(args.currents, dtype=float)
-    bar = _Progress("pnp2d steady", args.quiet)
+    bar = Progress(1, "pnp2d steady", quiet=args.quiet)
     bar(0, cur.size, "meshing")
     P = build_problem(geom, species, celsius=args.celsius, resolution=args.resolution)
     iv = sweep_steady(None, cur, problem=P, keep_solutions=True,
@@ -129,7 +126,7 @@ def _run_steady(args, geom, species):
     files.append(fields)
     if not args.no_plot:
         from ..pnp.plot import save_figure
-        from .plot import figure_steady
+        from ..pnp2d.plot import figure_steady
         png = os.path.join(args.out, f"{args.prefix}_steady.png")
         curves = {"2-D head centre": (cur, iv.v_centre), "2-D max": (cur, iv.v_max),
                   "quasi-1D head centre": (cur, v1c)} if cur.size > 1 else None
@@ -146,14 +143,13 @@ def _run_steady(args, geom, species):
 
 
 def _run_transient(args, geom, species):
-    from ..pnp.cli import _Progress
     from ..pnp.stimuli import alpha, step
-    from .transient import solve_transient
+    from ..pnp2d import solve_transient
     wave = step(args.amplitude, args.t_on, args.t_off) if args.waveform == "step" else \
         alpha(args.amplitude, args.tpeak, args.t_on)
     if args.samples < 2:
         raise ValueError("--samples must be at least 2")
-    bar = _Progress("pnp2d transient", args.quiet)
+    bar = Progress(args.t_stop, "pnp2d transient", quiet=args.quiet)
     t0 = time.perf_counter()
     tr = solve_transient(geom, wave, args.t_stop, species, args.celsius,
                          resolution=args.resolution,
@@ -165,7 +161,7 @@ def _run_transient(args, geom, species):
     files = [out]
     if not args.no_plot:
         from ..pnp.plot import save_figure
-        from .plot import figure_transient
+        from ..pnp2d.plot import figure_transient
         png = os.path.join(args.out, f"{args.prefix}_transient.png")
         save_figure(figure_transient(tr), png)
         files.append(png)
@@ -187,7 +183,7 @@ def run(args) -> int:
         else:
             print("spinepnp pnp2d: choose a mode: steady or transient", file=sys.stderr)
         return 2
-    from ..pnp.cli import _species
+    from .pnp import _species
     geom = geometry_from_args(args)
     species = _species(args)
     from ..pnp.errors import PNPError

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
+
+from . import formatter
 
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub):
-    from .compare import COMPARISONS
+    from ..compare import COMPARISONS
     p = sub.add_parser(
-        "compare", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        "compare", formatter_class=formatter(),
         help="cable vs electro-diffusion comparisons, figures, CSV and a report",
         description="Run the comparisons (full PNP vs the NEURON PNP spine vs the Ohmic "
         "cable) and write PNG + CSV per comparison and report.md into --out.")
@@ -22,11 +23,12 @@ def add_parser(sub):
                    help="small meshes and short runs (the whole set in < 2 minutes)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes")
     p.set_defaults(func=run)
+    return p
 
 
 def run(args) -> int:
-    from .compare import COMPARISONS, available
-    from .compare import run as run_all
+    from ..compare import COMPARISONS, available
+    from ..compare import run as run_all
     what = list(args.what)
     if what == ["all"] or "all" in what:
         names = available()

@@ -10,7 +10,6 @@ stderr. Units: um, nA, mV, mM, ms, degC.
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import sys
@@ -18,11 +17,10 @@ import time
 
 import numpy as np
 
+from ..progress import Progress
+from . import add_neck_options, formatter, neck_from_args
+
 __all__ = ["add_parser", "run"]
-
-
-def _fmt():
-    return argparse.ArgumentDefaultsHelpFormatter
 
 
 def _common(p):
@@ -30,12 +28,7 @@ def _common(p):
     g.add_argument("--geometry", choices=["cylinder", "hyperboloid", "spine"],
                    default="cylinder", help="domain: neck cylinder, hyperboloid neck, "
                    "or a whole spine (ball head on a cylindrical neck)")
-    g.add_argument("--length", type=float, default=1.0, help="cylinder/spine neck length [um]")
-    g.add_argument("--radius", type=float, default=0.05, help="cylinder/spine neck radius [um]")
-    g.add_argument("--a", type=float, default=0.05, help="hyperboloid semi-axis a [um]")
-    g.add_argument("--b", type=float, default=0.05, help="hyperboloid semi-axis b [um]")
-    g.add_argument("--c", type=float, default=0.2, help="hyperboloid flare c [um]")
-    g.add_argument("--half-length", type=float, default=0.5, help="hyperboloid half length [um]")
+    add_neck_options(g, "cylinder/spine neck")
     g.add_argument("--head-radius", type=float, default=0.25, help="spine head radius [um]")
     g.add_argument("--cap-radius", type=float, default=0.01,
                    help="spine injection cap radius [um]")
@@ -57,19 +50,19 @@ def _common(p):
 def add_parser(subparsers):
     """Add the ``pnp`` subcommand (with ``sweep`` and ``transient``) to ``subparsers``."""
     p = subparsers.add_parser(
-        "pnp", formatter_class=_fmt(),
+        "pnp", formatter_class=formatter(),
         help="full Poisson-Nernst-Planck solver: steady I-V sweep or transient",
         description="Solve the full (non-electroneutral) PNP equations along a neck or "
         "a whole spine, and compare with the electroneutral law and Ohm. Writes CSV and "
         "a PNG figure.")
     sub = p.add_subparsers(dest="pnp_mode", metavar="MODE")
-    sw = sub.add_parser("sweep", formatter_class=_fmt(), help="steady I-V sweep",
+    sw = sub.add_parser("sweep", formatter_class=formatter(), help="steady I-V sweep",
                         description="Steady states for a list of injected currents.")
     _common(sw)
     sw.add_argument("--currents", type=float, nargs="+", default=None,
                     help="currents [nA] (default: 41 from -0.9 to +5 times the "
                     "saturation current)")
-    tr = sub.add_parser("transient", formatter_class=_fmt(), help="transient run",
+    tr = sub.add_parser("transient", formatter_class=formatter(), help="transient run",
                         description="Time course for a step or alpha-function current.")
     _common(tr)
     tr.add_argument("--waveform", choices=["step", "alpha"], default="step",
@@ -90,38 +83,8 @@ def add_parser(subparsers):
     return p
 
 
-class _Progress:
-    """Text progress bar on stderr, redrawn at most 10 times a second."""
-
-    def __init__(self, label, quiet=False):
-        self.label, self.quiet, self.last = label, quiet, 0.0
-
-    def __call__(self, done, total, extra=""):
-        if self.quiet:
-            return
-        now = time.monotonic()
-        if done < total and now - self.last < 0.1:
-            return
-        self.last = now
-        frac = min(max(done / total, 0.0), 1.0)
-        bar = "#" * int(30 * frac)
-        sys.stderr.write(f"\r{self.label} [{bar:<30}] {100 * frac:5.1f}% {extra}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
-def _geometry(args):
-    from .. import laws
-    if args.geometry == "cylinder":
-        return laws.Cylinder(args.length, args.radius)
-    if args.geometry == "hyperboloid":
-        return laws.Hyperboloid(args.a, args.b, args.c, args.half_length)
-    return laws.ball_and_neck(args.length, args.radius, args.head_radius, args.cap_radius)
-
-
 def _species(args):
-    from .species import Species, default_species
+    from ..pnp.species import Species, default_species
     if args.species == "binary":
         return [Species("na", 1, 1.33, 167.0), Species("a", -1, 2.03, 167.0)]
     return default_species()
@@ -149,17 +112,17 @@ def _law_functions(neck, species, carrier, celsius):
 
 def _run_sweep(args, neck, species):
     from ..io import write_csv_atomic
-    from .steady import saturation_current, sweep_steady
+    from ..pnp.steady import saturation_current, sweep_steady
     carrier = "na"
     sat = saturation_current(neck, species, carrier, args.celsius)
     if args.currents:
         cur = np.array(args.currents, dtype=float)
     elif sat is not None:
-        cur = np.linspace(0.9 * sat, -5.0 * sat, 41)
+        cur = np.linspace(-0.9 * sat, 5.0 * sat, 41)   # sat >= 0: from near -I_sat
     else:
         raise ValueError("give --currents: no saturation current is known for these "
                          "species")
-    bar = _Progress("pnp sweep", args.quiet)
+    bar = Progress(1, "pnp sweep", quiet=args.quiet)
     iv = sweep_steady(neck, cur, species, carrier, args.celsius, n=args.nodes,
                       head_bc=args.head_bc, keep_solutions=True,
                       progress=lambda d, t: bar(d, t, f"{d}/{t} currents"))
@@ -189,7 +152,7 @@ def _run_sweep(args, neck, species):
     write_csv_atomic(prof, header, [tuple(float(v) for v in r) for r in zip(*cols)])
     files.append(prof)
     if not args.no_plot:
-        from .plot import figure_sweep, save_figure
+        from ..pnp.plot import figure_sweep, save_figure
         png = os.path.join(args.out, f"{args.prefix}_sweep.png")
         save_figure(figure_sweep(iv, lv if law else None, ov if ohm else None, picks), png)
         files.append(png)
@@ -201,9 +164,9 @@ def _run_sweep(args, neck, species):
 
 def _run_transient(args, neck, species):
     from ..io import write_csv_atomic
-    from .rings import HHNaRing
-    from .stimuli import alpha, step
-    from .transient import solve_transient
+    from ..pnp.rings import HHNaRing
+    from ..pnp.stimuli import alpha, step
+    from ..pnp.transient import solve_transient
     if args.waveform == "step":
         wave = step(args.amplitude, args.t_on, args.t_off)
     else:
@@ -211,7 +174,7 @@ def _run_transient(args, neck, species):
     if args.samples < 2:
         raise ValueError("--samples must be at least 2")
     rings = [HHNaRing(args.hh_ring, args.hh_gmax)] if args.hh_ring is not None else []
-    bar = _Progress("pnp transient", args.quiet)
+    bar = Progress(args.t_stop, "pnp transient", quiet=args.quiet)
     t0 = time.perf_counter()
     tr = solve_transient(neck, wave, args.t_stop, species, "na", args.celsius,
                          t_eval=np.linspace(0.0, args.t_stop, args.samples),
@@ -249,7 +212,7 @@ def _run_transient(args, neck, species):
     write_csv_atomic(prof, header, [tuple(float(v) for v in r) for r in zip(*cols)])
     files.append(prof)
     if not args.no_plot:
-        from .plot import figure_transient, save_figure
+        from ..pnp.plot import figure_transient, save_figure
         png = os.path.join(args.out, f"{args.prefix}_transient.png")
         save_figure(figure_transient(tr, law, ohm), png)
         files.append(png)
@@ -268,17 +231,13 @@ def run(args) -> int:
     """
     mode = getattr(args, "pnp_mode", None)
     if mode not in ("sweep", "transient"):
-        parser = getattr(args, "_pnp_parser", None)
-        if parser is not None:
-            parser.print_help(sys.stderr)
-        else:
-            print("spinepnp pnp: choose a mode: sweep or transient", file=sys.stderr)
+        args._pnp_parser.print_help(sys.stderr)
         return 2
     if args.nodes < 3:
         raise ValueError("--nodes must be at least 3")
-    neck = _geometry(args)
+    neck = neck_from_args(args.geometry, args)
     species = _species(args)
-    from .errors import PNPError
+    from ..pnp.errors import PNPError
     try:
         if mode == "sweep":
             return _run_sweep(args, neck, species)

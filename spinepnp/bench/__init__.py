@@ -1,0 +1,29 @@
+"""spinepnp's benchmarks, each printing ratios against baselines run in the same call.
+
+- :mod:`spinepnp.bench.scale`: spiny networks of 10^3-10^5 spines on NEURON with 1 and
+  2 MPI ranks and on CoreNEURON, memory per spine (``spinepnp bench``);
+- :mod:`spinepnp.bench.spine`: the drop-in spine against Exp2Syn and explicit spines
+  (``python -m spinepnp.bench.spine``);
+- :mod:`spinepnp.bench.pnp`: the PNP solver against its sparse-LU and
+  ``scipy.integrate.solve_bvp`` baselines (``python -m spinepnp.bench.pnp``).
+
+``comparisons/bench_*.py`` run the same from a checkout.
+"""
+
+from __future__ import annotations
+
+import platform
+
+__all__ = ["cpu_name"]
+
+
+def cpu_name() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), for the benchmarks' machine line."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
