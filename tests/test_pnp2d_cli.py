@@ -165,3 +165,12 @@ def test_spine_transient_approaches_steady():
     # 60 ms = 12 tau: exp(-12) ~ 6e-6 of the ~20 % initial gap is left; 1e-3 relative
     # allows the integrator's local error target (10 uV) accumulated over the steps
     assert v[-1] == pytest.approx(st.head_centre_potential, rel=1e-3)
+
+
+@pytest.mark.slow
+def test_bench_quick_runs(capsys):
+    """The benchmark runs (coarse mesh) and prints its three items with verdicts."""
+    from spinepnp.bench import pnp2d as bench
+    assert bench.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "1. steady" in out and "2. " in out and "3. " in out and "FAIL" not in out
