@@ -21,7 +21,7 @@ def test_help_lists_subcommands(capsys):
         main(["--help"])
     assert ex.value.code == 0
     out = capsys.readouterr().out
-    assert set(COMMANDS) == {"build", "law", "pnp", "compare", "bench"}
+    assert set(COMMANDS) == {"build", "law", "pnp", "pnp2d", "compare", "bench"}
     for sub in COMMANDS:
         assert sub in out
 

@@ -7,7 +7,9 @@
 - :mod:`spinepnp.bench.pnp`: the PNP solver against its sparse-LU and
   ``scipy.integrate.solve_bvp`` baselines (``python -m spinepnp.bench.pnp``);
 - :mod:`spinepnp.bench.cell`: a spiny reconstructed cell, folded spines against every
-  spine a point process and Exp2Syn (``python -m spinepnp.bench.cell``).
+  spine a point process and Exp2Syn (``python -m spinepnp.bench.cell``);
+- :mod:`spinepnp.bench.pnp2d`: the axisymmetric 2-D PNP solver against the quasi-1D one
+  (``python -m spinepnp.bench.pnp2d``).
 
 ``comparisons/bench_*.py`` run the same from a checkout.
 """

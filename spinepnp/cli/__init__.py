@@ -3,6 +3,7 @@
     spinepnp build [--coreneuron]            compile the NMODL mechanisms ahead of time
     spinepnp law --neck cylinder ...         the analytic neck laws for given currents
     spinepnp pnp sweep|transient ...         full PNP solver runs
+    spinepnp pnp2d steady|transient ...      axisymmetric 2-D PNP on the spine's own geometry
     spinepnp compare [all|fig1|...]          cable vs electro-diffusion comparisons
     spinepnp bench [--quick]                 scaling benchmark (MPI, CoreNEURON, memory)
 
@@ -40,6 +41,7 @@ COMMANDS = {
     "build": "spinepnp.cli.build",
     "law": "spinepnp.cli.law",
     "pnp": "spinepnp.cli.pnp",
+    "pnp2d": "spinepnp.cli.pnp2d",
     "compare": "spinepnp.cli.compare",
     "bench": "spinepnp.cli.bench",
 }

@@ -30,6 +30,7 @@ COMPARISONS = {
     "network": ("spinepnp.compare.network", "run"),
     "validity": ("spinepnp.compare.validity", "run"),
     "cell": ("spinepnp.compare.cell", "run"),
+    "pnp2d": ("spinepnp.compare.pnp2d", "run"),
 }
 
 
