@@ -512,7 +512,7 @@ class IonSpine:
         The steady equations of a clamped dendrite leave the charge of every node free
         (each conserves it), so one equation per node is replaced by electroneutrality
         ``sum z c + fixed charge = 0``. Solved by scipy's MINPACK ``hybr`` from the rest
-        state (or ``initial``).
+        state (or ``initial``), with continuation in the size of the currents.
 
         Returns
         -------
@@ -529,18 +529,30 @@ class IonSpine:
         scale = self.bulk.max()
         y0 = self.rest_state() if initial is None else np.asarray(initial, float)
 
-        def f(y):
-            d = self.rhs(0.0, y, at).reshape(len(self.mobile), -1)
-            C = self._full(y)[:, 1:]
-            d = d * self.cell_or_head_volume()[None, :] / scale
-            d[kdom] = (self.z @ C + fixed) / scale
+        def f(y, frac):
+            d = self.rhs(0.0, y, lambda t: [frac * i for i in at(t)])
+            d = d.reshape(len(self.mobile), -1) * self.cell_or_head_volume() / scale
+            d[kdom] = (self.z @ self._full(y)[:, 1:] + fixed) / scale
             return d.ravel()
-        sol = scipy.optimize.root(f, y0, method="hybr", tol=tol)
-        if not sol.success or np.max(np.abs(f(sol.x))) > 1e-9:
-            raise ConvergenceError(f"no steady state found: {sol.message} (is the "
-                                   "current beyond the carrier's saturation current?)")
-        res = self._result(np.array([math.inf]), [sol.x], at, False, float("nan"), None,
-                           sol.nfev)
+
+        # continuation in the size of the currents, from rest (step halved on failure)
+        y, frac, dfrac, nfev = y0, 0.0, 1.0, 0
+        while frac < 1.0:
+            nxt = min(1.0, frac + dfrac)
+            sol = scipy.optimize.root(f, y, args=(nxt,), method="hybr", tol=tol)
+            nfev += sol.nfev
+            if sol.success and np.max(np.abs(f(sol.x, nxt))) < 1e-9:
+                y, frac = sol.x, nxt
+                dfrac *= 2.0
+            else:
+                dfrac *= 0.5
+                if dfrac < 1e-4:
+                    raise ConvergenceError(
+                        f"no steady state found beyond {frac:.4g} of the currents "
+                        f"({sol.message.strip()}): is the current beyond the carrier's "
+                        "saturation current?")
+        res = self._result(np.array([math.inf]), [y], at, False, float("nan"), None,
+                           nfev)
         low = [s for s in self.mobile if res.head[s][0] < 0 or res.c[s].min() < 0]
         if low:
             raise ConvergenceError(f"the steady state has negative {low}: the current "
