@@ -52,10 +52,22 @@ scheme is exactly linear in I and conserves every species' moles to round-off. T
 integration: scipy's BDF (``solve_ivp``) with a sparse finite-difference Jacobian,
 restarted at the current waveform's breakpoints.
 
+Release site: the head is well mixed for everything but the membrane where its currents
+flow. There a species is depleted (or enriched) below the head's mean by the
+quasi-steady diffusion drop of its membrane flux::
+
+    c_site,i = c_head,i + I_i / (z_i F) * site_gamma / D_i
+
+with ``site_gamma = int f(x)^2 dx / S(x)`` over the head from the neck junction to the
+membrane, ``f`` the fraction of the head's volume between the junction and x (the flux
+through x of a uniformly depleting head is ``f`` times the membrane's). It only moves the
+depletion flag (for a ball head drained through a narrow cap it is most of a mM);
+``site_gamma = 0`` is a membrane spread over the whole head.
+
 Carrier depletion: the integration stops (``invalid = True``, ``t_invalid``) when any
-mobile species falls to ``floor`` x its bulk value anywhere (cells or head), for example
-Na drawn out of the head faster than the neck resupplies it. Past that point the model
-has no solution; nothing negative or NaN is returned.
+mobile species falls to ``floor`` x its bulk value anywhere (cells, head or release
+site), for example Na drawn out of the head faster than the neck resupplies it. Past
+that point the model has no solution; nothing negative or NaN is returned.
 """
 
 from __future__ import annotations
@@ -73,7 +85,7 @@ from .geometry import check_positive
 from .pnp.errors import ConvergenceError
 from .pnp.species import Species, check_species
 
-__all__ = ["cytoplasm", "IonSpine", "IonResult", "CYTOPLASM", "AQUEOUS_D",
+__all__ = ["cytoplasm", "IonSpine", "IonResult", "ball_and_neck_spine", "CYTOPLASM", "AQUEOUS_D",
            "CA_BUFFER_CAPACITY", "CA_TAU"]
 
 #: Aqueous diffusion coefficients at 25 degC [um2/ms] (limiting ionic conductivities;
@@ -136,6 +148,8 @@ class IonResult:
         Neck concentrations [mM] per species, shape (nt, n_cells) (free Ca for Ca).
     head : dict of ndarray
         Head concentrations [mM] per species, shape (nt,).
+    site : dict of ndarray
+        Concentrations at the head's release site [mM], shape (nt,).
     dend : dict of ndarray
         Concentrations at the dendrite end [mM] (constant unless the system is closed).
     v_head : ndarray
@@ -154,7 +168,8 @@ class IonResult:
     t_invalid : float
         When [ms] (NaN if valid).
     depleted : tuple or None
-        ``(species, where)`` with where ``"head"`` or the x [um] of the neck cell.
+        ``(species, where)`` with where ``"head"``, ``"site"`` (the release site),
+        ``"dendrite"`` or the x [um] of the neck cell.
     mobile : list of str
         Names of the mobile species (the columns of ``moles``).
     n_rhs : int
@@ -165,6 +180,7 @@ class IonResult:
     x: np.ndarray
     c: dict
     head: dict
+    site: dict
     dend: dict
     v_head: np.ndarray
     i_neck: np.ndarray
@@ -193,6 +209,8 @@ class IonSpine:
         species named ``"ca"`` gets the head buffer and extrusion.
     head_gamma : float
         int dx/S from the neck's end to the head's centre [1/um] (0: none).
+    site_gamma : float
+        int f^2 dx/S of the release site [1/um] (module docstring; 0: well mixed).
     n_cells : int
         Number of neck cells.
     celsius : float
@@ -209,7 +227,8 @@ class IonSpine:
         Fraction of its bulk value at which a species counts as run out [1].
     """
 
-    def __init__(self, neck, head_volume, species=None, *, head_gamma=0.0, n_cells=40,
+    def __init__(self, neck, head_volume, species=None, *, head_gamma=0.0, site_gamma=0.0,
+                 n_cells=40,
                  celsius=20.0, buffer_capacity=CA_BUFFER_CAPACITY, tau_ca=CA_TAU,
                  dend_volume=None, floor=1e-3):
         for attr in ("length", "area", "gamma_at"):
@@ -233,9 +252,11 @@ class IonSpine:
         if n_cells < 2 or n_cells != float(n_cells):
             raise ValueError(f"n_cells = {n_cells!r} must be a whole number >= 2")
         self.n_cells = n_cells
+        for name, val in (("head_gamma", head_gamma), ("site_gamma", site_gamma)):
+            if not (isinstance(val, (int, float)) and math.isfinite(val) and val >= 0):
+                raise ValueError(f"{name} = {val!r} 1/um must be finite and >= 0")
         self.head_gamma = float(head_gamma)
-        if not (math.isfinite(self.head_gamma) and self.head_gamma >= 0):
-            raise ValueError(f"head_gamma = {head_gamma!r} 1/um must be finite and >= 0")
+        self.site_gamma = float(site_gamma)
         self.celsius = float(celsius)
         self.vt = thermal_voltage(self.celsius)                   # mV
         self.kappa = float(buffer_capacity)
@@ -313,6 +334,10 @@ class IonSpine:
         r = self.vt * float(np.sum(_Q_PER_NA / (self.A * sigma)))  # mV/nA = MOhm
         e = -self.vt * float(np.sum(g / sigma))
         return r, e
+
+    def site(self, C, i_ion):
+        """Concentrations at the head's release site [mM] (module docstring)."""
+        return C[:, -1] + np.array(i_ion) * _Q_PER_NA / self.z * self.site_gamma / self.D
 
     def _pump(self, C):
         """Ca extrusion out of the head [mM um3/ms] (0 without Ca)."""
@@ -435,7 +460,9 @@ class IonSpine:
 
         def event(k):
             def ev(t, y, *_):
-                return float(y[k * nn:(k + 1) * nn].min() - floors[k])
+                low = min(float(y[k * nn:(k + 1) * nn].min()),
+                          float(self.site(self._full(y), at(t))[k]))
+                return low - floors[k]
             ev.terminal = True
             ev.direction = -1
             return ev
@@ -475,6 +502,9 @@ class IonSpine:
                 j = int(np.argmin(ye[kk * nn:(kk + 1) * nn])) + self._first
                 where = "head" if j == self.n_nodes - 1 else (
                     "dendrite" if j == 0 else float(self.x[j - 1]))
+                at_site = self.site(self._full(ye), at(t_inv))[kk]
+                if at_site < ye[kk * nn:(kk + 1) * nn].min():
+                    where = "site"
                 depleted = (self.mobile[kk], where)
                 invalid = True
                 if not ts or ts[-1] < t_inv:
@@ -492,7 +522,9 @@ class IonSpine:
         r = np.empty(nt)
         e = np.empty(nt)
         mol = np.empty((nt, nm))
+        site = np.empty((nt, nm))
         for k in range(nt):
+            site[k] = self.site(Cs[k], at(ts[k]))
             r[k], e[k] = self.neck_law(Cs[k])
             _, i_n[k], _, _ = self._flows(Cs[k], at(ts[k]))
             v[k] = r[k] * i_n[k] + e[k]
@@ -501,6 +533,7 @@ class IonSpine:
             t=ts, x=self.x.copy(),
             c={s: Cs[:, k, 1:-1] for k, s in enumerate(self.mobile)},
             head={s: Cs[:, k, -1] for k, s in enumerate(self.mobile)},
+            site={s: site[:, k] for k, s in enumerate(self.mobile)},
             dend={s: Cs[:, k, 0] for k, s in enumerate(self.mobile)},
             v_head=v, i_neck=i_n, resistance=r, emf=e, moles=mol,
             mobile=list(self.mobile), invalid=invalid, t_invalid=t_inv,
@@ -563,3 +596,28 @@ class IonSpine:
         """Volumes [um3] of the state nodes (cells, head) of a clamped spine."""
         return np.concatenate([self.cell_volume, [self.head_volume]])
 
+
+
+def ball_and_neck_spine(neck_length=1.0, neck_radius=0.05, head_radius=0.25,
+                        cap_radius=0.01, species=None, **kw):
+    """The reference for :func:`spinepnp.geometry.ball_and_neck`'s spine.
+
+    A cylindrical neck; the rest of the profile's volume as the head; ``head_gamma``
+    the profile's int dx/S from the neck's end to the head's centre; ``site_gamma``
+    for currents leaving through the cap at the head's pole (the full PNP solver's head
+    end). Lengths [um]; other keywords go to :class:`IonSpine`.
+    """
+    from scipy.integrate import cumulative_trapezoid, trapezoid
+
+    from .geometry import Cylinder, ball_and_neck
+    prof = ball_and_neck(neck_length, neck_radius, head_radius, cap_radius)
+    neck = Cylinder(neck_length, neck_radius)
+    x_centre = neck_length + math.sqrt(head_radius ** 2 - neck_radius ** 2)
+    x = np.linspace(neck_length, prof.length, 20001)    # head: junction to the cap
+    area = prof.area(x)
+    frac = cumulative_trapezoid(area, x, initial=0.0)
+    frac /= frac[-1]
+    site_gamma = float(trapezoid(frac ** 2 / area, x))
+    head_gamma = float(prof.gamma_at(x_centre) - prof.gamma_at(neck_length))
+    return IonSpine(neck, prof.volume - neck.volume, species, head_gamma=head_gamma,
+                    site_gamma=site_gamma, **kw)
