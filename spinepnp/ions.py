@@ -324,6 +324,24 @@ class IonSpine:
                 C[self.mobile.index(name), where] = v
         return C[:, self._first:].ravel()
 
+    def _check_state(self, y):
+        """Refuse negative or non-electroneutral concentrations (the model keeps the
+        charge of every node, so a charged start would stay charged)."""
+        C = self._full(y)
+        if C.min() < 0:
+            k, j = np.unravel_index(int(np.argmin(C)), C.shape)
+            raise ValueError(f"initial {self.mobile[k]} is negative ({C[k, j]:g} mM) at "
+                             f"node {j}: concentrations must be >= 0")
+        fixed = sum(s.z * s.conc for s in self.species if s.diffusion == 0)
+        charge = self.z @ C + fixed
+        total = np.abs(self.z) @ C + sum(abs(s.z) * s.conc for s in self.species
+                                         if s.diffusion == 0)
+        j = int(np.argmax(np.abs(charge) / total))
+        if abs(charge[j]) > 1e-9 * total[j]:
+            raise ValueError(f"the initial state is not electroneutral at node {j} "
+                             f"(sum z c = {charge[j]:g} mM): change cations and anions "
+                             "together (e.g. raise Na and lower K by the same amount)")
+
     # ------------------------------------------------------------ the neck law
     def neck_law(self, C):
         """Resistance R [MOhm] and diffusion EMF E [mV] of the neck for node
@@ -450,6 +468,7 @@ class IonSpine:
         if y.shape != self.rest_state().shape or not np.isfinite(y).all():
             raise ValueError("initial must be a finite state vector of this spine "
                              "(rest_state() or state_from(...))")
+        self._check_state(y)
         if t_eval is not None:
             t_eval = np.asarray(t_eval, dtype=float)
             if t_eval.ndim != 1 or np.any(np.diff(t_eval) <= 0) or t_eval[0] < 0 \
