@@ -34,6 +34,10 @@ head's membrane current: ``I_pump = 2 F`` times the extrusion (zero at rest). An
 electroneutral start stays electroneutral: the total charge of every cell is conserved
 because the current is.
 
+Assumptions: the head has no membrane capacitance (its charging time R_neck C_head is
+~1 us, so comparisons start at 10 us) and the neck no membrane; the Ca buffer sits in the
+head only (neck Ca is free); the dendrite end is the potential reference.
+
 Sign conventions and units: currents I_i [nA] > 0 carry positive charge INTO the head
 (a Na current ``"na": -0.05`` takes 50 pA of Na out of the head); ``i_neck`` [nA] > 0
 flows from the head to the dendrite; potentials [mV] relative to the dendrite end;
@@ -88,16 +92,18 @@ from .pnp.species import Species, check_species
 __all__ = ["cytoplasm", "IonSpine", "IonResult", "ball_and_neck_spine", "CYTOPLASM", "AQUEOUS_D",
            "CA_BUFFER_CAPACITY", "CA_TAU"]
 
-#: Aqueous diffusion coefficients at 25 degC [um2/ms] (limiting ionic conductivities;
-#: CRC Handbook of Chemistry and Physics, "Ionic conductivity and diffusion at infinite
-#: dilution"; Hille, Ion Channels of Excitable Membranes, 3rd ed. 2001, ch. 14). They are
-#: the defaults: cytoplasm is slower (a factor of about 2 for small ions), pass your own.
+#: Aqueous diffusion coefficients at 25 degC [um2/ms] (from limiting ionic
+#: conductivities: CRC Handbook of Chemistry and Physics, "Ionic conductivity and
+#: diffusion at infinite dilution"). They are the defaults: cytoplasm is slower (about
+#: twofold for small ions), pass your own.
 AQUEOUS_D = {"na": 1.33, "k": 1.96, "cl": 2.03, "ca": 0.79}
 
 #: Default free concentrations of a mammalian neuron's cytoplasm [mM]: K 140, Na 12,
-#: Cl 7, free Ca 100 nM (Hille 2001, Table 1.1 and ch. 1; K 140-155, Na 10-15,
-#: Cl 5-10 mM are the usual ranges). The rest of the anionic charge is impermeant
-#: (proteins, phosphates, metabolites): ``a_conc`` follows from electroneutrality.
+#: Cl 7, free Ca 100 nM: mid-range of the usual K 140-155, Na 10-15, Cl 5-10 mM and
+#: 50-100 nM resting Ca (Hille, Ion Channels of Excitable Membranes, 3rd ed. 2001,
+#: ch. 1, whose Table 1.1 gives 155/12/4 mM for muscle; resting spine Ca: Sabatini et
+#: al. 2002, below). The rest of the anionic charge is impermeant (proteins,
+#: phosphates, metabolites): ``a_conc`` follows from electroneutrality.
 CYTOPLASM = {"na": 12.0, "k": 140.0, "cl": 7.0, "ca": 1.0e-4}
 
 #: Endogenous Ca buffer capacity of a spine head (bound/free, fast buffer): about 20
