@@ -87,6 +87,7 @@ import scipy.sparse
 from .constants import FARADAY, MM, MS, NA, UM3, thermal_voltage
 from .geometry import check_positive
 from .pnp.errors import ConvergenceError
+from .pnp.errors import check_positive as check_count
 from .pnp.species import Species, check_species
 
 __all__ = ["cytoplasm", "IonSpine", "IonResult", "ball_and_neck_spine", "CYTOPLASM", "AQUEOUS_D",
@@ -234,9 +235,8 @@ class IonSpine:
     """
 
     def __init__(self, neck, head_volume, species=None, *, head_gamma=0.0, site_gamma=0.0,
-                 n_cells=40,
-                 celsius=20.0, buffer_capacity=CA_BUFFER_CAPACITY, tau_ca=CA_TAU,
-                 dend_volume=None, floor=1e-3):
+                 n_cells=40, celsius=20.0, buffer_capacity=CA_BUFFER_CAPACITY,
+                 tau_ca=CA_TAU, dend_volume=None, floor=1e-3):
         for attr in ("length", "area", "gamma_at"):
             if not hasattr(neck, attr):
                 raise ValueError(f"neck = {neck!r} is not a geometry: it has no .{attr} "
@@ -254,10 +254,9 @@ class IonSpine:
         # check_species validates a carrier too: any mobile species will do here
         first = next((n for n, d in named if d > 0), named[0][0] if named else "")
         self.species, _ = check_species(species, first)
-        n_cells = int(check_positive("n_cells", n_cells, ""))
-        if n_cells < 2 or n_cells != float(n_cells):
+        self.n_cells = n_cells = check_count("n_cells", n_cells, integer=True)
+        if n_cells < 2:
             raise ValueError(f"n_cells = {n_cells!r} must be a whole number >= 2")
-        self.n_cells = n_cells
         for name, val in (("head_gamma", head_gamma), ("site_gamma", site_gamma)):
             if not (isinstance(val, (int, float)) and math.isfinite(val) and val >= 0):
                 raise ValueError(f"{name} = {val!r} 1/um must be finite and >= 0")
@@ -275,15 +274,18 @@ class IonSpine:
         self.dend_volume = (None if dend_volume is None else
                             check_positive("dend_volume", dend_volume, "um3"))
         self.floor = check_positive("floor", floor, "")
+        if not self.floor < 1:
+            raise ValueError(f"floor = {floor!r} is a fraction of the bulk value: give "
+                             "0 < floor < 1 (default 1e-3)")
         mob = [s for s in self.species if s.diffusion > 0]
         self.mobile = [s.name for s in mob]
         self.z = np.array([s.z for s in mob], dtype=float)
         self.D = np.array([s.diffusion for s in mob], dtype=float)
         self.bulk = np.array([s.conc for s in mob], dtype=float)
-        self.icap = np.ones(len(mob))
+        self.buffer_factor = np.ones(len(mob))
         self.ica = self.mobile.index("ca") if "ca" in self.mobile else None
         if self.ica is not None:
-            self.icap[self.ica] = 1.0 + self.kappa
+            self.buffer_factor[self.ica] = 1.0 + self.kappa
         # geometry: cell edges, centres, volumes; link factors A [um]
         edges = np.linspace(0.0, self.length, n_cells + 1)
         self.x = 0.5 * (edges[:-1] + edges[1:])
@@ -367,7 +369,7 @@ class IonSpine:
         """Ca extrusion out of the head [mM um3/ms] (0 without Ca)."""
         if self.ica is None or math.isinf(self.tau_ca):
             return 0.0
-        return (self.head_volume * self.icap[self.ica]
+        return (self.head_volume * self.buffer_factor[self.ica]
                 * (C[self.ica, -1] - self.bulk[self.ica]) / self.tau_ca)
 
     def _flows(self, C, i_ion):
@@ -392,7 +394,7 @@ class IonSpine:
         src = np.array(i_ion) * _Q_PER_NA / self.z
         if self.ica is not None:
             src[self.ica] -= pump
-        d[:, -1] = (Q[:, -1] + src) / (self.head_volume * self.icap)
+        d[:, -1] = (Q[:, -1] + src) / (self.head_volume * self.buffer_factor)
         if self._closed:
             d[:, 0] = -Q[:, 0] / self.dend_volume
         return d[:, self._first:].ravel()
@@ -409,7 +411,7 @@ class IonSpine:
     def moles(self, y):
         """Amount of each mobile species [mM um3] (bound head Ca included)."""
         C = self._full(y)
-        tot = C[:, 1:-1] @ self.cell_volume + C[:, -1] * self.head_volume * self.icap
+        tot = C[:, 1:-1] @ self.cell_volume + C[:, -1] * self.head_volume * self.buffer_factor
         if self._closed:
             tot = tot + C[:, 0] * self.dend_volume
         return tot

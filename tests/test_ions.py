@@ -208,7 +208,8 @@ def test_ca_buffer_and_extrusion():
 
 @pytest.mark.parametrize("kw, match", [
     (dict(head_volume=0.0), "head_volume"), (dict(head_volume=float("nan")), "head_volume"),
-    (dict(n_cells=1), "n_cells"), (dict(species="salt"), "Species"),
+    (dict(n_cells=1), "n_cells"), (dict(n_cells=2.5), "n_cells"),
+    (dict(floor=1.0), "floor"), (dict(species="salt"), "Species"),
     (dict(species=[Species("na", 1, 0.0, 10.0), Species("a", -1, 0.0, 10.0)]),
      "immobile|mobile"),
     (dict(tau_ca=0.0), "tau_ca"), (dict(buffer_capacity=-1.0), "buffer_capacity"),
