@@ -90,7 +90,8 @@ from .pnp.errors import ConvergenceError
 from .pnp.errors import check_positive as check_count
 from .pnp.species import Species, check_species
 
-__all__ = ["cytoplasm", "IonSpine", "IonResult", "ball_and_neck_spine", "CYTOPLASM", "AQUEOUS_D",
+__all__ = ["cytoplasm", "IonSpine", "IonResult", "ball_and_neck_spine", "set_cytoplasm",
+           "NEURON_IONS", "CYTOPLASM", "AQUEOUS_D",
            "CA_BUFFER_CAPACITY", "CA_TAU"]
 
 #: Aqueous diffusion coefficients at 25 degC [um2/ms] (from limiting ionic
@@ -648,3 +649,56 @@ def ball_and_neck_spine(neck_length=1.0, neck_radius=0.05, head_radius=0.25,
     head_gamma = float(prof.gamma_at(x_centre) - prof.gamma_at(neck_length))
     return IonSpine(neck, prof.volume - neck.volume, species, head_gamma=head_gamma,
                     site_gamma=site_gamma, **kw)
+
+
+#: NEURON ion of each cytoplasm species: (ion mechanism, intracellular variable).
+NEURON_IONS = {"na": ("na_ion", "nai"), "k": ("k_ion", "ki"), "cl": ("cl_ion", "cli"),
+               "ca": ("ca_ion", "cai")}
+
+
+def set_cytoplasm(sections=(), species=None):
+    """Give NEURON's ions a cytoplasm: intracellular Na, K, Cl and Ca [mM].
+
+    NEURON's ion defaults (``nai0_na_ion`` = 10, ``ki0_k_ion`` = 54.4,
+    ``cai0_ca_ion`` = 5e-5 mM, ``cli0_cl_ion`` = 1 mM) are not a mammalian cytoplasm.
+    This registers each ion with NEURON (``ion_register``: Cl exists only once something
+    declares it), sets the present value in every segment of ``sections`` that has the
+    ion (a concentration no mechanism writes keeps it through ``finitialize``), and sets
+    the global ``<ion>i0_<ion>_ion``, from which ``finitialize`` starts the concentration
+    wherever it is a state (a mechanism that WRITEs it: ion accumulation, rxd, the spine).
+    Sections made afterwards start from NEURON's built-in values: call it again with
+    them (``h.allsec()`` for all). Extracellular concentrations are left alone.
+
+    Parameters
+    ----------
+    sections : iterable of Section
+        Sections to update (``h.allsec()`` for all).
+    species : list of Species or None
+        Default :func:`cytoplasm`; only na, k, cl and ca map onto NEURON ions.
+
+    Returns
+    -------
+    dict
+        ``{variable: mM}`` of what was set (``nai``, ``ki``, ``cli``, ``cai``).
+    """
+    from neuron import h
+
+    sp = cytoplasm() if species is None else list(species)
+    secs = list(sections)
+    done = {}
+    for s in sp:
+        if s.name not in NEURON_IONS:
+            continue
+        ion, var = NEURON_IONS[s.name]
+        try:
+            h.ion_register(s.name, s.z)
+        except RuntimeError as exc:
+            raise ValueError(f"NEURON refuses ion {s.name!r} with valence {s.z}: "
+                             f"{exc}") from None
+        setattr(h, f"{var}0_{ion}", s.conc)
+        for sec in secs:
+            if h.ismembrane(ion, sec=sec):
+                for seg in sec:
+                    setattr(seg, var, s.conc)
+        done[var] = s.conc
+    return done

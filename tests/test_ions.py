@@ -9,7 +9,7 @@ import pytest
 
 from spinepnp import laws
 from spinepnp.constants import FARADAY, MM, NA, UM, UM2_PER_MS, thermal_voltage
-from spinepnp.ions import IonSpine, ball_and_neck_spine, cytoplasm
+from spinepnp.ions import IonSpine, ball_and_neck_spine, cytoplasm, set_cytoplasm
 from spinepnp.pnp import (ConvergenceError, DepletionError, Species, alpha,
                           solve_transient, step)
 
@@ -265,3 +265,37 @@ def test_compare_ions_quick(tmp_path):
     # Na clears through the neck: slower for longer and for thinner necks
     assert by[(0.05, 1.0)] > by[(0.05, 0.5)] and by[(0.03, 1.0)] > by[(0.05, 1.0)] \
         > by[(0.1, 1.0)]
+
+
+def test_set_cytoplasm_on_a_neuron_cell(h):
+    """NEURON's squid-axon ion defaults replaced by the cytoplasm (K 140, Na 12, Cl 7 mM,
+    100 nM Ca): kept through finitialize where the concentration is a parameter, and
+    the start value where it is a state (ion_style's c_init, as for a mechanism that
+    writes it)."""
+    for ion, z in (("na", 1), ("k", 1), ("ca", 2), ("cl", -1)):
+        h.ion_register(ion, z)
+    names = ("nai0_na_ion", "ki0_k_ion", "cai0_ca_ion", "cli0_cl_ion")
+    saved = {n: getattr(h, n) for n in names}
+    try:
+        soma = h.Section(name="soma_ions")
+        soma.insert("hh")
+        soma.insert("ca_ion")
+        soma.insert("cl_ion")
+        assert set_cytoplasm([soma]) == {"nai": 12.0, "ki": 140.0, "cli": 7.0,
+                                         "cai": 1e-4}
+        h.finitialize(-65.0)
+        seg = soma(0.5)
+        assert (seg.nai, seg.ki, seg.cli, seg.cai) == (12.0, 140.0, 7.0, 1e-4)
+        dend = h.Section(name="dend_ions")
+        dend.insert("hh")
+        h.ion_style("na_ion", 3, 2, 1, 1, 1, sec=dend)   # nai a state, set at init
+        h.finitialize(-65.0)
+        assert dend(0.5).nai == 12.0
+        # and NEURON's Nernst potential follows it: ena = VT ln(nao / nai)
+        from spinepnp.constants import thermal_voltage
+        assert dend(0.5).ena == pytest.approx(
+            thermal_voltage(h.celsius) * math.log(dend(0.5).nao / 12.0),
+            rel=1e-4)                        # NEURON uses its own copy of R and F
+    finally:
+        for n, v in saved.items():
+            setattr(h, n, v)
