@@ -96,7 +96,7 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
     fig, axs = plt.subplots(1, 3, figsize=(14, 4.2))
     ax = axs[0]
     ax.plot(res.t, res.v_head, "k-", label="cytoplasm (electroneutral NP)")
-    ax.plot(binary.t, binary.v_head, "b--", label="binary salt 167 mM (mode 2)")
+    ax.plot(binary.t, binary.v_head, "b--", label="binary salt 167 mM (as SpnpSpine mode 2)")
     ax.plot(te, v_ohm, "r:", label=f"Ohmic cable, Ra = {DEFAULT_RA:g} Ohm cm")
     ax.set_xlim(0, 5)
     ax.set_xlabel("t [ms]")
@@ -139,7 +139,9 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
                "peak_V_binary_mV": float(binary.v_head.max()),
                "peak_V_ohmic_mV": float(v_ohm.max()),
                "peak_head_na_rise_mM": float(res.head["na"].max() - rest["na"]),
-               "t_half_na_ms": half_return_time(res.t, res.head["na"], rest["na"])}
+               "t_half_na_ms": half_return_time(res.t, res.head["na"], rest["na"]),
+               "V_5ms_cytoplasm_mV": float(np.interp(5.0, res.t, res.v_head)),
+               "emf_5ms_cytoplasm_mV": float(np.interp(5.0, res.t, res.emf))}
     caption = (f"Python reference (not yet the NEURON mechanism). A {PEAK * 1e3:g} pA "
                "Na EPSC in a 1 um x 100 nm neck: peak head voltage "
                f"{numbers['peak_V_cytoplasm_mV']:.2f} mV in cytoplasm, "
@@ -147,5 +149,8 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
                f"{numbers['peak_V_ohmic_mV']:.2f} mV Ohmic. Neck resistance in "
                f"cytoplasm: {r_inst:.0f} MOhm instantaneous, {r_steady:.0f} MOhm steady "
                f"(Na carrying). Head Na rises {numbers['peak_head_na_rise_mM']:.2f} mM "
-               f"and returns halfway in {numbers['t_half_na_ms']:.1f} ms.")
+               f"and returns halfway in {numbers['t_half_na_ms']:.1f} ms; 5 ms after the "
+               f"onset the head is still {numbers['V_5ms_cytoplasm_mV']:.2f} mV above "
+               f"the dendrite, {numbers['emf_5ms_cytoplasm_mV']:.2f} mV of it the "
+               "neck's diffusion EMF (Na in the head, K lost from it).")
     return Result(NAME, TITLE, caption, figs, csvs, numbers, time.perf_counter() - t0)
