@@ -59,6 +59,8 @@ from . import laws
 from .constants import DEFAULT_RA, UM2, US
 from .geometry import Cylinder, Neck, check_positive
 from .spinesets import SpineParams, load_spine_params
+from .population import add_spines  # noqa: F401  (re-exported: spine populations)
+from .replace import replace_explicit_spines  # noqa: F401  (re-exported)
 
 __all__ = [
     "LAWS", "POINT_LAWS", "EXPLICIT_LAWS", "SPINE_KEYWORDS", "SYNAPSE_DEFAULTS",
@@ -69,6 +71,7 @@ __all__ = [
     "network_connectivity", "external_spines", "NETWORK_OPTIONS", "QUICK_NETWORK",
     "add_network_arguments", "apply_quick_network", "network_spec_from_args",
     "SpinyNetwork", "build_network", "clamped_dendrite",
+    "add_spines", "replace_explicit_spines",
 ]
 
 #: Neck laws selectable in :func:`attach_spine` -> SpnpSpine mode (None: explicit Sections)

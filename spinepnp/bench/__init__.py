@@ -5,7 +5,9 @@
 - :mod:`spinepnp.bench.spine`: the drop-in spine against Exp2Syn and explicit spines
   (``python -m spinepnp.bench.spine``);
 - :mod:`spinepnp.bench.pnp`: the PNP solver against its sparse-LU and
-  ``scipy.integrate.solve_bvp`` baselines (``python -m spinepnp.bench.pnp``).
+  ``scipy.integrate.solve_bvp`` baselines (``python -m spinepnp.bench.pnp``);
+- :mod:`spinepnp.bench.cell`: a spiny reconstructed cell, folded spines against every
+  spine a point process and Exp2Syn (``python -m spinepnp.bench.cell``).
 
 ``comparisons/bench_*.py`` run the same from a checkout.
 """

@@ -29,6 +29,7 @@ COMPARISONS = {
     "neuron": ("spinepnp.compare.neuron_epsp", "run"),
     "network": ("spinepnp.compare.network", "run"),
     "validity": ("spinepnp.compare.validity", "run"),
+    "cell": ("spinepnp.compare.cell", "run"),
     "ions": ("spinepnp.compare.ions", "run"),
 }
 
