@@ -279,6 +279,11 @@ class IonSpine:
             raise ValueError(f"floor = {floor!r} is a fraction of the bulk value: give "
                              "0 < floor < 1 (default 1e-3)")
         mob = [s for s in self.species if s.diffusion > 0]
+        for s in mob:
+            if s.conc == 0:
+                raise ValueError(f"mobile species {s.name!r} has zero bulk concentration: "
+                                 "its run-out could not be watched; leave it out or give "
+                                 "it a small positive value (e.g. 1e-6 mM)")
         self.mobile = [s.name for s in mob]
         self.z = np.array([s.z for s in mob], dtype=float)
         self.D = np.array([s.diffusion for s in mob], dtype=float)

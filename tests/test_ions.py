@@ -232,6 +232,8 @@ def test_ca_buffer_and_extrusion():
     (dict(floor=1.0), "floor"), (dict(species="salt"), "Species"),
     (dict(species=[Species("na", 1, 0.0, 10.0), Species("a", -1, 0.0, 10.0)]),
      "immobile|mobile"),
+    (dict(species=[Species("na", 1, 1.0, 10.0), Species("a", -1, 0.0, 10.0),
+                   Species("ca", 2, 0.79, 0.0)]), "zero bulk"),
     (dict(tau_ca=0.0), "tau_ca"), (dict(buffer_capacity=-1.0), "buffer_capacity"),
     (dict(head_gamma=-1.0), "head_gamma"),
 ])
