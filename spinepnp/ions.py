@@ -594,6 +594,10 @@ class IonSpine:
         kdom = int(np.argmax(np.abs(self.z) * self.bulk))
         scale = self.bulk.max()
         y0 = self.rest_state() if initial is None else np.asarray(initial, float)
+        if y0.shape != self.rest_state().shape or not np.isfinite(y0).all():
+            raise ValueError("initial must be a finite state vector of this spine "
+                             "(rest_state() or state_from(...))")
+        self._check_state(y0)
 
         def f(y, frac):
             d = self.rhs(0.0, y, lambda t: [frac * i for i in at(t)])
