@@ -31,6 +31,7 @@ COMPARISONS = {
     "validity": ("spinepnp.compare.validity", "run"),
     "cell": ("spinepnp.compare.cell", "run"),
     "pnp2d": ("spinepnp.compare.pnp2d", "run"),
+    "ions": ("spinepnp.compare.ions", "run"),
 }
 
 

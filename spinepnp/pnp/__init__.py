@@ -1,8 +1,8 @@
 """Full Poisson-Nernst-Planck solver: the ground truth for the neck laws.
 
 Quasi-1D, area-weighted PNP along an axisymmetric domain of any cross-section S(x)
-(x from the dendrite end to the head end), for any number of species, without the
-electroneutrality assumption (paper eq 1, anion equation corrected: grad c_m inside its
+(x from the dendrite end to the head end), for any number of species of any valence
+(Ca z = +2 included), without the electroneutrality assumption (paper eq 1, anion equation corrected: grad c_m inside its
 own divergence)::
 
     dc_i/dt = (1/S) d/dx [S D_i (dc_i/dx + z_i c_i du/dx)],   u = V/VT
@@ -11,7 +11,9 @@ own divergence)::
 Dendrite end: bulk concentrations and V = 0. Head end: the injected current enters as
 a flux of the carrier, no flux of the others, and zero field (an uncharged insulating
 wall; ``head_bc="neutral"`` imposes local electroneutrality instead: the bulk answer is
-the same). Rings of voltage-gated channels (:mod:`spinepnp.channels` kinetics) add
+the same). A species with D = 0 is an immobile background (the impermeant anions of
+cytoplasm): no flux, held at its bulk concentration. The current can be carried by any
+mobile species (``carrier``). Rings of voltage-gated channels (:mod:`spinepnp.channels` kinetics) add
 membrane currents in narrow bands.
 
 Numerics: vertex-centred finite volumes with Scharfetter-Gummel fluxes on a mesh graded

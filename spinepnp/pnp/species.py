@@ -19,7 +19,10 @@ class Species:
     z : int
         Valence [1], non-zero.
     diffusion : float
-        Diffusion coefficient [um2/ms] (1.33 um2/ms = 1.33e-9 m2/s for Na+).
+        Diffusion coefficient [um2/ms] (1.33 um2/ms = 1.33e-9 m2/s for Na+), >= 0.
+        Zero makes the species an immobile (fixed) background: it carries no flux and
+        keeps its bulk concentration everywhere, as the impermeant anions of cytoplasm
+        (proteins, nucleotides, metabolites) do on the time scales of a spine.
     conc : float
         Bulk concentration at the dendrite end [mM], >= 0.
     """
@@ -40,7 +43,7 @@ class Species:
         if z != self.z or z == 0:
             raise ValueError(f"Species {self.name!r}: valence z = {self.z!r} must be a "
                              "non-zero integer (e.g. 1 for Na+, -1 for Cl-)")
-        for attr, unit, strict in (("diffusion", "um2/ms", True), ("conc", "mM", False)):
+        for attr, unit, strict in (("diffusion", "um2/ms", False), ("conc", "mM", False)):
             val = getattr(self, attr)
             try:
                 v = float(val)
@@ -71,7 +74,8 @@ def check_species(species, carrier):
     ------
     ValueError
         If the list is empty, names repeat, the bulk is not electroneutral, the carrier is
-        not one of the species, or no species has a positive concentration.
+        not one of the species or is immobile, no mobile species has a positive
+        concentration, or no species has a positive concentration.
     """
     if species is None:
         species = default_species()
@@ -97,4 +101,13 @@ def check_species(species, carrier):
                          "adjust the concentrations so cations balance anions")
     if carrier not in names:
         raise ValueError(f"carrier {carrier!r} is not one of the species {names}")
-    return sp, names.index(carrier)
+    k = names.index(carrier)
+    if sp[k].diffusion == 0:
+        raise ValueError(f"carrier {carrier!r} is immobile (diffusion = 0 um2/ms) and "
+                         "cannot carry the injected current: give it a diffusion "
+                         "coefficient > 0 or choose a mobile carrier")
+    if not any(s.diffusion > 0 and s.conc > 0 for s in sp):
+        raise ValueError("no mobile species has a positive bulk concentration: the neck "
+                         "would not conduct; give at least one species diffusion > 0 "
+                         "and conc > 0")
+    return sp, k

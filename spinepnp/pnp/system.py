@@ -333,7 +333,13 @@ class Problem:
         k = 8 * m + static.size
         vals[8 * m:k] = static * self._keep[8 * m:k]
         self._mass_slice = slice(k, k + n * ns)
-        vals[self._mass_slice] = 0.0                 # steady: no mass entries
+        # steady state: no mass entries, except that an immobile species (D = 0) has
+        # no flux to fix it, so its rows hold it at its bulk value: -vol (c - c_bulk)
+        self._imm = np.nonzero(self.D == 0.0)[0]
+        imm_rep = np.tile(self.D == 0.0, n)
+        self._steady_mass = (-np.repeat(self.vol, ns) * imm_rep
+                             * self._keep[self._mass_slice])
+        vals[self._mass_slice] = self._steady_mass
         self._mass_set = False
         vals[k + n * ns:] = 1.0                      # Dirichlet identity (always kept)
         self._vals = vals
@@ -425,6 +431,9 @@ class Problem:
             H = hist.reshape(n, nv)[:, 1:] if hist is not None else 0.0
             Cr = y_ref.reshape(n, nv)[:, 1:] if y_ref is not None else 0.0
             G -= self.vol[:, None] * (a0 * (C - Cr) + H)
+        elif self._imm.size:               # immobile species: held at the bulk value
+            imm = self._imm
+            G[:, imm] -= self.vol[:, None] * (C[:, imm] - self.bulk[imm])
         U = V = None
         if self.rings:
             k = len(self.rings)
@@ -465,7 +474,7 @@ class Problem:
             mass *= self._keep[self._mass_slice]
             self._mass_set = True
         elif self._mass_set:
-            vals[self._mass_slice] = 0.0
+            vals[self._mass_slice] = self._steady_mass
             self._mass_set = False
         # the (3 bw + 1, N) Fortran-ordered array of gbsv; the band is a1[bw:]
         rows, N = self._lapack_shape
@@ -615,7 +624,7 @@ class Problem:
 
     # ------------------------------------------------------------ electroneutral law
     def saturation_current(self):
-        """Saturation current I_sat >= 0 [nA] for monovalent species without rings,
+        """Saturation current I_sat >= 0 [nA] for mobile monovalent species without rings,
         else None (the convention of :mod:`spinepnp.laws`: steady states need
         ``z I > -I_sat``).
 
@@ -629,7 +638,7 @@ class Problem:
         return self._sat
 
     def _saturation_current(self):
-        if self.rings or np.any(np.abs(self.z) != 1):
+        if self.rings or np.any(np.abs(self.z) != 1) or self._imm.size:
             return None
         zc = self.z[self.icarrier]
         conc = self.bulk * self.c_ref
