@@ -9,7 +9,7 @@ interior) is computed three ways:
 
 1. full PNP (:func:`spinepnp.pnp.solve_transient` on
    :func:`spinepnp.geometry.ball_and_neck` with :class:`spinepnp.pnp.BoltzmannRing`),
-   read at the head centre (DESIGN.md: not at the injection cap); the paper's own
+   read at the head centre (docs/physics.rst, "Cautions": not at the injection cap); the paper's own
    measure, ``max_x V``, is kept in the CSV;
 2. NEURON with the drop-in spine ``SpnpSpine`` (mode 2, dynamic electroneutral neck;
    mode 1, steady law, dashed), in a dendrite held at rest; its ring is ``gbz_head``
@@ -691,7 +691,7 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
 
 
 def salt_time_constant() -> float:
-    """Lumped-head salt relaxation time ``V_head L / (D_a S)`` [ms] (DESIGN.md)."""
+    """Lumped-head salt relaxation time ``V_head L / (D_a S)`` [ms] (docs/physics.rst, "Time scales")."""
     s = math.pi * NECK_R ** 2
     v_head = spine_geometry().volume - s * NECK_LEN
     d_a = 2 * D_NA * D_ANION / (D_NA + D_ANION)
