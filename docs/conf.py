@@ -49,7 +49,11 @@ html_static_path = []
 
 # --- API reference -----------------------------------------------------------------
 autosummary_generate = True
-autodoc_default_options = {"members": True, "show-inheritance": False}
+# Each object is documented once, in the module that defines it: a name a module only
+# re-exports (spinepnp.laws re-exports the necks of spinepnp.geometry, spinepnp.pnp its
+# submodules' names) is not documented again there.
+autodoc_default_options = {"members": True, "ignore-module-all": True,
+                           "show-inheritance": False}
 autodoc_typehints = "none"            # numpydoc's Parameters sections carry the types
 autodoc_mock_imports = []
 numpydoc_show_class_members = False   # autosummary lists members; avoids duplicates
