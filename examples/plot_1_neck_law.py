@@ -4,9 +4,10 @@ The neck law against Ohm's
 
 The steady electro-diffusion law of a cylindrical spine neck,
 ``dV = VT ln(1 + I Gamma / (2 C D F))``, for three neck radii, next to the Ohmic neck
-with the same small-signal resistance ``R0``. Positive currents flow from the head into
-the dendrite. Drawn *into* the head (negative I), the current saturates at ``-I_s``: the
-head runs out of carriers. No NEURON needed: :mod:`spinepnp.laws` only.
+with the same small-signal resistance ``R0``. Positive currents are injected into the
+head and flow through the neck into the dendrite; there the law's resistance falls
+below ``R0``. Current drawn out of the head through the neck (negative I) saturates at
+``-I_s``: the head runs out of carriers, and the resistance rises without bound. No NEURON needed: :mod:`spinepnp.laws` only.
 """
 
 import matplotlib.pyplot as plt
@@ -36,7 +37,8 @@ ax_iv.set_title("I-V: law (bold) vs Ohm with R0 (faint)")
 ax_iv.legend(fontsize=8)
 ax_r.set_xlabel("neck current I [pA]")
 ax_r.set_ylabel("R(I) = dV / I [MOhm]")
-ax_r.set_title("the law's resistance falls with outward current")
+ax_r.set_title("R(I): below R0 for current from the head")
 ax_r.set_yscale("log")
+ax_r.set_ylim(8.0, 1500.0)                                 # room for the legend
 ax_r.legend(fontsize=8)
 plt.show()
