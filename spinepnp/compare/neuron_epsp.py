@@ -206,6 +206,7 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
         ax[2, j].set_title(f"{spine} spine: head EPSP minus the dynamic PNP one")
         ax[2, j].axhline(0.0, color="0.5", lw=0.5)
         for a in (ax[0, j], ax[1, j], ax[2, j]):
+            a.set_xlim(0.0, 30.0)          # the EPSPs; their tails are in the CSV
             a.set_xlabel("t [ms]")
             a.set_ylabel("depolarisation [mV]")
         ax[2, j].set_ylabel("difference [mV]")
