@@ -4,7 +4,9 @@ One definition of every rate function in Python. ``mechanisms/*.mod`` implement 
 formulas, and the tests check the two agree. Voltages are membrane potentials [mV],
 rates are [1/ms], currents [nA], conductances [uS].
 
-Sodium gating of the biophysics summary (Latham, eq 13), corrected as in DESIGN.md:
+Sodium gating of the biophysics summary (Latham, eq 13), corrected as in the errata of
+docs/guide/laws.rst:
+
 - alpha_m(V) = 0.1 (V + 40) / (1 - exp(-0.1 (V + 40)))  (a quotient, as in Dayan &
   Abbott; the summary prints a product),
 - beta_m(V)  = 4 exp(-0.0556 (V + 65)),

@@ -1,7 +1,8 @@
 """Analytic electro-diffusion laws of the spine neck, corrected, plus the general form.
 
-Source: the electro-diffusion I-V paper in ``shared/seeds`` ("the paper"), equations as
-numbered there, with the errata of DESIGN.md section 2 applied:
+Source: the electro-diffusion I-V paper ("the paper"; docs/guide/laws.rst, section
+"Sources"), equations as numbered there, with the corrections of that page's section
+"Errata" applied:
 
 - paper eq 14 lacks the 1/I factor: R(I) = (kT / (I e)) ln(...);
 - paper eq 16/18 mix x and z: the hyperboloid law is in z;

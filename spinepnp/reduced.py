@@ -6,7 +6,7 @@ The Hodgkin-Huxley model without potassium and with instantaneous sodium activat
     tau_h(V) dh/dt = h_inf(V) - h                                           (12b)
 
 with tau = C/g_L, rho_Na = g_Na/g_L, and the rate functions of eq 13 as corrected in
-DESIGN.md (alpha_m a quotient; alpha_h prefactor ``ah0`` = 0.06 1/ms, the summary's value,
+the errata of docs/guide/laws.rst (alpha_m a quotient; alpha_h prefactor ``ah0`` = 0.06 1/ms, the summary's value,
 where Dayan & Abbott use 0.07). The rate functions come from :mod:`spinepnp.channels`,
 the single definition shared with the NMODL mechanisms.
 
@@ -35,7 +35,7 @@ E_L = -70 mV, E_Na = 50 mV, rho_Na = 400):
   V0 = +2, past the saddle-node, where the nullclines no longer cross near rest). This
   module implements eq 12a as printed.
 - The summary's eq 13b (alpha_m printed as a product) would give m_inf ~ 1 at rest; the
-  quotient (Dayan & Abbott) is used, as DESIGN.md's errata say.
+  quotient (Dayan & Abbott) is used, as the errata of docs/guide/laws.rst say.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Python helpers for the ``SpnpSpine`` point process (a whole spine in one mechanism).
 
 ``SpnpSpine`` (``mechanisms/SpnpSpine.mod``) sits in a dendrite segment and treats the
-spine head as an internal node in quasi-static balance with its neck (DESIGN.md
-section 3). This module computes its neck parameters from a geometry of
+spine head as an internal node in quasi-static balance with its neck (docs/physics.rst,
+section "The one-point-process embedding"). This module computes its neck parameters from a geometry of
 :mod:`spinepnp.geometry` with the laws of :mod:`spinepnp.laws`, and sets them on an
 instance. Importing it does not import NEURON; the functions that need NEURON import it
 when called.

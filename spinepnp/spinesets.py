@@ -151,8 +151,8 @@ SPINE_SETS: dict[str, SpineParams] = {
               "neck, modelled as a short wide neck (0.2 um x 0.4 um) under a 0.6 um head"),
     "paper": SpineParams(
         "paper", neck_len=1.0, neck_diam=0.10, head_diam=0.50,
-        source="the electro-diffusion paper (shared/seeds/000), Table I and DESIGN.md "
-               "section 2: r0 = 50 nm, L = 1 um (R0 = 75 MOhm, I_s = 337 pA at 20 degC)",
+        source="the electro-diffusion paper, Table I, and docs/guide/laws.rst "
+               "(typical numbers): r0 = 50 nm, L = 1 um (R0 = 75 MOhm, I_s = 337 pA at 20 degC)",
         notes="the paper's reference neck; head diameter 0.5 um is our choice (the steady "
               "law does not depend on it)"),
 }

@@ -73,8 +73,8 @@ def test_models_json_mirrors_canonical_table():
 
 
 def test_paper_spine_r0():
-    # DESIGN.md section 2: r0 = 50 nm, L = 1 um gives R0 = 75 MOhm at 20 degC; the
-    # design note rounds to 2 digits
+    # docs/guide/laws.rst, typical numbers: r0 = 50 nm, L = 1 um gives R0 = 75 MOhm at 20 degC; the
+    # docs round it to 2 digits
     assert laws.ohmic_resistance(SPINE_SETS["paper"].neck) == pytest.approx(75.0, rel=0.01)
 
 
@@ -152,7 +152,7 @@ def test_explicit_neck_resistance_is_analytic(h, law):
         # calibrated to the law's R0 at NEURON's temperature (exact algebra: 1e-12)
         assert r_analytic == pytest.approx(laws.ohmic_resistance(geo.neck, celsius=20.0),
                                            rel=1e-12)
-        # and the law's resistivity VT/(2 C D F) is ~59 Ohm cm (DESIGN.md section 2)
+        # and the law's resistivity VT/(2 C D F) is ~59 Ohm cm (docs/guide/laws.rst)
         assert sp.ra == pytest.approx(59.0, rel=0.02)
     else:
         assert sp.ra == DEFAULT_RA

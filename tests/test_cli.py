@@ -56,7 +56,7 @@ def test_law_prints_values(capsys):
     out = capsys.readouterr().out
     assert rc == 0
     r0, i_s, dv = _paper_neck_by_hand(0.1)
-    # the README quotes these to 4 digits: relative rounding <= 1.4e-4
+    # docs/getting_started.rst quotes these to 4 digits: relative rounding <= 1.4e-4
     assert (r0, i_s, dv) == pytest.approx((75.04, 0.3366, 6.571), rel=2e-4)
     printed = {key: float(re.search(rf"{key}\s*=\s*([-+0-9.e]+)", out).group(1))
                for key in ("R0 \\(Ohmic limit\\)", "I_s \\(saturation\\)", "dV")}

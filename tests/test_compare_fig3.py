@@ -125,7 +125,7 @@ def test_neuron_mode2_follows_pnp(fig, stim):
     """SpnpSpine mode 2 against the full PNP, no ring, after the first 10 us.
 
     Tolerance 1 % of the peak: mode 2 resolves the neck's salt with four segments and a
-    well-mixed head, where the PNP solve resolves the neck and head along x (DESIGN.md:
+    well-mixed head, where the PNP solve resolves the neck and head along x (docs/physics.rst:
     the quasi-1D head lengthens the slowest mode by ~1.6 %); the creep it affects is
     only 0.53 mV of the 3.6 mV, so the expected error is ~0.2 %. The first 10 us are
     excluded because NEURON samples on its own step grid.

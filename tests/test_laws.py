@@ -32,7 +32,7 @@ def test_hand_computed_values_paper_parameters():
     assert laws.ohmic_resistance(CYL, **KW) == pytest.approx(r0 / 1e6, rel=1e-9)
     r100 = vt / 100e-12 * math.log(1 + 100e-12 / i_s)
     assert laws.resistance(0.1, CYL, **KW) == pytest.approx(r100 / 1e6, rel=1e-9)
-    # DESIGN.md's rounded numbers: R0 = 75 MOhm, I_s = 337 pA, R(100 pA) = 65.7 MOhm,
+    # the rounded typical numbers of docs/guide/laws.rst: R0 = 75 MOhm, I_s = 337 pA, R(100 pA) = 65.7 MOhm,
     # 12 % below Ohm (agreement to the digits printed there).
     assert laws.ohmic_resistance(CYL, **KW) == pytest.approx(75.0, abs=0.05)
     assert laws.saturation_current(CYL, **KW) == pytest.approx(0.337, abs=0.0005)
@@ -231,6 +231,6 @@ def test_cable_resistance_is_neurons_formula():
     expect = 4 * ra * 1e4 * length / (math.pi * d * d) / 1e6      # MOhm
     assert laws.cable_resistance(laws.Cylinder(length, d / 2), ra) == \
         pytest.approx(expect, rel=1e-13)
-    # the electro-diffusion resistivity VT/(2 C D F) is ~59 Ohm cm (DESIGN.md)
+    # the electro-diffusion resistivity VT/(2 C D F) is ~59 Ohm cm (docs/guide/laws.rst)
     rho = laws.ohmic_resistance(CYL) / laws.cable_resistance(CYL, 1.0)
     assert rho == pytest.approx(59.0, abs=0.5)

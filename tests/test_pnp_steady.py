@@ -167,7 +167,7 @@ def test_saturation_current_values():
     assert saturation_current(CYL, BINARY) == pytest.approx(i_s, rel=1e-12)
     i_sat3 = laws.multispecies_saturation_current(CYL, 12.0, 155.0, 1.33)
     assert saturation_current(CYL) == pytest.approx(i_sat3, rel=1e-12)
-    assert 0.01 < i_sat3 < 0.015          # ~12 pA for the defaults (DESIGN.md)
+    assert 0.01 < i_sat3 < 0.015          # ~12 pA for the defaults (docs/guide/laws.rst)
 
 
 def test_beyond_saturation_raises():
@@ -260,7 +260,7 @@ def test_analytic_jacobian_matches_finite_differences():
 
 def test_ring_in_neck_matches_linear_network_in_w():
     """A Na ring part-way along the neck: the neck is linear in w = exp(u) between
-    the ring and the dendrite (DESIGN.md section 2), solved exactly."""
+    the ring and the dendrite (docs/guide/laws.rst, the neck in w), solved exactly."""
     xr = 0.4
     ring = BoltzmannRing(xr, gmax=2e-3, erev=50.0, vhalf=-60.0, slope=5.0, width=0.002)
     sol = solve_steady(CYL, 0.05, species=BINARY, rings=[ring], v_rest=-70.0)

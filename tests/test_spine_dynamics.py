@@ -39,7 +39,7 @@ def test_mode0_matches_explicit_spine_epsp(h):
     """Classical head + neck Sections vs SpnpSpine mode 0 with the same resistance.
 
     The drop-in spine has no head (or neck) capacitance; the head EPSP error this causes
-    is bounded by tau_head * max|dVhead/dt| with tau_head = R C_spine (DESIGN.md s. 3).
+    is bounded by tau_head * max|dVhead/dt| with tau_head = R C_spine (docs/physics.rst).
     """
     h.celsius = 20.0
     d1 = passive_dendrite(h)

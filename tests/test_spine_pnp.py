@@ -2,7 +2,7 @@
 
 A ball-and-neck spine (neck 1 um x 0.1 um, head 0.5 um) in a binary salt (carrier Na+
 167 mM, D 1.33 um2/ms; anion 167 mM, D 2.03 um2/ms), current injected at the head cap,
-head potential compared at the head centre (DESIGN.md section 3: the head is not
+head potential compared at the head centre (docs/physics.rst, "Cautions": the head is not
 isopotential near the narrow injection cap). SpnpSpine mode 2 gets the same gamma (neck
 plus the head up to its centre), neck volume and head volume.
 """

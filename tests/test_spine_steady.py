@@ -71,7 +71,7 @@ def test_mode1_equals_law(h, neck, celsius):
 
 
 def test_paper_numbers(h):
-    """R0 = 75 MOhm, I_s = 337 pA, R(100 pA) = 65.7 MOhm (DESIGN.md section 2)."""
+    """R0 = 75 MOhm, I_s = 337 pA, R(100 pA) = 65.7 MOhm (docs/guide/laws.rst)."""
     h.celsius = 20.0
     dend, clamp = clamped_dendrite()
     s = configure_spine(h.SpnpSpine(dend(0.5)), neck=NECK, mode=1, iinj=0.1, gfloor=1e-15)
@@ -220,7 +220,7 @@ def test_configure_spine_rejects_bad_input(h):
 # ------------------------------------------------------------------ neck rings
 def _ring_network_residual(s, v, xr, xh, gamma_a, gamma):
     """Residuals [nA] of the steady neck with a ring: linear in w = exp(x/VT) (mode 1,
-    DESIGN.md section 2) or in V (mode 0); ring currents from spinepnp.channels."""
+    docs/guide/laws.rst) or in V (mode 0); ring currents from spinepnp.channels."""
     vt = s.vt
     if s.mode == 1:
         ia, ib = s.isat * gamma / gamma_a, s.isat * gamma / (gamma - gamma_a)

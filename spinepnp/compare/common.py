@@ -10,7 +10,18 @@ import numpy as np
 
 from ..io import atomic_path, write_csv_atomic
 
-__all__ = ["Result", "save_figure", "save_csv"]
+__all__ = ["Result", "save_figure", "save_csv", "LAW_STYLES"]
+
+#: Line style and marker of each spine law (spinepnp.build.LAWS) in every figure, so
+#: that curves that coincide stay distinguishable (markers every few points).
+LAW_STYLES = {
+    "pnp-dynamic": dict(color="C3", ls="-", marker=None),
+    "pnp": dict(color="C0", ls="--", marker=None),
+    "ohmic": dict(color="C2", ls=":", marker="o", ms=3.5, markevery=0.08),
+    "explicit": dict(color="C1", ls="-.", marker="s", ms=3.0, markevery=(0.04, 0.08)),
+    "ohmic-ra": dict(color="C4", ls="--", marker="^", ms=3.5, markevery=0.08),
+    "explicit-ra": dict(color="C5", ls=":", marker="v", ms=3.5, markevery=(0.04, 0.08)),
+}
 
 
 @dataclass

@@ -9,7 +9,7 @@ interior) is computed three ways:
 
 1. full PNP (:func:`spinepnp.pnp.solve_transient` on
    :func:`spinepnp.geometry.ball_and_neck` with :class:`spinepnp.pnp.BoltzmannRing`),
-   read at the head centre (DESIGN.md: not at the injection cap); the paper's own
+   read at the head centre (docs/physics.rst, "Cautions": not at the injection cap); the paper's own
    measure, ``max_x V``, is kept in the CSV;
 2. NEURON with the drop-in spine ``SpnpSpine`` (mode 2, dynamic electroneutral neck;
    mode 1, steady law, dashed), in a dendrite held at rest; its ring is ``gbz_head``
@@ -75,6 +75,15 @@ PLACEMENTS = {
     "head_bottom": ("head bottom", "C2"),
     "neck_top": ("neck top", "C1"),
     "neck_bottom": ("neck bottom", "C3"),
+}
+#: Markers per ring place: places whose curves coincide (head top and bottom; no ring
+#: and neck bottom) stay distinguishable (hollow markers at staggered points)
+PLACE_MARKERS = {
+    "none": dict(marker="x", markevery=(0.0, 0.1)),
+    "head_top": dict(marker="^", markevery=(0.0, 0.1), mfc="none"),
+    "head_bottom": dict(marker="v", markevery=(0.05, 0.1), mfc="none"),
+    "neck_top": dict(marker="s", markevery=(0.025, 0.1), mfc="none"),
+    "neck_bottom": dict(marker="o", markevery=(0.075, 0.1), mfc="none"),
 }
 HEAD_Z = {"head_top": 0.8, "head_bottom": -0.8}          # z / HEAD_R
 NECK_FRAC = {"neck_top": 0.9, "neck_bottom": 0.1}         # x / NECK_LEN
@@ -581,7 +590,7 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
     # ---------------------------------------------------------------- figure
     models = ["full_pnp"] + (["nrn2", "explicit"] if have_nrn else [])
     fig, ax = plt.subplots(2, len(models) + 1, figsize=(4.2 * (len(models) + 1), 8),
-                           squeeze=False)
+                           squeeze=False, layout="constrained")
     ymax = max(float(np.max(r["v"])) for (s, m, _), r in results.items()
                if m != "explicit_ra")
     for i, stim in enumerate(waves):
@@ -594,7 +603,8 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
                 lab, col = PLACEMENTS[tag]
                 if model == "nrn2" and tag == "head_top":
                     lab = "head (lumped: top = bottom)"
-                a.plot(t_out, r["v"], color=col, lw=1.3, label=lab)
+                a.plot(t_out, r["v"], color=col, lw=1.3, label=lab, ms=4,
+                       **PLACE_MARKERS[tag])
             if model == "full_pnp":
                 a.plot(t_out, results[(stim, "full_pnp", "none")]["vmax"], ":", color="k",
                        lw=0.9, label="no ring, max over x (paper's Delta V)")
@@ -641,12 +651,11 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
     a.set_ylim(-2, 60)
     a.legend(fontsize=7)
     fig.suptitle(TITLE + (" (quick)" if quick else ""), fontsize=11)
-    fig.tight_layout()
     figs = [save_figure(fig, out, "fig3.png")]
 
     # ring currents
     fig, ax = plt.subplots(2, len(models), figsize=(4.4 * len(models), 7.5),
-                           squeeze=False)
+                           squeeze=False, layout="constrained")
     for i, stim in enumerate(waves):
         for j, model in enumerate(models):
             a = ax[i, j]
@@ -659,7 +668,8 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
                 dl = activation_delay(t_out, r["i_ring"], T_ON, frac)
                 if model == "nrn2":
                     lab = "mode 2, " + ("head" if tag in HEAD_Z else lab)
-                a.plot(t_out, -r["i_ring"] * 1e3, color=col, label=f"{lab}: {dl:.3f}")
+                a.plot(t_out, -r["i_ring"] * 1e3, color=col, label=f"{lab}: {dl:.3f}",
+                       ms=4, **PLACE_MARKERS[tag])
             if model == "nrn2":
                 for tag in spnp_tags[1:]:
                     r = results[(stim, "nrn1", tag)]
@@ -681,7 +691,6 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
                            f"{90 if stim == 'step' else 50} % of the max change",
                      title_fontsize=6.5)
     fig.suptitle("Fig 3: ring currents and activation delays", fontsize=11)
-    fig.tight_layout()
     figs.append(save_figure(fig, out, "fig3_rings.png"))
 
     caption = _caption(numbers, have_nrn, st, results, t_out)
@@ -691,7 +700,7 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
 
 
 def salt_time_constant() -> float:
-    """Lumped-head salt relaxation time ``V_head L / (D_a S)`` [ms] (DESIGN.md)."""
+    """Lumped-head salt relaxation time ``V_head L / (D_a S)`` [ms] (docs/physics.rst, "Time scales")."""
     s = math.pi * NECK_R ** 2
     v_head = spine_geometry().volume - s * NECK_LEN
     d_a = 2 * D_NA * D_ANION / (D_NA + D_ANION)

@@ -50,7 +50,7 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
         res[law] = run_network(law, n_cells, t_stop)
         if progress:
             progress(k + 1, len(NET_LAWS))
-    fig, ax = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig, ax = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
     rows = {"law": [], "gid": [], "t_ms": []}
     numbers = {}
     counts = {}
@@ -69,17 +69,20 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
     ax[0].set_yticklabels(NET_LAWS)
     ax[0].set_title(f"{n_cells} spiny neurons, same wiring and drive")
     ref = counts["pnp-dynamic"]
+    # cells with equal counts coincide: hollow markers of decreasing size keep each
+    # law's marker visible inside the others'
+    markers = ["o", "s", "D", "^", "v", "x"]
     for k, law in enumerate(NET_LAWS):
-        ax[1].plot(ref, counts[law], "o", color=f"C{k}", label=law, alpha=0.7)
+        ax[1].plot(ref, counts[law], markers[k % len(markers)], color=f"C{k}", label=law,
+                   ms=11 - 2.5 * k, mfc="none", mew=1.3)
         numbers[f"cells whose spike count differs from pnp-dynamic, {law}"] = int(
             np.sum(counts[law] != ref))
     lim = max(int(max(c.max() for c in counts.values())), 1) + 1
     ax[1].plot([0, lim], [0, lim], "k:", lw=0.8)
-    ax[1].set_xlabel("spikes per cell, dynamic PNP spines")
-    ax[1].set_ylabel("spikes per cell, other spine law")
+    ax[1].set_xlabel("spike count per cell, dynamic PNP spines")
+    ax[1].set_ylabel("spike count per cell, each spine law")
     ax[1].legend(fontsize=8)
     ax[1].set_title("per-cell spike counts")
-    fig.tight_layout()
     figs = [save_figure(fig, out, "network.png")]
     csvs = [save_csv(out, "network_spikes.csv", rows),
             save_csv(out, "network_counts.csv",

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..constants import DEFAULT_RA
-from .common import Result, save_csv, save_figure
+from .common import LAW_STYLES, Result, save_csv, save_figure
 
 NAME = "neuron"
 TITLE = "Cable vs PNP spines in a neuron: EPSPs, paired pulses, spike output"
@@ -169,7 +169,10 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
         if progress:
             progress(step[0], total)
 
-    fig, ax = plt.subplots(2, 3, figsize=(15, 8.5))
+    # columns: thin spine, mushroom spine, dynamic-neck panels; rows: head EPSP, soma
+    # EPSP, difference from the dynamic PNP spine (the curves of the first rows nearly
+    # coincide), and the spike raster of the spiny neuron in its own panel
+    fig, ax = plt.subplots(3, 3, figsize=(15, 12), layout="constrained")
     numbers = {}
     csvs = []
     # ---- 1. single EPSPs --------------------------------------------------------
@@ -188,15 +191,25 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
             rows["soma_peak_mV"].append(pk["soma"])
             traces[(spine, law)] = r
             tick()
+        ref = traces[(spine, "pnp-dynamic")]
         for law in LAWS:
             r = traces[(spine, law)]
-            ax[0, j].plot(r["t"], r["head"] - r["head"][0], label=LAW_LABELS[law])
-            ax[1, j].plot(r["t"], r["soma"] - r["soma"][0], label=LAW_LABELS[law])
+            style = LAW_STYLES[law]
+            ax[0, j].plot(r["t"], r["head"] - r["head"][0], label=LAW_LABELS[law], **style)
+            ax[1, j].plot(r["t"], r["soma"] - r["soma"][0], label=LAW_LABELS[law], **style)
+            if law != "pnp-dynamic" and r["t"].size == ref["t"].size:
+                ax[2, j].plot(r["t"], (r["head"] - r["head"][0])
+                              - (ref["head"] - ref["head"][0]), label=LAW_LABELS[law],
+                              **style)
         ax[0, j].set_title(f"{spine} spine: head EPSP (AMPA {W_AMPA * 1e3:g} nS)")
         ax[1, j].set_title(f"{spine} spine: soma EPSP")
-        for a in (ax[0, j], ax[1, j]):
+        ax[2, j].set_title(f"{spine} spine: head EPSP minus the dynamic PNP one")
+        ax[2, j].axhline(0.0, color="0.5", lw=0.5)
+        for a in (ax[0, j], ax[1, j], ax[2, j]):
+            a.set_xlim(0.0, 30.0)          # the EPSPs; their tails are in the CSV
             a.set_xlabel("t [ms]")
             a.set_ylabel("depolarisation [mV]")
+        ax[2, j].set_ylabel("difference [mV]")
         ax[0, j].legend(fontsize=7)
     csvs.append(save_csv(out, "neuron_epsp_peaks.csv", rows))
     tr_cols = {"t_ms": traces[("thin", LAWS[0])]["t"]}
@@ -231,21 +244,23 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
             pp_rows["second_mV"].append(r["second"])
             pp_rows["ratio"].append(r["second"] / r["first"])
             if law == "pnp-dynamic" and dtp == 3.0:
-                ax[1, 2].plot(r["t"], r["chead"], "C3-")
+                ax[1, 2].plot(r["t"], r["chead"], **LAW_STYLES[law])
                 ax[1, 2].set_xlabel("t [ms]")
                 ax[1, 2].set_ylabel("head salt concentration [mM]")
-                ax[1, 2].set_title(f"dynamic neck, thin spine: head salt during two "
+                ax[1, 2].set_title(f"dynamic neck, thin spine: head salt during\ntwo "
                                    f"{PULSE_NA * 1e3:g} pA pulses 3 ms apart",
                                    fontsize=9)
         tick()
         ratios = [q for lw, q in zip(pp_rows["law"], pp_rows["ratio"]) if lw == law]
-        axp.plot(intervals, ratios, "o-", label=LAW_LABELS[law])
+        axp.plot(intervals, ratios, label=LAW_LABELS[law],
+                 **{**LAW_STYLES[law], "markevery": None, "ms": 5, "mfc": "none",
+                    "marker": {"pnp-dynamic": "o", "pnp": "x"}.get(law, LAW_STYLES[law]["marker"])})
     axp.axhline(1.0, color="0.5", lw=0.5)
     axp.set_xscale("log")
     axp.set_xlabel("interval between the two current pulses [ms]")
-    axp.set_ylabel("second / first neck voltage peak")
-    axp.set_title(f"paired {PULSE_NA * 1e3:g} pA, {PULSE_MS:g} ms pulses into a thin head "
-                  "(dendrite clamped): the neck's memory", fontsize=9)
+    axp.set_ylabel("second / first neck voltage peak [1]")
+    axp.set_title(f"the neck's memory: paired {PULSE_NA * 1e3:g} pA, {PULSE_MS:g} ms "
+                  "pulses\ninto a thin head (dendrite clamped)", fontsize=9)
     axp.legend(fontsize=7)
     csvs.append(save_csv(out, "neuron_paired_pulse.csv", pp_rows))
     for law, dtp, q in zip(pp_rows["law"], pp_rows["interval_ms"], pp_rows["ratio"]):
@@ -271,17 +286,18 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
         sp_times["t_ms"] += [float(x) for x in s]
     if sp_times["t_ms"]:
         csvs.append(save_csv(out, "neuron_spike_times.csv", sp_times))
-    inset = ax[1, 2].inset_axes([0.45, 0.45, 0.52, 0.5])
+    axr = ax[2, 2]
     for k, law in enumerate(LAWS):
-        inset.plot(raster[law], np.full(raster[law].size, k), "|", ms=6)
-    inset.set_yticks(range(len(LAWS)))
-    inset.set_yticklabels(LAWS, fontsize=6)
-    inset.set_xlabel("spike time [ms]", fontsize=7)
-    inset.tick_params(labelsize=6)
-    inset.set_title("spiny neuron output (Poisson input)", fontsize=7)
+        axr.plot(raster[law], np.full(raster[law].size, k), "|", ms=8,
+                 color=LAW_STYLES[law]["color"])
+    axr.set_yticks(range(len(LAWS)))
+    axr.set_yticklabels(LAWS, fontsize=7)
+    axr.set_ylim(-0.7, len(LAWS) - 0.3)
+    axr.set_xlim(0.0, t_stop)
+    axr.set_xlabel("spike time [ms]")
+    axr.set_title(f"spiny neuron output (Poisson input, {t_stop:g} ms)", fontsize=9)
     fig.suptitle("Cable vs electro-diffusion spines in a neuron (HH soma, passive "
                  "dendrite; EPSPs at 20 degC, spiking at 6.3 degC)")
-    fig.tight_layout()
     figs = [save_figure(fig, out, "neuron.png")]
     th = numbers
 

@@ -168,7 +168,7 @@ class SteadySolution:
         return dv / self.current          # mV / nA = MOhm
 
     def neutrality_error(self) -> np.ndarray:
-        """Relative uncompensated charge |sum z c| / sum |z| c at every node [1]."""
+        """Relative uncompensated charge ``|sum z c| / sum |z| c`` at every node [1]."""
         return _neutrality_error(self.c, self.z)
 
     def non_neutral(self, threshold: float = 1e-3) -> np.ndarray:

@@ -122,7 +122,7 @@ class HHNaRing(Ring):
     """Hodgkin-Huxley sodium ring, ``I = gmax m^3 h (vm - erev)``.
 
     Rates from :mod:`spinepnp.channels` (the summary's eq 13, corrected as in
-    DESIGN.md). States ``m`` and ``h`` are advanced implicitly with the PNP unknowns.
+    the errata of docs/guide/laws.rst). States ``m`` and ``h`` are advanced implicitly with the PNP unknowns.
 
     Parameters
     ----------
