@@ -159,7 +159,7 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
     for v in (-OFF_PCT, OFF_PCT):
         ax[2].axvline(v, color="0.5", lw=0.6)
     ax[2].set_xlabel("EPSP deviation from dynamic PNP [%]")
-    ax[2].set_ylabel("spines")
+    ax[2].set_ylabel("number of spines")
     ax[2].legend(fontsize=7)
     ax[2].set_title("distribution over the driven spines", fontsize=10)
     fig.suptitle(f"NEURON's demo pyramid, {ref['n_spines']} spines (1 per um), "
