@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .constants import DEFAULT_RA
+
 __all__ = ["Morphology", "pyramid_path", "load_pyramid", "load_swc",
            "effective_diameter", "set_nseg_d_lambda", "SpinyPyramid",
            "build_spiny_pyramid"]
@@ -66,7 +68,7 @@ def pyramid_path() -> Path:
         "reconstruction with spinepnp.morphology.load_swc")
 
 
-def load_pyramid(ra: float = 150.0, cm: float = 1.0) -> Morphology:
+def load_pyramid(ra: float = DEFAULT_RA, cm: float = 1.0) -> Morphology:
     """NEURON's demo pyramidal cell (``pyramid.nrn``), with ``Ra`` [Ohm cm] and ``cm``
     [uF/cm2] set on every section and ``nseg = 1`` (call :func:`set_nseg_d_lambda`).
 
@@ -93,7 +95,7 @@ class _Cell:
         return self._name
 
 
-def load_swc(path, name: str = "swc", ra: float = 150.0, cm: float = 1.0) -> Morphology:
+def load_swc(path, name: str = "swc", ra: float = DEFAULT_RA, cm: float = 1.0) -> Morphology:
     """Read an SWC file with NEURON's Import3d into Sections named ``<name>.soma[0]``...
 
     Raises FileNotFoundError for a missing file and ValueError when Import3d finds no
@@ -184,7 +186,7 @@ class SpinyPyramid:
 
 
 def build_spiny_pyramid(law: str = "pnp-dynamic", density=1.0, params="thin",
-                        seed: int = 0, *, fold: bool = True, ra: float = 150.0,
+                        seed: int = 0, *, fold: bool = True, ra: float = DEFAULT_RA,
                         cm: float = 1.0, g_pas: float = 1e-4, e_pas: float = -65.0,
                         d_lambda: float = 0.1, **spine_kwargs) -> SpinyPyramid:
     """NEURON's demo pyramidal cell with an hh soma, passive dendrites and spines.

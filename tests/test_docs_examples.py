@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 #: pages whose ``.. code-block:: python`` blocks are complete, quick scripts (the MPI
 #: page's blocks start mpiexec runs and long simulations: they are run by the MPI tests)
-PAGES = ["getting_started.rst", "guide/spine.rst"]
+PAGES = ["getting_started.rst", "guide/spine.rst", "guide/cells.rst", "guide/pnp2d.rst",
+         "guide/ions.rst"]
 
 
 def _blocks(page: str, language: str) -> list:
