@@ -95,6 +95,7 @@ class SpineDistribution:
 
 _HJT = "Harris, Jensen & Tsao 1992 J Neurosci 12:2685 (adult rat CA1), means +- SD"
 #: Geometry distributions for ``add_spines(params=...)``.
+#:
 #: - thin: neck length 0.51 +- 0.34 um and neck diameter 0.10 +- 0.03 um (Harris, Jensen
 #:   & Tsao 1992); neck diameters within the 50-200 nm STED range of Tonnesen et al.
 #:   2014 Nat Neurosci 17:678; head volume mean 0.03 um3 (Harris et al. 1992). That
@@ -104,6 +105,7 @@ _HJT = "Harris, Jensen & Tsao 1992 J Neurosci 12:2685 (adult rat CA1), means +- 
 #: - mushroom: neck length 0.43 +- 0.21 um, neck diameter 0.20 +- 0.07 um, head volume
 #:   0.27 +- 0.13 um3 (Harris, Jensen & Tsao 1992); cortical ranges in Arellano et al.
 #:   2007 Front Neurosci 1:131.
+#:
 #: The clip ranges (neck 0.05-3 um long, 30-500 nm wide, head 0.002-1.5 um3) are wide
 #: bounds around the measured extremes of these studies, only there to exclude the
 #: lognormal's far tails.
