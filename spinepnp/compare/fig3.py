@@ -225,17 +225,6 @@ def _neuron():
     return h
 
 
-def _clamped_dendrite(h, name):
-    """A dendrite held at V_REST by a huge leak (input resistance ~3 kOhm: 50 pA moves
-    it by 0.2 uV), which NEURON integrates implicitly like any membrane."""
-    d = h.Section(name=name)
-    d.L, d.diam, d.nseg = 10.0, 10.0, 1
-    d.insert("pas")
-    d(0.5).pas.g = 100.0          # S/cm2
-    d(0.5).pas.e = V_REST
-    return d
-
-
 def _play(h, ref, wave, breaks, t_stop, dt):
     """Play the waveform into ``ref`` on NEURON's time grid (steps exactly at the
     breakpoints: each appears twice in the time vector)."""
@@ -306,12 +295,12 @@ def run_spnp(tag: str, mode: int, wave, breaks, t_out, settings) -> dict:
     """SpnpSpine (mode 1 or 2) in a dendrite at rest. Its head is lumped, so both head
     placements are its head ring ``gbz_head``; neck placements use its neck ring
     (``gbz_neck`` at ``ring_gamma``; in mode 2 a node of the dynamic neck sits there)."""
-    from ..build import attach_spine
+    from ..build import attach_spine, clamped_dendrite
     h = _neuron()
     geo = spine_geometry()
     neck = _LumpedNeck(geo)
     head_vol = geo.volume - neck.volume
-    dend = _clamped_dendrite(h, "fig3_dend")
+    dend, clamp = clamped_dendrite(V_REST, name="fig3_dend")
     try:
         params = dict(gfloor=1e-12, iinj=0.0)
         if tag != "none":
@@ -356,9 +345,9 @@ def run_spnp(tag: str, mode: int, wave, breaks, t_out, settings) -> dict:
 def run_cable(tag: str, wave, breaks, t_out, settings, ra: float | None = None) -> dict:
     """Explicit head and neck Sections (Ra calibrated to the PNP R0 unless ``ra``), the
     ring an SpnpRing at the same place, current injected at the head's top."""
-    from ..build import attach_spine
+    from ..build import attach_spine, clamped_dendrite
     h = _neuron()
-    dend = _clamped_dendrite(h, "fig3_cable_dend")
+    dend, clamp = clamped_dendrite(V_REST, name="fig3_cable_dend")
     secs = [dend]
     try:
         # "explicit-ra": head and neck Sections with the given Ra (here the one that
