@@ -34,7 +34,7 @@ import sys
 from .. import __version__
 
 __all__ = ["main", "build_parser", "COMMANDS", "CLIError", "formatter", "output_file",
-           "add_neck_options", "neck_from_args"]
+           "add_neck_options", "neck_from_args", "add_output_options"]
 
 #: Subcommand name -> module that defines it (its ``add_parser(subparsers)``).
 COMMANDS = {
@@ -66,6 +66,18 @@ def add_neck_options(group, cylinder: str = "cylinder"):
     group.add_argument("--c", type=float, default=0.2, help="hyperboloid flare c [um]")
     group.add_argument("--half-length", type=float, default=0.5,
                        help="hyperboloid half length [um]")
+
+
+def add_output_options(parser, name: str, progress: str = "no progress bar"):
+    """The output options shared by the solver subcommands (``pnp``, ``pnp2d``):
+    ``--out`` (default ``<name>_out``), ``--prefix`` (default ``name``), ``--no-plot`` and
+    ``--quiet`` (its help ``progress``)."""
+    o = parser.add_argument_group("output")
+    o.add_argument("--out", default=f"{name}_out", help="output directory")
+    o.add_argument("--prefix", default=name, help="file name prefix")
+    o.add_argument("--no-plot", action="store_true", help="skip the PNG figure")
+    o.add_argument("--quiet", action="store_true", help=progress)
+    return o
 
 
 def neck_from_args(kind: str, args):

@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from ..progress import Progress
-from . import add_neck_options, formatter, neck_from_args
+from . import add_neck_options, add_output_options, formatter, neck_from_args
 
 __all__ = ["add_parser", "run"]
 
@@ -40,11 +40,7 @@ def _common(p):
     s.add_argument("--nodes", type=int, default=2001, help="mesh nodes")
     s.add_argument("--head-bc", choices=["insulating", "neutral"], default="insulating",
                    help="potential condition at the head end")
-    o = p.add_argument_group("output")
-    o.add_argument("--out", default="pnp_out", help="output directory")
-    o.add_argument("--prefix", default="pnp", help="file name prefix")
-    o.add_argument("--no-plot", action="store_true", help="skip the PNG figure")
-    o.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_output_options(p, "pnp", "no progress bar")
 
 
 def add_parser(subparsers):

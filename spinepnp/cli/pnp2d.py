@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 from ..progress import Progress
-from . import formatter
+from . import add_output_options, formatter
 
 __all__ = ["add_parser", "run"]
 
@@ -50,11 +50,7 @@ def _common(p):
     s.add_argument("--celsius", type=float, default=20.0, help="temperature [degC]")
     s.add_argument("--resolution", type=float, default=1.0,
                    help="mesh refinement factor (element sizes scale as 1/resolution)")
-    o = p.add_argument_group("output")
-    o.add_argument("--out", default="pnp2d_out", help="output directory")
-    o.add_argument("--prefix", default="pnp2d", help="file name prefix")
-    o.add_argument("--no-plot", action="store_true", help="skip the PNG figure")
-    o.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    add_output_options(p, "pnp2d", "no progress on stderr")
 
 
 def add_parser(subparsers):
