@@ -26,7 +26,8 @@ demo file makes top-level sections; the spines and input trains, keyed on sectio
 names, must come out identical on every rank: spike times and the soma voltage's sum
 and maximum are compared bitwise). The check fails if the serial run has no spike.
 
-Targets (issue 15): ``fold-*`` at most 1.5x ``exp2syn`` (median ratio); 5,000 spines built in <= 1 s.
+Targets (issue 15): ``fold-*`` at most 1.5x ``exp2syn`` (median ratio); 5,000 spines
+built in <= 1 s.
 Run ``python -m spinepnp.bench.cell --help`` (or ``comparisons/bench_cell.py``).
 """
 
@@ -277,7 +278,8 @@ def main(argv=None):
             med = statistics.median(x / y for x, y in zip(times[v], times["exp2syn"]))
             target = ""
             if v.startswith("fold-"):       # judged on the median: robust to drift
-                target = f"   target <= 1.5x (median): {'met' if med <= 1.5 else 'MISSED'}"
+                verdict = "met" if med <= 1.5 else "MISSED"
+                target = f"   target <= 1.5x (median): {verdict}"
             print(f"  {v:17s} {best[v] / best['exp2syn']:6.2f}x ({med:.2f}x){target}")
     bt, n = build_time(h)
     print(f"add_spines, folded, {n} spines (thin-dist draws): {bt:.3f} s (best of 3)   "
