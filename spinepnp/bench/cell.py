@@ -3,7 +3,11 @@
 NEURON's demo pyramidal cell (:func:`spinepnp.morphology.build_spiny_pyramid`: hh soma,
 passive dendrites, d_lambda segments, 1 thin spine per um, about 5,350 spines) with 500
 spines driven by Poisson input at 5 Hz for 1 s (fixed step, dt = 25 us; AMPA only,
-3 nS per event). Variants, built and timed in this one invocation:
+3 nS per event) at 6.3 degC, the temperature NEURON's hh is calibrated at. The drive
+holds the soma near -57 mV and it fires irregularly, a few spikes per second. (At 20 degC
+hh's gates are 4.5 times faster: the soma accommodates to the steady depolarisation and
+never fires, even at 10 nS per event, so an MPI check on spikes would compare nothing.)
+Variants, built and timed in this one invocation:
 
 - ``exp2syn``: every spine folded into the dendrite (F-factor) and 500 Exp2Syn on the
   dendrite at the driven spines' positions, same trains (the baseline);
@@ -12,17 +16,18 @@ spines driven by Poisson input at 5 Hz for 1 s (fixed step, dt = 25 us; AMPA onl
 - ``all-pnp``: every spine a SpnpSpine (mode 1, ``fold=False``), 500 of them driven:
   what a modeller gets calling ``attach_spine`` in a loop.
 
-The variants run round robin (``--repeat`` rounds; the best round per variant gives the
-ratio, the median of per-round ratios is printed beside it: on a shared machine speed
-drifts over seconds). Also measured: the wall time of ``add_spines`` for 5,000 spines
+The variants run round robin (``--repeat`` rounds; the best round per variant gives one
+ratio, the median of per-round ratios is printed beside it and is the one judged against
+the target: on a shared machine speed drifts over seconds). Also measured: the wall time of ``add_spines`` for 5,000 spines
 (folded), the memory per spine (resident set growth while building, folded and as
 point processes), and with ``--mpi`` that a 2-rank MPI run of ``exp2syn`` and of
 ``fold-pnp`` gives the spikes of the serial run (each rank builds the whole cell as its gid, one cell per process since the
 demo file makes top-level sections; the spines and input trains, keyed on section
 names, must come out identical on every rank: spike times and the soma voltage's sum
-and maximum are compared bitwise).
+and maximum are compared bitwise). The check fails if the serial run has no spike.
 
-Targets (issue 15): ``fold-*`` at most 1.5x ``exp2syn``; 5,000 spines built in <= 1 s.
+Targets (issue 15): ``fold-*`` at most 1.5x ``exp2syn`` (median ratio); 5,000 spines
+built in <= 1 s.
 Run ``python -m spinepnp.bench.cell --help`` (or ``comparisons/bench_cell.py``).
 """
 
@@ -43,6 +48,7 @@ VARIANTS = ("exp2syn", "fold-ohmic", "fold-pnp", "fold-pnp-dynamic", "all-pnp")
 WEIGHT = 0.003       # uS : AMPA peak conductance per event
 RATE = 5.0           # Hz
 DT = 0.025           # ms
+CELSIUS = 6.3        # degC : hh's calibration temperature (at 20 degC the soma never fires)
 
 
 def rss_kib() -> float:
@@ -62,7 +68,7 @@ def build(h, variant, n_driven, seed=1, weight=WEIGHT):
     from spinepnp.morphology import build_spiny_pyramid
     from spinepnp.synapses import poisson_netstim
     law = {"exp2syn": "ohmic", "all-pnp": "pnp"}.get(variant, variant[5:])
-    h.celsius = 20.0
+    h.celsius = CELSIUS        # before the spines: their R0 uses VT at this temperature
     cell = build_spiny_pyramid(law, 1.0, "thin", seed, fold=variant != "all-pnp")
     pop = cell.spines
     idx = pop.choose(n_driven, seed)
@@ -168,12 +174,14 @@ def worker(args):
     return 0
 
 
-def mpi_check(a, tmp: Path, variant: str) -> str:
-    """Serial vs 2-rank spikes of ``variant``; returns a one-line verdict."""
+def mpi_check(a, tmp: Path, variant: str) -> tuple[bool | None, str]:
+    """Serial vs 2-rank spikes of ``variant``: (passed, one-line verdict); passed is
+    None when MPI is not available. It passes only if the serial run has spikes and
+    every rank's spike times and soma voltage equal the serial run's bitwise."""
     from spinepnp import parallel
     ok, why = parallel.mpi_available()
     if not ok:
-        return f"MPI check skipped: {why}"
+        return None, f"MPI check skipped: {why}"
     me = ["-m", "spinepnp.bench.cell"]     # run_mpi puts spinepnp on PYTHONPATH
     common = ["--n-driven", str(a.n_driven), "--tstop", str(a.tstop), "--variant",
               variant, "--weight", str(a.weight)]
@@ -186,21 +194,24 @@ def mpi_check(a, tmp: Path, variant: str) -> str:
     proc = subprocess.run([sys.executable, *me, "--worker", str(ser)] + common, env=env,
                           capture_output=True, text=True)
     if proc.returncode:
-        return "MPI check FAILED: serial run: " + proc.stderr[-500:]
+        return False, f"{variant}: MPI check FAILED: serial run: " + proc.stderr[-500:]
     proc = parallel.run_mpi([*me, "--worker", str(par)] + common, 2)
     if proc.returncode:
-        return "MPI check FAILED: 2-rank run: " + proc.stderr[-500:]
+        return False, f"{variant}: MPI check FAILED: 2-rank run: " + proc.stderr[-500:]
     serial = json.loads(ser.read_text())[0]
     ranks = {r["gid"]: r for r in json.loads(par.read_text())}
     keys = ("spikes", "vsoma_sum", "vsoma_max")
     same = sorted(ranks) == [0, 1] and all(ranks[g][k] == serial[k] for g in ranks
                                            for k in keys)
-    return (f"{variant}: MPI 2 ranks vs serial: {'same' if same else 'DIFFERENT'} spikes "
-            "and soma "
-            f"voltage (bitwise) (serial {len(serial['spikes'])} spikes, max soma "
-            f"{serial['vsoma_max']:.3f} mV; ranks " + ", ".join(
-                f"gid {g}: {len(r['spikes'])} spikes, max {r['vsoma_max']:.3f} mV"
-                for g, r in sorted(ranks.items())) + ")")
+    fired = len(serial["spikes"]) > 0
+    verdict = ("same" if same else "DIFFERENT") + " spikes and soma voltage (bitwise)"
+    if not fired:
+        verdict = "FAILED: the serial run has no spike, nothing to compare; " + verdict
+    return same and fired, (
+        f"{variant}: MPI 2 ranks vs serial: {verdict} (serial {len(serial['spikes'])} "
+        f"spikes, max soma {serial['vsoma_max']:.3f} mV; ranks " + ", ".join(
+            f"gid {g}: {len(r['spikes'])} spikes, max {r['vsoma_max']:.3f} mV"
+            for g, r in sorted(ranks.items())) + ")")
 
 
 def main(argv=None):
@@ -235,7 +246,7 @@ def main(argv=None):
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     print(f"bench_cell (CPU seconds, best of {a.repeat}): demo pyramid, 1 thin spine/um, "
           f"{a.n_driven} driven at {RATE:g} Hz ({a.weight * 1e3:g} nS AMPA), {a.tstop:g} ms, "
-          f"dt {DT * 1e3:g} us; {platform.node()} "
+          f"dt {DT * 1e3:g} us, {CELSIUS:g} degC; {platform.node()} "
           f"{cpu_name()}, {os.cpu_count()} CPUs, load average {load[0]:.2f}, NEURON "
           f"{neuron.__version__}, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}", flush=True)
     mem = memory_per_spine(h)       # first: later builds leave freed memory to reuse
@@ -266,9 +277,9 @@ def main(argv=None):
                 continue
             med = statistics.median(x / y for x, y in zip(times[v], times["exp2syn"]))
             target = ""
-            if v.startswith("fold-"):
-                ok = best[v] / best["exp2syn"] <= 1.5
-                target = f"   target <= 1.5x: {'met' if ok else 'MISSED'}"
+            if v.startswith("fold-"):       # judged on the median: robust to drift
+                verdict = "met" if med <= 1.5 else "MISSED"
+                target = f"   target <= 1.5x (median): {verdict}"
             print(f"  {v:17s} {best[v] / best['exp2syn']:6.2f}x ({med:.2f}x){target}")
     bt, n = build_time(h)
     print(f"add_spines, folded, {n} spines (thin-dist draws): {bt:.3f} s (best of 3)   "
@@ -280,7 +291,10 @@ def main(argv=None):
         import tempfile
         with tempfile.TemporaryDirectory() as tmp:
             for variant in ("exp2syn", "fold-pnp"):
-                print(mpi_check(a, Path(tmp), variant), flush=True)
+                passed, verdict = mpi_check(a, Path(tmp), variant)
+                print(verdict, flush=True)
+                if passed is False:
+                    return 1
     return 0
 
 
