@@ -83,7 +83,7 @@ Solving (1): F(x) = ineck(x) - ihead(v + x) is increasing and convex with passiv
   doubling steps; once the sign changes the root is bracketed and Newton is safeguarded by
   bisection. So the physical branch is followed continuously and left only at a fold
   (hysteresis). In mode 1, Newton steps from the left are clipped at VT ln(1 + ihead/isat),
-  an upper bound of the root when ihead decreases with vhead. Tolerance 1e-10 mV. With a
+  an upper bound of the root where ihead decreases with vhead (ghv > 0). Tolerance 1e-10 mV. With a
   neck ring the ring node is the outer unknown and the head balance the inner one.
   A plain Newton step is accepted without a further evaluation when it is final: F linear
   (modes 0 and 2 with a linear head) or, in mode 1, its error (dx)^2/(2 VT) below the
@@ -1527,10 +1527,14 @@ PROCEDURE headsolve(full, vnow (mV)) {
                     } else {
                         xn = x - cap
                     }
-                    if (md == 1 && fv < 0 && xn - x > 1 (mV)) {
+                    if (md == 1 && fv < 0 && xn - x > 1 (mV) && ghv > 0) {
                         : upper bound of the root if ihead decreases with vhead (a
                         : guard against large overshoots only: smaller Newton steps
-                        : from the left overshoot by < (xn - x)^2/(2 VT))
+                        : from the left overshoot by < (xn - x)^2/(2 VT)). Only where
+                        : ihead decreases here (ghv > 0): where it increases (NMDA, a
+                        : Boltzmann ring, past a fold) the bound does not hold, and
+                        : clipping to it crept by ~0.02 mV per step through 200
+                        : iterations (not converged, flag 1) at a fold under CVODE.
                         arg = 1 + ihv/is
                         if (arg > 0) {
                             xup = vtt*log(arg)
@@ -1744,7 +1748,8 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
                     } else {
                         xhn = xh - cap2
                     }
-                    if (md == 1 && f1 < 0) {
+                    if (md == 1 && f1 < 0 && ghv > 0) {
+                        : (the bound holds where ihead decreases; see headsolve)
                         arg = (qq + ihv)/ib
                         if (arg > 0) {
                             xup = vtt*log(arg)
