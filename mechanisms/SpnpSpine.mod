@@ -146,7 +146,9 @@ The fast configurations: a spine that is in mode 1 or 2 with all four ring condu
   as dy_k/dt = lam_k (y_k + eq_k), whose Jacobian is diagonal: NEURON's CVODE sees only
   the diagonal of a DERIVATIVE block, and in the cells' form the neck coupling was off
   it (mode 2 took 6x to 130x the CVODE steps of mode 1; now 1.05x to 1.15x,
-  tests/test_spine_cvode). The same for the ring node grid. A floored (negative)
+  tests/test_spine_cvode). The same for the ring node grid. Under fixed step the modes
+  cost 9 % of the mode 2 spine against the former red-black update of the cells
+  (bench_spine, 2026-12-01: 1.61x -> 1.75x Exp2Syn, median of 5 rounds). A floored (negative)
   cell is floored in the outputs and the conductance only. The mode 2 neck conductance and diffusion potential (neck2,
   neck2r with a neck ring) are recomputed after each state update and in every
   BREAKPOINT that solves. Parameters are read at every solve,
@@ -684,10 +686,18 @@ DERIVATIVE states {
                 kbb = salt_mode2
                 ra3 = salt_mode3
                 ra4 = salt_mode4
-                salt_mode1' = decay_mode1*(ka + eq_conc[0] + eq_head[0]*inh + eq_ring[0]*irn)
-                salt_mode2' = decay_mode2*(kbb + eq_conc[1] + eq_head[1]*inh + eq_ring[1]*irn)
-                salt_mode3' = decay_mode3*(ra3 + eq_conc[2] + eq_head[2]*inh + eq_ring[2]*irn)
-                salt_mode4' = decay_mode4*(ra4 + eq_conc[3] + eq_head[3]*inh + eq_ring[3]*irn)
+                if (irn == 0) {
+                    : (no neck ring: the common case, without the ring's terms)
+                    salt_mode1' = decay_mode1*(ka + eq_conc[0] + eq_head[0]*inh)
+                    salt_mode2' = decay_mode2*(kbb + eq_conc[1] + eq_head[1]*inh)
+                    salt_mode3' = decay_mode3*(ra3 + eq_conc[2] + eq_head[2]*inh)
+                    salt_mode4' = decay_mode4*(ra4 + eq_conc[3] + eq_head[3]*inh)
+                } else {
+                    salt_mode1' = decay_mode1*(ka + eq_conc[0] + eq_head[0]*inh + eq_ring[0]*irn)
+                    salt_mode2' = decay_mode2*(kbb + eq_conc[1] + eq_head[1]*inh + eq_ring[1]*irn)
+                    salt_mode3' = decay_mode3*(ra3 + eq_conc[2] + eq_head[2]*inh + eq_ring[2]*irn)
+                    salt_mode4' = decay_mode4*(ra4 + eq_conc[3] + eq_head[3]*inh + eq_ring[3]*irn)
+                }
             } else {
                 : CVODE: the modal law as it is (its Jacobian, lam_k, is diagonal)
                 salt_mode1' = lam1*(salt_mode1 + eq_conc[0] + eq_head[0]*inh + eq_ring[0]*irn)
