@@ -145,11 +145,12 @@ The fast configurations: a spine that is in mode 1 or 2 with all four ring condu
   (no exp() per step; first order through the sources held over the step), under CVODE
   as dy_k/dt = lam_k (y_k + eq_k), whose Jacobian is diagonal: NEURON's CVODE sees only
   the diagonal of a DERIVATIVE block, and in the cells' form the neck coupling was off
-  it (mode 2 took 6x to 130x the CVODE steps of mode 1; now 1.05x to 1.15x,
+  it (mode 2 took 6x to 130x the CVODE steps of mode 1; now 1.0x to 1.2x,
   tests/test_spine_cvode). The same for the ring node grid. Under fixed step the modes
   cost 9 % of the mode 2 spine against the former red-black update of the cells
-  (bench_spine, 2026-12-01: 1.61x -> 1.75x Exp2Syn, median of 5 rounds). A floored (negative)
-  cell is floored in the outputs and the conductance only. The mode 2 neck conductance and diffusion potential (neck2,
+  (bench_spine, 2026-12-01: 1.61x -> 1.75x Exp2Syn, median of 5 rounds). A negative
+  cell is floored in the outputs and the conductance only. The mode 2 neck conductance
+  and diffusion potential (neck2,
   neck2r with a neck ring) are recomputed after each state update and in every
   BREAKPOINT that solves. Parameters are read at every solve,
   except geometry, mode, conc, diff, diff_anion, rneck, ra, ring_pos, ring_gamma, the

@@ -46,7 +46,7 @@ def _spine_run(h, mode, neck_vol, cvode, dt=0.025, atol=None):
 def test_mode2_cvode_steps_within_3x_mode1(h, neck_vol):
     """The issue's target: mode 2 under CVODE at most 3x mode 1's steps (default tolerances).
 
-    Measured 2026-12-01: 92 vs 88 (README spine), 101 vs 88 (neck_vol 3.8e-4 um3); before
+    Measured 2026-12-01: 87 vs 87 (README spine), 103 vs 87 (neck_vol 3.8e-4 um3); before
     the modal formulation 505 vs 87 and 11549 vs 87. 3x is the issue's bound."""
     n1, _ = _spine_run(h, 1, neck_vol, cvode=True)
     n2, _ = _spine_run(h, 2, neck_vol, cvode=True)
