@@ -34,9 +34,9 @@ Neck laws (x = vhead - v, VT = k T/e from NEURON's celsius, C = conc, D = diff):
               ineck = (x - ediff)/rdyn,  rdyn = VT/(F (D + D-)) integral dgamma/c,
               ediff = -VT (D - D-)/(D + D-) ln(chead/conc),
             and c obeys ambipolar diffusion, D_a = 2 D D-/(D + D-), along the neck
-            (4 cells of equal gamma, c1 c2 c3, c = conc at the dendrite; with a
+            (4 cells of equal gamma, states c1 c2 c3, c = conc at the dendrite; with a
             neck ring the middle node is on the ring, see "Neck ring") into a
-            well-mixed head of volume pi head_diam^3/6 (ch) fed by t- ineck/F,
+            well-mixed head of volume pi head_diam^3/6 (state ch) fed by t- ineck/F,
             t- = D-/(D + D-). The resistance integral uses the exact logarithmic mean of
             c over each cell, so the steady state (c linear in gamma) is exactly mode 1:
             chead/conc = 1 + ineck/isat = exp(x/VT). Right after a change the neck is the
@@ -138,25 +138,22 @@ The fast configurations: a spine that is in mode 1 or 2 with all four ring condu
   the next finitialize; to switch a ring on and off during a run, give it a conductance
   > 0 at finitialize (1e-12 uS will do). In every other configuration ring conductances
   are read at every solve.
-  Mode 2 neck, fixed step and CVODE: the cells' law is linear in c (plus the neck and
-  ring currents as sources), so it is integrated in its diffusion modes (neck_modes.inc,
-  states salt_mode1..4; c1 c2 c3 ch are then outputs, c = W^(-1/2) Q y). Each mode
-  relaxes on its own: under fixed step exactly over dt by cached factors exp(lam_k dt)
-  (no exp() per step; first order through the sources held over the step), under CVODE
-  as dy_k/dt = lam_k (y_k + eq_k), whose Jacobian is diagonal: NEURON's CVODE sees only
-  the diagonal of a DERIVATIVE block, and in the cells' form the neck coupling was off
-  it (mode 2 took 6x to 130x the CVODE steps of mode 1; now 1.0x to 1.2x,
-  tests/test_spine_cvode). The same for the ring node grid. Under fixed step the modes
-  cost 9 % of the mode 2 spine against the former red-black update of the cells
-  (bench_spine, 2026-12-01: 1.61x -> 1.75x Exp2Syn, median of 5 rounds). A negative
-  cell is floored in the outputs and the conductance only. The mode 2 neck conductance
-  and diffusion potential (neck2,
+  Mode 2 neck under fixed step (without a neck ring): each cell relaxes exponentially,
+  by cached factors exp(-2 kc dt) and exp(-kh dt) (no exp() per step), towards its
+  neighbours' values, in red-black order: c1 and c3 from the values at the step's start,
+  then c2 and ch from the new c1 and c3. That is cnexp's exponential update in another
+  Gauss-Seidel order (unconditionally stable, positive, first order; against CVODE its
+  error equals that of cnexp's c1 c2 c3 ch order to 0.1 % in tests/test_spine_dynamics),
+  with a dependency chain of two cells instead of four: the mode 2 step is bound by
+  latency, not by arithmetic. With a neck ring (ring node grid): cnexp's exponential
+  update in the order c1 c2 c3 ch, exp() per step. Under CVODE the cells' ODEs are
+  integrated as they are. The mode 2 neck conductance and diffusion potential (neck2,
   neck2r with a neck ring) are recomputed after each state update and in every
   BREAKPOINT that solves. Parameters are read at every solve,
   except geometry, mode, conc, diff, diff_anion, rneck, ra, ring_pos, ring_gamma, the
   synaptic time constants and celsius, which are read at INITIAL.
 Outputs: vhead (mV), vring (mV, with a neck ring; otherwise v), ineck (nA), reff (MOhm,
-  (vhead - v)/ineck; the slope value at ineck = 0), chead (mM: the mode 2 head salt ch; in
+  (vhead - v)/ineck; the slope value at ineck = 0), chead (mM: the mode 2 head state; in
   mode 1 its steady value conc (1 + ineck/isat); conc in mode 0), r0 (MOhm, Ohmic limit
   in use), isat (nA, saturation current: an outward current larger than isat cannot be
   drawn through the neck), vt (mV), gampa, gnmda (uS), gtot (uS, the di/dv handed to
@@ -172,7 +169,7 @@ Refused parameters and validity (spine_checks.inc, spine_validity.inc): at finit
   at saturation, 4 mode-2 salt at its floor, 8 |vhead| > 1000 mV) from tinvalid on.
   The code tables are spinepnp.validity.BADPARAM and INVALID.
 Shared code (INCLUDEd): hh_rates.inc (HH Na rates, with SpnpRing and SpnpRHH),
-  boltzmann.inc (Boltzmann activation, with SpnpRing), mg_block.inc (NMDA Mg block); its own: neck_modes.inc (the mode 2 neck in diffusion modes).
+  boltzmann.inc (Boltzmann activation, with SpnpRing), mg_block.inc (NMDA Mg block).
 Sources: the electro-diffusion I-V paper (eq 5-7, 14-18), P. Latham's biophysics summary
   (eq 13), Jahr & Stevens, J Neurosci 10:3178 (1990).
 ENDCOMMENT
@@ -188,7 +185,7 @@ NEURON {
     RANGE gna_head, ena, ah0, gbz_head, ebz, vhalf_bz, slope_bz
     RANGE gna_neck, gbz_neck, ring_pos, ring_gamma, vring, refresh
     RANGE vhead, ineck, reff, chead, r0, isat, vt, gampa, gnmda, gtot, niter
-    RANGE badparam, invalid, tinvalid, c1, c2, c3, ch
+    RANGE badparam, invalid, tinvalid
 }
 
 UNITS {
@@ -284,6 +281,8 @@ ASSIGNED {
     conc_per_isat (mM/nA)
     t_solved (ms)
     dt_decay (ms)
+    decay_neck (/ms)
+    decay_head (/ms)
     salt_per_current (mM/nA)
     ediff_per_log (mV)
     gneck_per_conc (uS/mM)
@@ -291,24 +290,6 @@ ASSIGNED {
     ediff (mV)
     v_linear (mV)
     ring_frac (1)
-    c1 (mM)
-    c2 (mM)
-    c3 (mM)
-    ch (mM)
-    lam1 (/ms)
-    lam2 (/ms)
-    lam3 (/ms)
-    lam4 (/ms)
-    decay_mode1 (/ms)
-    decay_mode2 (/ms)
-    decay_mode3 (/ms)
-    decay_mode4 (/ms)
-    sym[16] (/ms)
-    cells_from_modes[16] (1)
-    modes_from_cells[16] (1)
-    eq_conc[4] (mM)
-    eq_ring[4] (mM/nA)
-    eq_head[4] (mM/nA)
 }
 
 STATE {
@@ -320,15 +301,14 @@ STATE {
     h (1)
     mn (1)
     hn (1)
-    salt_mode1 (mM)
-    salt_mode2 (mM)
-    salt_mode3 (mM)
-    salt_mode4 (mM)
+    c1 (mM)
+    c2 (mM)
+    c3 (mM)
+    ch (mM)
 }
 
 INCLUDE "spine_checks.inc"
 INCLUDE "spine_validity.inc"
-INCLUDE "neck_modes.inc"
 
 INITIAL {
     LOCAL tp, k, am, bm, ah, bh, vg
@@ -384,19 +364,6 @@ INITIAL {
         c1 = conc
         c2 = conc
         c3 = conc
-        salt_mode1 = 0
-        salt_mode2 = 0
-        salt_mode3 = 0
-        salt_mode4 = 0
-        if (mode == 2) {
-            : the neck's diffusion modes (neck_modes.inc); fr = 1/2: four equal cells
-            if (ring_frac > 0) {
-                neck_modes(ring_frac)
-            } else {
-                neck_modes(0.5)
-            }
-            cells_to_modes()
-        }
         vhead = v
         vring = v
         dt_decay = -1
@@ -424,7 +391,6 @@ INITIAL {
                     c3 = conc + 0.75*(chead - conc)
                 }
                 ch = chead
-                cells_to_modes()
                 necks()
             }
             spine(1, v)
@@ -476,8 +442,8 @@ BREAKPOINT {
 }
 
 DERIVATIVE states {
-    LOCAL path, busy, ka, kbb, rna, rnn, am, bm, ah, bh, fx, ra1, ra2, inw, ra3, ra4,
-          irn, inh, vg
+    LOCAL path, busy, ka, kbb, rna, rnn, am, bm, ah, bh, fx, ra1, ra2, ceq, inw, ra3, ra4,
+          fr, wa, wb, irn, q, vg
     : (the derivatives use LOCALs only: CoreNEURON's NMODL cannot parse units in them)
     : Fixed step (see COMMENT): this state update comes half a step after an evaluation
     : that reused the refresh stamped t_reuse, or after one that solved and stamped t_solved. The
@@ -541,10 +507,10 @@ DERIVATIVE states {
         h' = 0
         mn' = 0
         hn' = 0
-        salt_mode1' = 0
-        salt_mode2' = 0
-        salt_mode3' = 0
-        salt_mode4' = 0
+        c1' = 0
+        c2' = 0
+        c3' = 0
+        ch' = 0
     } else {
         rna = 0
         rnn = 0
@@ -653,10 +619,10 @@ DERIVATIVE states {
                 hn' = 0
             }
             if (mode != 2) {
-                salt_mode1' = 0
-                salt_mode2' = 0
-                salt_mode3' = 0
-                salt_mode4' = 0
+                c1' = 0
+                c2' = 0
+                c3' = 0
+                ch' = 0
             }
             : stay on this path while anything but the AMPA states and the neck is in use
             if (busy == 1) {
@@ -672,41 +638,51 @@ DERIVATIVE states {
             }
         }
         if (path == 2 || (path == 1 && mode == 2)) {
-            : the dynamic neck in its diffusion modes (neck_modes.inc): each mode relaxes
-            : on its own, dy_k/dt = lam_k (y_k + eq_k), eq_k from the dendrite's salt, the
-            : ring's inward current irn (node c2) and the rest of the neck current (head)
-            irn = 0
+            : the dynamic neck (cells c1 c2 c3 and the head ch)
             if (path == 1 && ring_frac > 0) {
+                : with a neck ring (see COMMENT): node c2 on the ring, gamma fraction fr
+                : on its dendrite side (cells fr/2, fr/2), 1 - fr on its head side; the
+                : ring's inward current irn feeds c2 with t- irn/F, the head gets
+                : t- (inw - irn)/F. Rates from kc, kh (equal cells) by the cells'
+                : gammas and volumes (proportional to gamma, as for equal cells).
+                : cnexp's exponential update, fixed step and CVODE alike.
+                fr = ring_frac
+                wa = kc/(2*fr)
+                wb = kc/(2*(1 - fr))
+                q = kc/kh + 0.5 - fr
                 irn = ineckring()
-            }
-            inh = inw - irn
-            if (fx == 1) {
-                : fixed step: the exact relaxation over dt by cached rates
-                : (exp(lam_k dt) - 1)/dt (Euler form of cnexp's update: no exp() per step)
-                ka = salt_mode1
-                kbb = salt_mode2
-                ra3 = salt_mode3
-                ra4 = salt_mode4
-                if (irn == 0) {
-                    : (no neck ring: the common case, without the ring's terms)
-                    salt_mode1' = decay_mode1*(ka + eq_conc[0] + eq_head[0]*inh)
-                    salt_mode2' = decay_mode2*(kbb + eq_conc[1] + eq_head[1]*inh)
-                    salt_mode3' = decay_mode3*(ra3 + eq_conc[2] + eq_head[2]*inh)
-                    salt_mode4' = decay_mode4*(ra4 + eq_conc[3] + eq_head[3]*inh)
-                } else {
-                    salt_mode1' = decay_mode1*(ka + eq_conc[0] + eq_head[0]*inh + eq_ring[0]*irn)
-                    salt_mode2' = decay_mode2*(kbb + eq_conc[1] + eq_head[1]*inh + eq_ring[1]*irn)
-                    salt_mode3' = decay_mode3*(ra3 + eq_conc[2] + eq_head[2]*inh + eq_ring[2]*irn)
-                    salt_mode4' = decay_mode4*(ra4 + eq_conc[3] + eq_head[3]*inh + eq_ring[3]*irn)
-                }
+                ceq = salt_per_current*kc
+                c1' = wa/(2*fr)*(conc - 2*c1 + c2)
+                c2' = wa*(c1 - c2) + wb*(c3 - c2) + ceq*irn
+                c3' = wb/(2*(1 - fr))*(c2 - 2*c3 + ch)
+                ch' = wb/q*(c3 - ch) + ceq/q*(inw - irn)
+                neck2r()
             } else {
-                : CVODE: the modal law as it is (its Jacobian, lam_k, is diagonal)
-                salt_mode1' = lam1*(salt_mode1 + eq_conc[0] + eq_head[0]*inh + eq_ring[0]*irn)
-                salt_mode2' = lam2*(salt_mode2 + eq_conc[1] + eq_head[1]*inh + eq_ring[1]*irn)
-                salt_mode3' = lam3*(salt_mode3 + eq_conc[2] + eq_head[2]*inh + eq_ring[2]*irn)
-                salt_mode4' = lam4*(salt_mode4 + eq_conc[3] + eq_head[3]*inh + eq_ring[3]*irn)
+                if (fx == 1) {
+                    : cnexp's exponential update of each cell towards its neighbours, in
+                    : red-black order (c1, c3 from the step's start, then c2, ch from the
+                    : new c1, c3: a chain of two dependent cells, not four; see COMMENT), by
+                    : cached rates (exp(-2 kc dt) - 1)/dt and (exp(-kh dt) - 1)/dt: no exp()
+                    ra1 = decay_neck
+                    ra2 = decay_head
+                    ceq = salt_per_current*inw
+                    ka = c1
+                    kbb = c2
+                    ra3 = c3
+                    ra4 = ch
+                    c1' = ra1*(ka - 0.5*(conc + kbb))
+                    c3' = ra1*(ra3 - 0.5*(kbb + ra4))
+                    c2' = ra1*(kbb - 0.5*(c1 + c3))
+                    ch' = ra2*(ra4 - c3 - ceq)
+                } else {
+                    ceq = salt_per_current*inw
+                    c1' = kc*(conc - 2*c1 + c2)
+                    c2' = kc*(c1 - 2*c2 + c3)
+                    c3' = kc*(c2 - 2*c3 + ch)
+                    ch' = kh*(c3 - ch + ceq)
+                }
+                neck2()
             }
-            necks()
         }
     }
     : refresh the head with the new v and states: a recorded vhead then belongs to the
@@ -768,10 +744,6 @@ PROCEDURE refuse() {
     c2 = 0
     c3 = 0
     ch = 0
-    salt_mode1 = 0
-    salt_mode2 = 0
-    salt_mode3 = 0
-    salt_mode4 = 0
     t_reuse = -1e300
     t_solved = -1e300
     : state path 3 marks the refused spine: BREAKPOINT never solves, the state block
@@ -788,10 +760,8 @@ PROCEDURE decay() {
     decay_b = ((exp(-dt/tau2) - 1)/dt)
     fan = (exp(-dt/nmda_tau1) - 1)/dt
     fbn = (exp(-dt/nmda_tau2) - 1)/dt
-    decay_mode1 = (exp(lam1*dt) - 1)/dt
-    decay_mode2 = (exp(lam2*dt) - 1)/dt
-    decay_mode3 = (exp(lam3*dt) - 1)/dt
-    decay_mode4 = (exp(lam4*dt) - 1)/dt
+    decay_neck = ((exp(-2*kc*dt) - 1)/dt)
+    decay_head = ((exp(-kh*dt) - 1)/dt)
     dt_decay = dt
 }
 
@@ -936,8 +906,7 @@ PROCEDURE neck2() {
 
 PROCEDURE necks() {
     : mode 2: the neck's L and diffusion potential for its grid (neck2 for equal cells,
-    : neck2r with a neck ring), the cells' salt first taken from the modes
-    modes_to_cells()
+    : neck2r with a neck ring); the per-step state update calls the two directly
     if (ring_frac > 0) {
         neck2r()
     } else {
