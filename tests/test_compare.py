@@ -1,7 +1,5 @@
 """Comparisons in --quick mode: their CSVs checked against the laws and the solvers."""
 
-import csv
-import math
 from pathlib import Path
 
 import numpy as np
@@ -9,21 +7,7 @@ import pytest
 
 from spinepnp import laws
 from spinepnp.cli import main
-
-
-def _csv(path):
-    with open(path) as fh:
-        rows = list(csv.DictReader(fh))
-    return {k: np.array([float(r[k]) if _isnum(r[k]) else r[k] for r in rows])
-            for k in rows[0]}
-
-
-def _isnum(s):
-    try:
-        float(s)
-        return True
-    except ValueError:
-        return False
+from table_helpers import read_columns
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +36,7 @@ def test_report_lists_every_output(quick_out):
               for a in (25, 50, 90)}),
 ])
 def test_steady_iv_csv_against_law(quick_out, fig, necks):
-    d = _csv(quick_out / f"{fig}_iv.csv")
+    d = read_columns(quick_out / f"{fig}_iv.csv")
     for tag, neck in necks.items():
         i = d[f"I_{tag}_nA"]
         law = laws.delta_v(i, neck)
@@ -70,7 +54,7 @@ def test_steady_iv_csv_against_law(quick_out, fig, necks):
 
 
 def test_fig1_profiles_against_multispecies_law(quick_out):
-    d = _csv(quick_out / "fig1_profiles.csv")
+    d = read_columns(quick_out / "fig1_profiles.csv")
     neck = laws.Cylinder(1.0, 0.05)
     x = d["x_r0=50nm_um"]
     law = laws.multispecies_profile(x, 0.1, neck, 12.0, 155.0, 1.33)
@@ -82,13 +66,13 @@ def test_fig1_profiles_against_multispecies_law(quick_out):
 
 
 def test_validity_csv_against_law(quick_out):
-    d = _csv(quick_out / "validity_map.csv")
+    d = read_columns(quick_out / "validity_map.csv")
     y = d["current_nA"] / np.array([laws.saturation_current(laws.Cylinder(1.0, r))
                                      for r in d["radius_um"]])
     with np.errstate(invalid="ignore", divide="ignore"):
         expect = np.where(y == 0, 0.0, 100 * (np.log1p(y) / y - 1))
     assert np.allclose(d["deviation_percent"], expect, rtol=1e-8, atol=1e-8)
-    c = _csv(quick_out / "validity_contour.csv")
+    c = read_columns(quick_out / "validity_contour.csv")
     for r, i5 in zip(c["radius_um"], c["I_5pct_in_nA"]):
         neck = laws.Cylinder(1.0, r)
         # the contour current is where R(I)/R0 is exactly 0.95 (brentq, xtol 2e-12)
@@ -98,13 +82,13 @@ def test_validity_csv_against_law(quick_out):
 
 def test_nullcline_fixed_points_are_fixed(quick_out):
     from spinepnp import reduced
-    d = _csv(quick_out / "nullclines_fixed_points.csv")
+    d = read_columns(quick_out / "nullclines_fixed_points.csv")
     assert len(d["V_mV"]) >= 2
     for v0, v, hh in zip(d["V0_mV"], d["V_mV"], d["h"]):
         dv, dh = reduced.rhs(v, hh, v0)
         # fixed points written with 10 digits: residual of eq 12 ~ slope x 1e-9
         assert abs(dv) < 1e-6 and abs(dh) < 1e-6
-    t = _csv(quick_out / "nullclines_trajectory.csv")
+    t = read_columns(quick_out / "nullclines_trajectory.csv")
     assert np.max(t["V_mV"]) > 0     # started above the saddle: a spike
 
 
@@ -121,7 +105,7 @@ def neuron_out(tmp_path_factory):
 
 
 def test_neuron_epsp_physics(neuron_out):
-    d = _csv(neuron_out / "neuron_epsp_peaks.csv")
+    d = read_columns(neuron_out / "neuron_epsp_peaks.csv")
     peaks = {(s, law): (hd, dd) for s, law, hd, dd in
              zip(d["spine"], d["law"], d["head_peak_mV"], d["dend_peak_mV"])}
     for spine in ("thin", "mushroom"):
@@ -135,13 +119,13 @@ def test_neuron_epsp_physics(neuron_out):
         # the same R0 -- and a typical-Ra neck (R = 150/59 R0) gives the largest one.
         assert peaks[(spine, "pnp")][0] < peaks[(spine, "ohmic")][0]
         assert peaks[(spine, "ohmic-ra")][0] > peaks[(spine, "ohmic")][0]
-    pp = _csv(neuron_out / "neuron_paired_pulse.csv")
+    pp = read_columns(neuron_out / "neuron_paired_pulse.csv")
     assert np.all((pp["ratio"] > 0) & (pp["ratio"] < 1.5))
 
 
 def test_network_outputs(neuron_out):
-    s = _csv(neuron_out / "network_spikes.csv")
-    c = _csv(neuron_out / "network_counts.csv")
+    s = read_columns(neuron_out / "network_spikes.csv")
+    c = read_columns(neuron_out / "network_counts.csv")
     assert len(s["t_ms"]) > 0 and np.all((s["t_ms"] >= 0) & (s["t_ms"] <= 200.0))
     for law in set(s["law"]):
         counts = np.bincount(s["gid"][s["law"] == law].astype(int),
@@ -161,7 +145,7 @@ def test_parallel_jobs_match_serial(quick_out, tmp_path):
 def test_validity_epsp_bounds(quick_out):
     """Dynamic-neck EPSC deviation at small current lies between the bulk-electrolyte
     limit and zero, and shrinks as wider necks equilibrate faster."""
-    d = _csv(quick_out / "validity_epsp.csv")
+    d = read_columns(quick_out / "validity_epsp.csv")
     small = d["peak_current_nA"] == np.min(d["peak_current_nA"])
     dev = d["deviation_percent"][small]
     r = d["radius_um"][small]

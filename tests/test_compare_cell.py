@@ -1,6 +1,5 @@
 """Comparison ``cell`` (quick) and models/spiny_pyramid.py (quick) on the demo pyramid."""
 
-import csv
 import importlib.util
 from pathlib import Path
 
@@ -9,20 +8,9 @@ import pytest
 
 from spinepnp.geometry import Cylinder
 from spinepnp.laws import ohmic_resistance
+from table_helpers import read_columns
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _csv(path):
-    with open(path) as fh:
-        rows = list(csv.DictReader(fh))
-    out = {}
-    for k in rows[0]:
-        try:
-            out[k] = np.array([float(r[k]) for r in rows])
-        except ValueError:
-            out[k] = [r[k] for r in rows]
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +24,7 @@ def cell_out(tmp_path_factory, mechanisms):
 def test_cell_comparison_outputs(cell_out):
     assert (cell_out / "cell.png").stat().st_size > 20_000     # a real figure
     assert "cell.png" in (cell_out / "report.md").read_text()
-    d = _csv(cell_out / "cell_spines.csv")
+    d = read_columns(cell_out / "cell_spines.csv")
     assert len(d["spine"]) == 12                                   # quick: 12 driven
     # every spine's R0 is the closed-form law for its own drawn cylinder at 20 degC
     # (the comparison's temperature; 167 mM, D = 1.33 um2/ms: attach_spine's defaults)
@@ -49,7 +37,7 @@ def test_cell_comparison_outputs(cell_out):
 
 
 def test_cell_comparison_physics(cell_out):
-    d = _csv(cell_out / "cell_spines.csv")
+    d = read_columns(cell_out / "cell_spines.csv")
     head_r0, head_ra = d["head_epsp_ohmic_mV"], d["head_epsp_ohmic-ra_mV"]
     # Ra = 150 Ohm cm is 2.5x the law's resistivity (59 Ohm cm): a larger series
     # resistance between synapse and dendrite gives a larger head EPSP, a smaller
@@ -72,7 +60,7 @@ def test_spiny_pyramid_model_quick(tmp_path, mechanisms):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     res = mod.main(["--quick", "--out", str(tmp_path), "--laws", "pnp-dynamic,ohmic"])
-    rows = _csv(tmp_path / "summary.csv")
+    rows = read_columns(tmp_path / "summary.csv")
     assert list(rows["law"]) == ["pnp-dynamic", "ohmic"]
     # 1 spine per um on 5349.55 um of dendrite (pyramid.nrn's header)
     assert np.all(np.abs(rows["n_spines"] - 5350) <= 40)     # one rounding per section
@@ -80,7 +68,7 @@ def test_spiny_pyramid_model_quick(tmp_path, mechanisms):
     # the soma fires under every law (the model is meant to spike; measured: 1 spike
     # each in the quick run)
     assert np.all(rows["n_spikes"] > 0)
-    tr = _csv(tmp_path / "traces.csv")
+    tr = read_columns(tmp_path / "traces.csv")
     # the drive depolarises the soma from rest (-65 mV) by more than a millivolt
     assert np.max(tr["vsoma_mV_ohmic"]) > -64.0
     assert (tmp_path / "spiny_pyramid.png").is_file()

@@ -1,7 +1,6 @@
 """Paper Fig 3 comparison (quick mode): its CSVs checked against the laws, the steady PNP
 solver and the cable's Ohm's law, not against its own previous output."""
 
-import csv
 import math
 
 import numpy as np
@@ -12,6 +11,7 @@ from spinepnp.compare import run_one
 from spinepnp.compare import fig3
 from spinepnp.constants import thermal_voltage
 from spinepnp.geometry import ball_and_neck
+from table_helpers import read_columns
 
 AMP = 0.05                                    # nA
 NECK = laws.Cylinder(1.0, 0.05)
@@ -23,24 +23,12 @@ VT = thermal_voltage(20.0)
 T_ON, T_OFF = 10.0, 40.0                      # quick mode: step from 10 to 40 ms
 
 
-def _csv(path):
-    with open(path) as fh:
-        rows = list(csv.DictReader(fh))
-
-    def conv(s):
-        try:
-            return float(s)
-        except ValueError:
-            return s
-    return {k: np.array([conv(r[k]) for r in rows]) for k in rows[0]}
-
-
 @pytest.fixture(scope="module")
 def fig(tmp_path_factory):
     out = tmp_path_factory.mktemp("fig3")
     res = run_one("fig3", out, quick=True)
-    tr = _csv(out / "fig3_traces.csv")
-    sm = _csv(out / "fig3_summary.csv")
+    tr = read_columns(out / "fig3_traces.csv")
+    sm = read_columns(out / "fig3_summary.csv")
     return out, res, tr, sm
 
 

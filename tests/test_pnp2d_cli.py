@@ -1,7 +1,6 @@
 """``spinepnp pnp2d`` and ``spinepnp compare pnp2d --quick``: files, numbers, errors;
 the default-resolution spine and the finer convergence checks (slow)."""
 
-import csv
 import math
 
 import numpy as np
@@ -10,25 +9,14 @@ import pytest
 from spinepnp import laws, pnp2d
 from spinepnp.cli import main
 from spinepnp.pnp import Species
-
-
-def _csv(path):
-    with open(path) as fh:
-        rows = list(csv.DictReader(fh))
-    out = {}
-    for k in rows[0]:
-        try:
-            out[k] = np.array([float(r[k]) for r in rows])
-        except ValueError:
-            out[k] = np.array([r[k] for r in rows])
-    return out
+from table_helpers import read_columns
 
 
 def test_cli_steady_cylinder(tmp_path, capsys):
     rc = main(["pnp2d", "steady", "--geometry", "cylinder", "--currents", "0.02", "0.05",
                "--out", str(tmp_path), "--quiet"])
     assert rc == 0
-    d = _csv(tmp_path / "pnp2d_iv.csv")
+    d = read_columns(tmp_path / "pnp2d_iv.csv")
     law = [laws.delta_v(i, laws.Cylinder(1.0, 0.05), 167.0, 1.33, 20.0)
            for i in d["current_nA"]]
     # Table I species: the voltage depends only on the total anion (167 mM) and the
@@ -37,7 +25,7 @@ def test_cli_steady_cylinder(tmp_path, capsys):
     assert np.allclose(d["v_centre_2d_mV"], law, rtol=1e-3)
     assert np.allclose(d["v_centre_quasi1d_mV"], d["v_centre_2d_mV"], rtol=1e-3)
     assert (tmp_path / "pnp2d_steady.png").stat().st_size > 1000
-    f = _csv(tmp_path / "pnp2d_fields.csv")
+    f = read_columns(tmp_path / "pnp2d_fields.csv")
     assert set(f) >= {"r_um", "z_um", "V_mV", "c_na_mM", "c_k_mM", "c_a_mM"}
     assert "wrote" in capsys.readouterr().out
 
@@ -51,7 +39,7 @@ def test_cli_bad_input(tmp_path, capsys):
 
 def test_compare_pnp2d_quick(tmp_path):
     assert main(["compare", "pnp2d", "--quick", "--out", str(tmp_path)]) == 0
-    iv = _csv(tmp_path / "pnp2d_spine_iv.csv")
+    iv = read_columns(tmp_path / "pnp2d_spine_iv.csv")
     # the 2-D head centre is above quasi-1D's for current into the head (the mouths'
     # spreading adds resistance) and the maximum (at the cap) above the centre
     pos = iv["current_nA"] > 0
@@ -83,7 +71,7 @@ def test_compare_pnp2d_quick(tmp_path):
     from spinepnp.compare.validity import spreading_percent
     r0 = laws.ohmic_resistance(laws.Cylinder(1.0, 0.05))          # MOhm
     assert cap < spreading_percent(0.05)[1] / 100 * r0 * iv["current_nA"][k]
-    necks = _csv(tmp_path / "pnp2d_necks.csv")
+    necks = read_columns(tmp_path / "pnp2d_necks.csv")
     # Fig 1 cylinder fed over its whole end: 2-D equals quasi-1D (1e-3)
     assert abs(necks["deviation_2d_vs_quasi1d_percent"][0]) < 0.1
     assert (tmp_path / "pnp2d.png").exists()
