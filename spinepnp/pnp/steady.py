@@ -11,7 +11,8 @@ from .errors import ConvergenceError, DepletionError, SaturationError, check_pos
 from .result import IVCurve, SteadySolution
 from .system import Problem
 
-__all__ = ["solve_steady", "sweep_steady", "build_problem", "saturation_current"]
+__all__ = ["solve_steady", "sweep_steady", "build_problem", "saturation_current",
+           "outward_order"]
 
 
 def _current(value) -> float:
@@ -22,6 +23,18 @@ def _current(value) -> float:
     if not math.isfinite(i):
         raise ValueError(f"current = {value!r} nA must be finite")
     return i
+
+
+def outward_order(currents) -> list:
+    """Indices of ``currents`` in the order a continuation sweep visits them: the
+    currents >= 0, then those < 0, each outwards from zero (by size; ties keep their
+    order). Each side starts from the rest state, so no step crosses I = 0."""
+    cur = np.asarray(currents, dtype=float)
+    order = []
+    for side in (cur >= 0, cur < 0):
+        idx = np.nonzero(side)[0]
+        order.append(idx[np.argsort(np.abs(cur[idx]), kind="stable")])
+    return order
 
 
 def build_problem(neck, species=None, carrier="na", celsius=20.0, rings=(), v_rest=-70.0,
@@ -294,9 +307,7 @@ def sweep_steady(neck, currents, species=None, carrier="na", celsius=20.0, *, ri
     rest = _rest_state(P, kw)
     out = [None] * cur.size
     done = 0
-    for side in (cur >= 0, cur < 0):
-        idx = np.nonzero(side)[0]
-        idx = idx[np.argsort(np.abs(cur[idx]), kind="stable")]
+    for idx in outward_order(cur):
         y, i_now, y_prev, i_prev = rest, 0.0, None, None
         for k in idx:
             i = float(cur[k])

@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from ..pnp.errors import ConvergenceError, DepletionError
-from ..pnp.steady import _current
+from ..pnp.steady import _current, outward_order
 from .result import IVCurve2D, Steady2D
 from .system import Problem2D
 
@@ -180,9 +180,7 @@ def sweep_steady(geometry, currents, species=None, celsius=20.0, *, carrier="na"
     rest = _rest(P, kw)
     out = [None] * cur.size
     done = 0
-    for side in (cur >= 0, cur < 0):
-        idx = np.nonzero(side)[0]
-        idx = idx[np.argsort(np.abs(cur[idx]), kind="stable")]
+    for idx in outward_order(cur):
         X, i_now, X_prev, i_prev = rest, 0.0, None, None
         for k in idx:
             i = float(cur[k])
