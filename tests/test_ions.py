@@ -10,21 +10,13 @@ import pytest
 from spinepnp import laws
 from spinepnp.constants import FARADAY, MM, NA, UM, UM2_PER_MS, thermal_voltage
 from spinepnp.ions import IonSpine, ball_and_neck_spine, cytoplasm, set_cytoplasm
-from spinepnp.pnp import (ConvergenceError, DepletionError, Species, alpha,
-                          solve_transient, step)
+from spinepnp.pnp import ConvergenceError, DepletionError, Species, solve_transient, step
+
+from ion_helpers import (BINARY, PAPER, PROFILE, PROTOCOLS, ball_and_neck_reference,
+                         pnp_head)
 
 VT = thermal_voltage(20.0)
-PAPER = [Species("na", 1, 1.33, 12.0), Species("k", 1, 1.96, 155.0),
-         Species("cl", -1, 2.03, 167.0)]              # Table I: 12/155/167 mM
-BINARY = [Species("na", 1, 1.33, 167.0), Species("a", -1, 2.03, 167.0)]
 NECK = laws.Cylinder(1.0, 0.025)
-PROFILE = laws.ball_and_neck(1.0, 0.05, 0.25, 0.01)   # the paper's Fig 3 spine
-X_CENTRE = 1.0 + math.sqrt(0.25 ** 2 - 0.05 ** 2)     # head centre on the profile [um]
-
-
-def ball_and_neck_reference(species, **kw):
-    """The reference for PROFILE (spinepnp.ions.ball_and_neck_spine)."""
-    return ball_and_neck_spine(1.0, 0.05, 0.25, 0.01, species, **kw)
 
 
 @pytest.mark.parametrize("frac", [0.9, 0.3, -0.5, -0.95])
@@ -85,7 +77,7 @@ def test_binary_salt_transient_matches_full_pnp():
     te = [0.01, 0.1, 1.0, 5.0]
     tr = solve_transient(PROFILE, step(0.05), 5.0, BINARY, t_eval=te, n=401)
     ref = ball_and_neck_reference(BINARY).run({"na": step(0.05)}, 5.0, t_eval=te)
-    pnp = np.array([np.interp(X_CENTRE, tr.x, v) for v in tr.v])
+    pnp = pnp_head(tr)
     # 0.5 %: quasi-1D head not perfectly mixed (its diffusion time r^2/D ~ 0.05 ms) and
     # the full solver's own mesh error; observed < 0.1 %
     assert np.allclose(ref.v_head, pnp, rtol=5e-3)
@@ -96,33 +88,24 @@ def test_na_step_head_potential_matches_full_pnp():
     """50 pA of Na into the head of the paper's spine (12/155/167 mM): head potential
     within 2 % of the multi-species full PNP from 10 us on."""
     te = [0.01, 0.1, 0.5, 1.0]
-    tr = solve_transient(PROFILE, step(0.05), 1.0, PAPER, t_eval=te, n=401)
+    tr = solve_transient(PROFILE, PROTOCOLS["step50pA"], 1.0, PAPER, t_eval=te, n=401)
     ref = ball_and_neck_reference(PAPER).run({"na": step(0.05)}, 1.0, t_eval=te)
-    pnp = np.array([np.interp(X_CENTRE, tr.x, v) for v in tr.v])
+    pnp = pnp_head(tr)
     # the issue's 2 % (observed 0.04 %)
     assert np.allclose(ref.v_head, pnp, rtol=0.02)
-    head_na = np.array([np.interp(X_CENTRE, tr.x, c) for c in tr.c["na"]])
+    head_na = pnp_head(tr, "c", "na")
     # head Na rises by ~7 mM in 1 ms; 0.5 mM: the head is not well mixed near the cap
     assert np.allclose(ref.head["na"], head_na, atol=0.5)
 
 
-def _paired(peak, tpeak, gap):
-    from spinepnp.pnp import Waveform
-    a, b = alpha(peak, tpeak), alpha(peak, tpeak, gap)
-    return Waveform(lambda t: a(t) + b(t), (0.0, gap), "paired alpha pulses")
-
-
-@pytest.mark.parametrize("wave", [
-    alpha(0.05, 0.5),                      # alpha current, 50 pA peak at 0.5 ms
-    _paired(0.05, 0.2, 1.0),               # paired pulses 1 ms apart
-    step(-0.05),                           # Na out of the head, before it runs out
-], ids=["alpha", "paired", "minus50pA"])
-def test_na_transients_match_full_pnp(wave):
+@pytest.mark.parametrize("protocol", ["alpha", "paired", "minus50pA"])
+def test_na_transients_match_full_pnp(protocol):
     """Head potential of the Na/K/Cl spine within 2 % of the full PNP from 10 us on."""
+    wave = PROTOCOLS[protocol]
     te = [0.01, 0.2, 0.5, 1.0, 1.2]
     tr = solve_transient(PROFILE, wave, 1.2, PAPER, t_eval=te, n=401)
     ref = ball_and_neck_reference(PAPER).run({"na": wave}, 1.2, t_eval=te)
-    pnp = np.array([np.interp(X_CENTRE, tr.x, v) for v in tr.v])
+    pnp = pnp_head(tr)
     # the issue's 2 % at every time from 10 us on (observed < 0.1 %)
     assert np.all(np.abs(ref.v_head / pnp - 1.0) < 0.02)
 
@@ -137,10 +120,10 @@ def test_cytoplasm_with_fixed_anions_and_calcium_matches_full_pnp():
     tr = solve_transient(PROFILE, step(0.05), 1.0, sp, t_eval=te, n=401)
     ref = ball_and_neck_reference(sp, buffer_capacity=0.0, tau_ca=math.inf).run(
         {"na": step(0.05)}, 1.0, t_eval=te)
-    pnp = np.array([np.interp(X_CENTRE, tr.x, v) for v in tr.v])
+    pnp = pnp_head(tr)
     assert np.all(np.abs(ref.v_head / pnp - 1.0) < 0.02)      # observed 0.04 %
     assert np.all(tr.c["a"] == sp[-1].conc)                    # immobile in the PNP too
-    d_ca = np.array([np.interp(X_CENTRE, tr.x, c) for c in tr.c["ca"]]) - 1e-4
+    d_ca = pnp_head(tr, "c", "ca") - 1e-4
     # 10 % from 0.2 ms on (observed 6 %, 2 %, 1 %): the quasi-1D head mixes within
     # ~0.05 ms, the well-mixed head at once
     assert np.allclose(ref.head["ca"][1:] - 1e-4, d_ca[1:], rtol=0.10)
