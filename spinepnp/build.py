@@ -397,6 +397,46 @@ def _leak(seg, g_pas, e_pas):
     return g, e
 
 
+def _spine_geometry(params, neck, neck_len, neck_diam, head_diam):
+    """(SpineParams, neck geometry, its Gamma [1/um]) from the geometry keywords."""
+    geo = load_spine_params(params)
+    changes = {k: v for k, v in (("neck_len", neck_len), ("neck_diam", neck_diam),
+                                 ("head_diam", head_diam)) if v is not None}
+    if neck is not None and (neck_len is not None or neck_diam is not None):
+        raise ValueError("neck_len and neck_diam describe the cylinder that neck= "
+                         "replaces: give neck= or neck_len/neck_diam, not both")
+    if changes:
+        geo = geo.replace(**changes)
+    neck_g = neck if neck is not None else geo.neck
+    gamma = check_positive("neck.gamma", getattr(neck_g, "gamma", None), "1/um")
+    return geo, neck_g, gamma
+
+
+def _equivalent_diam(neck_g, gamma) -> float:
+    """Diameter [um] of the cylinder with the neck's length and Gamma."""
+    return 2.0 * math.sqrt(neck_g.length / (math.pi * gamma))
+
+
+def _spine_area(geo, neck_g, gamma) -> float:
+    """Spine membrane [um2]: the head sphere and the cylinder of the neck's Gamma."""
+    return geo.head_area + math.pi * _equivalent_diam(neck_g, gamma) * neck_g.length
+
+
+def _check_fold(seg):
+    if not float(seg.area()) > 0:
+        raise ValueError(f"{seg} has no membrane area (a section end?): a point spine "
+                         "folds its membrane capacitance into its segment, so attach "
+                         "it at an interior x")
+
+
+def _fold_capacitance(seg, cm_spine, area) -> float:
+    """Fold a point spine's membrane capacitance into ``seg`` (see attach_spine's Notes);
+    returns the added cm [uF/cm2]."""
+    cm_fold = cm_spine * area / float(seg.area())
+    seg.cm += cm_fold
+    return cm_fold
+
+
 def _spnp_point(h, seg, mode, neck, geo, point_params):
     """Create and configure one SpnpSpine (the only SpnpSpine-specific code here)."""
     from .spine import configure_spine
@@ -499,16 +539,7 @@ def attach_spine(seg, law: str = "pnp", params="thin", *, neck: Neck | None = No
     if head_synapse not in ("spnp", "exp2syn"):
         raise ValueError(f"head_synapse = {head_synapse!r}: use 'spnp' or 'exp2syn'")
     h = _h()
-    geo = load_spine_params(params)
-    changes = {k: v for k, v in (("neck_len", neck_len), ("neck_diam", neck_diam),
-                                 ("head_diam", head_diam)) if v is not None}
-    if neck is not None and (neck_len is not None or neck_diam is not None):
-        raise ValueError("neck_len and neck_diam describe the cylinder that neck= "
-                         "replaces: give neck= or neck_len/neck_diam, not both")
-    if changes:
-        geo = geo.replace(**changes)
-    neck_g = neck if neck is not None else geo.neck
-    gamma = check_positive("neck.gamma", getattr(neck_g, "gamma", None), "1/um")
+    geo, neck_g, gamma = _spine_geometry(params, neck, neck_len, neck_diam, head_diam)
     conc = check_positive("conc", conc, "mM")
     diffusion = check_positive("diffusion", diffusion, "um2/ms")
     celsius = float(h.celsius)
@@ -520,15 +551,11 @@ def attach_spine(seg, law: str = "pnp", params="thin", *, neck: Neck | None = No
     ra_typical = (check_positive("ra", DEFAULT_RA if ra is None else ra, "ohm cm")
                   if law in SPINE_KEYWORDS["ra"][2] else None)
     length = neck_g.length
-    diam = 2.0 * math.sqrt(length / (math.pi * gamma))   # cylinder with the same Gamma
-    area = geo.head_area + math.pi * diam * length       # spine membrane [um2]
+    diam = _equivalent_diam(neck_g, gamma)
+    area = _spine_area(geo, neck_g, gamma)
 
     if law in POINT_LAWS:
-        seg_area = float(seg.area())
-        if not seg_area > 0:
-            raise ValueError(f"{seg} has no membrane area (a section end?): a point spine "
-                             "folds its membrane capacitance into its segment, so attach "
-                             "it at an interior x")
+        _check_fold(seg)
         mode = POINT_LAWS[law]
         pp_params = dict(conc=conc, diff=diffusion, rneck=0.0, ra=0.0,
                          gleak=g_leak * area * _GAREA_TO_US,
@@ -545,8 +572,7 @@ def attach_spine(seg, law: str = "pnp", params="thin", *, neck: Neck | None = No
         pp_params.update(syn)
         pp_params.update(point_params)
         pp = _spnp_point(h, seg, mode, neck_g, geo, pp_params)
-        cm_fold = cm_spine * area / seg_area
-        seg.cm += cm_fold
+        cm_fold = _fold_capacitance(seg, cm_spine, area)
         return Spine(law, geo, neck_g, seg, r0, r0_law, celsius, ra_used, name=name,
                      cm_fold=cm_fold, point=pp, target=pp)
 
