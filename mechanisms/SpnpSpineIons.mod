@@ -1,0 +1,725 @@
+TITLE SpnpSpineIons: a spine in real cytoplasm (Na, K, Cl, Ca, fixed anions) as one point process
+
+COMMENT
+A spine whose neck and head hold the ions of a cytoplasm, as ONE point process in a
+dendrite segment.
+
+Physics. Species s (Na, K, Cl, Ca with z = 2, and a fixed monovalent anion A), each
+with its diffusion coefficient D_s [um2/ms], move along the neck by Nernst-Planck.
+With u = V/VT (VT = R T/F from NEURON's celsius) and S(x) the neck's cross-section,
+the flow of species s towards the head is
+
+    Q_s = -D_s S (dc_s/dx + z_s c_s du/dx)                      [mM um3/ms]
+
+The neck is electroneutral and has no membrane, so its current I (head -> dendrite,
+I = -F sum_s z_s Q_s) is the same at every x: the net current entering the head across
+its membrane. Solved for the field, du/dx = (I/(F S) - sum z D dc/dx)/sum z^2 D c, so
+given the concentrations the head potential is linear in I: a conductor in series with
+a diffusion EMF,
+
+    vhead - v = R ineck + E,  R = VT int dx/(F S sigma),  sigma = sum_s z_s^2 D_s c_s,
+                              E = -VT int (sum_s z_s D_s dc_s/dx)/sigma dx.
+
+The head is well mixed, of volume pi head_diam^3/6, without membrane capacitance (its
+charging time R C_head is ~1 us): at every evaluation vhead solves the head balance
+ineck(vhead - v) = ihead(vhead), where ihead is the net current into the head across
+its membrane (below). The concentrations are states:
+
+    S dc_s/dt = -dQ_s/dx                                           (neck)
+    V_h b_s dc_s/dt = Q_s(L) + I_s/(z_s F) - extrusion_s            (head)
+
+with b = 1 + ca_buffer for Ca (a fast buffer of capacity ca_buffer, bound/free) and 1
+otherwise; Ca extrusion V_h (1 + ca_buffer) (cahead - ca_rest)/ca_tau, ca_rest the
+dendrite's cai at finitialize, ca_tau the decay time of free Ca. The pump moves charge
+out of the head: its current 2 F extrusion is part of ihead. The fixed anion moves with
+d_a (0: immobile, it keeps a_conc everywhere).
+
+Dendrite end. The concentrations at the dendrite end are NEURON's nai, ki, cli, cai
+of the segment the spine sits in (read at every evaluation), and a_conc for the anion.
+The neck's flows there are delivered as the ionic currents of the point process [nA,
+outward positive, i.e. leaving the dendrite's cytoplasm into the neck]:
+ina = F Q_na(0), ik = F Q_k(0), icl = -F Q_cl(0), ica = 2 F Q_ca(0), and a mobile
+anion's share as the NONSPECIFIC_CURRENT ia. Their sum is -ineck (the spine's whole
+current), so a dendrite with ion accumulation or rxd sees what the spine takes and
+gives, mole for mole. NEURON's ion defaults are not a cytoplasm (ki0_k_ion = 54.4 mM):
+set them with spinepnp.ions.set_cytoplasm. The dendrite end must be electroneutral
+with the fixed anion at finitialize: nai + ki + 2 cai - cli = a_conc (to 1e-6
+relative), else the spine is refused (badparam 30) with the a_conc that would balance.
+
+Head currents by ion (positive = into the head):
+  iinj_na, iinj_k, iinj_ca [nA]: constant currents (protocols).
+  Leak: gleak [uS] to eleak [mV], carried by K (the resting leak of neurons is mostly a
+    K conductance).
+  AMPA (double exponential tau1, tau2, Exp2Syn's normalisation: one event of weight w
+    peaks at w): a Goldman-Hodgkin-Katz current of Na and K with P_K/P_Na = pk_pna
+    (about 1 for AMPA receptors: Jonas & Sakmann, J Physiol 455:143, 1992):
+        I_s = -g p_s VT (c_in B(z u) - c_out B(-z u))/c_norm,   B(y) = y/(1 - exp(-y)),
+    u = vhead/VT, c_in the head's concentration, c_out NEURON's nao or ko, p_na = 1,
+    p_k = pk_pna, c_norm = nao + pk_pna ko, so that g is the chord conductance at strongly
+    negative potentials. The reversal potential follows from the concentrations
+    (about 0 mV in cytoplasm).
+  NMDA (nmda_tau1, nmda_tau2): the same GHK Na/K current times the Mg block
+    1/(1 + mg/3.57 exp(-0.062 vhead)) (Jahr & Stevens 1990); Ca carries the fraction
+    ca_frac of its inward current (fractional Ca current about 10 % at physiological
+    Ca: Schneggenburger et al., Neuron 11:133, 1993; Burnashev et al., J Physiol
+    485:403, 1995): I_ca = ca_frac/(1 - ca_frac) max(I_na + I_k, 0).
+  Rings: gna_head (HH Na, m^3 h, reversal ena, the rates of hh_rates.inc) and gbz_head
+    (instantaneous Boltzmann, ebz, vhalf_bz, slope_bz) carry Na.
+  NET_RECEIVE(w_ampa, w_nmda) [uS] opens AMPA and NMDA as SpnpSpine does.
+
+Numerics. NC neck cells of equal length (equal gamma, equal volume: exact for a
+cylinder; gamma and neck_vol may be given for another profile) with the concentrations
+at their centres, plus the head. The link between neighbouring nodes has the geometric
+factor A = 1/(gamma between them) [um] (half a cell at the dendrite end and at the head)
+and uses the mean of the two concentrations:
+
+    Q = D A [c_left (1 - z du/2) - c_right (1 + z du/2)],  du = (I/(F A) - sum z D dc)/sigma
+
+the same finite volumes as the Python reference spinepnp.ions.IonSpine (head_gamma =
+site_gamma = 0), linear in I, conserving each species' moles to round-off. The flows
+are written as reactions of a KINETIC scheme whose rates are set, at every evaluation,
+from the solved head and the field: NEURON's fixed step solves it implicitly (backward
+Euler, the field of the step's start), CVODE sees the neck cells' coupling through the
+scheme's matrix. The dendrite end's outflow term goes to the bookkeeping state
+drained (never read), since a reaction needs a product. AMPA and NMDA states decay
+into syn_sink the same way, and the HH gates are two-state reactions.
+
+Validity (invalid, a sum of flags, from tinvalid on; spinepnp.validity.INVALID_IONS):
+1 the head balance did not converge; 2 a mobile species at or below cfloor_frac of its
+dendrite value at finitialize in a neck cell or the head (a carrier ran out, e.g. Na
+carried out of the head faster than the neck resupplies it; the model has no solution
+past that point); 4 |vhead| > 1000 mV. Concentrations enter the conductance clipped at
+0 and the outputs are never negative.
+Refused parameters (badparam, spinepnp.validity.BADPARAM_IONS): checked at
+finitialize; a refused spine prints one line and delivers no current.
+Outputs: vhead (mV), ineck (nA, head -> dendrite), rneck (MOhm) and eneck (mV), the
+neck's instantaneous resistance and diffusion EMF, nahead, khead, clhead, cahead (mM,
+free Ca), ahead (mM), gampa, gnmda (uS), gtot (uS, di/dv handed to NEURON).
+Sources: the electro-diffusion I-V paper (eq 10-14, the multi-species neck), Jahr &
+Stevens, J Neurosci 10:3178 (1990); buffer and extrusion defaults: Sabatini, Oertner
+& Svoboda, Neuron 33:439 (2002) (capacity ~20, decay ~12 ms).
+ENDCOMMENT
+
+DEFINE NC 6          : neck cells
+DEFINE NP 7          : nodes per species: NC cells and the head
+DEFINE NL 7          : links per species: dendrite-cell, NC - 1 cell-cell, cell-head
+DEFINE NSP 5         : species: na, k, cl, ca, anion
+DEFINE NS 35         : concentration states NSP*NP
+
+NEURON {
+    THREADSAFE
+    POINT_PROCESS SpnpSpineIons
+    USEION na READ nai, nao WRITE ina
+    USEION k READ ki, ko WRITE ik
+    USEION cl READ cli WRITE icl VALENCE -1
+    USEION ca READ cai WRITE ica VALENCE 2
+    NONSPECIFIC_CURRENT ia
+    RANGE neck_len, neck_diam, gamma, head_diam, neck_vol
+    RANGE d_na, d_k, d_cl, d_ca, a_conc, d_a
+    RANGE iinj_na, iinj_k, iinj_ca, gleak, eleak
+    RANGE tau1, tau2, pk_pna, nmda_tau1, nmda_tau2, mg, ca_frac
+    RANGE gna_head, ena, ah0, gbz_head, ebz, vhalf_bz, slope_bz
+    RANGE ca_buffer, ca_tau, cfloor_frac
+    RANGE vhead, ineck, rneck, eneck, nahead, khead, clhead, cahead, ahead
+    RANGE gampa, gnmda, gtot, vt, niter
+    RANGE badparam, invalid, tinvalid
+}
+
+UNITS {
+    (mV) = (millivolt)
+    (nA) = (nanoamp)
+    (uS) = (microsiemens)
+    (MOhm) = (megohm)
+    (um) = (micron)
+    (mM) = (milli/liter)
+    FARADAY = (faraday) (kilocoulomb)          : Faraday's constant, for VT = R T/F in mV
+    FN = (faraday) (nA ms/mM um3)              : 1 mM um3/ms of unit charge is FN nA
+    R = (k-mole) (joule/degC)                  : molar gas constant
+    PI = (pi) (1)
+}
+
+PARAMETER {
+    neck_len = 1    (um)      : neck length
+    neck_diam = 0.1 (um)      : neck diameter (cylinder)
+    gamma = 0       (/um)     : integral dx/S of the neck (0: the cylinder's)
+    head_diam = 0.5 (um)      : head diameter (sphere volume)
+    neck_vol = 0    (um3)     : neck volume (0: the cylinder's)
+    d_na = 1.33     (um2/ms)  : diffusion coefficients (aqueous, 25 degC, CRC Handbook)
+    d_k = 1.96      (um2/ms)
+    d_cl = 2.03     (um2/ms)
+    d_ca = 0.79     (um2/ms)
+    a_conc = 145.0002 (mM)    : fixed anion (default: balances spinepnp.ions.CYTOPLASM)
+    d_a = 0         (um2/ms)  : its diffusion coefficient (0: immobile)
+    iinj_na = 0     (nA)      : constant Na current into the head
+    iinj_k = 0      (nA)      : constant K current into the head
+    iinj_ca = 0     (nA)      : constant Ca current into the head
+    gleak = 0       (uS)      : head leak conductance (carried by K)
+    eleak = -70     (mV)      : head leak reversal
+    tau1 = 0.2      (ms)      : AMPA rise time constant
+    tau2 = 2        (ms)      : AMPA decay time constant
+    pk_pna = 1      (1)       : AMPA and NMDA permeability ratio P_K/P_Na
+    nmda_tau1 = 2   (ms)      : NMDA rise time constant
+    nmda_tau2 = 50  (ms)      : NMDA decay time constant
+    mg = 1          (mM)      : extracellular Mg for the NMDA block
+    ca_frac = 0.1   (1)       : fraction of the inward NMDA current carried by Ca
+    gna_head = 0    (uS)      : HH Na ring in the head, maximal conductance
+    ena = 50        (mV)      : Na reversal of the HH ring
+    ah0 = 0.06      (/ms)     : alpha_h prefactor (as SpnpSpine)
+    gbz_head = 0    (uS)      : Boltzmann ring in the head (Na), maximal conductance
+    ebz = 50        (mV)      : Boltzmann ring reversal
+    vhalf_bz = -30  (mV)      : Boltzmann ring half activation
+    slope_bz = 5    (mV)      : Boltzmann ring slope
+    ca_buffer = 20  (1)       : head Ca buffer capacity (bound/free; Sabatini et al. 2002)
+    ca_tau = 12     (ms)      : decay time of head free Ca by extrusion (same source)
+    cfloor_frac = 1e-3 (1)    : a species at this fraction of its dendrite value ran out
+}
+
+ASSIGNED {
+    v (mV)
+    celsius (degC)
+    nai (mM)
+    nao (mM)
+    ki (mM)
+    ko (mM)
+    cli (mM)
+    cai (mM)
+    ina (nA)
+    ik (nA)
+    icl (nA)
+    ica (nA)
+    ia (nA)
+    vhead (mV)
+    ineck (nA)
+    rneck (MOhm)
+    eneck (mV)
+    nahead (mM)
+    khead (mM)
+    clhead (mM)
+    cahead (mM)
+    ahead (mM)
+    gampa (uS)
+    gnmda (uS)
+    gtot (uS)
+    g_na (uS)
+    g_k (uS)
+    g_cl (uS)
+    g_ca (uS)
+    g_a (uS)
+    vt (mV)
+    niter (1)
+    badparam (1)
+    invalid (1)
+    tinvalid (ms)
+    refused (1)
+    factor_ampa (1)
+    factor_nmda (1)
+    vol[NS] (um3)
+    zs[NSP] (1)
+    ds[NSP] (um2/ms)
+    alink[NL] (um)
+    sig[NL] (mM um2/ms)
+    gsum[NL] (mM um2/ms)
+    kf[NS] (um3/ms)
+    kb[NS] (um3/ms)
+    src[NSP] (mM um3/ms)
+    cdend[NSP] (mM)
+    cfl[NSP] (mM)
+    ca_rest (mM)
+    kpump (um3/ms)
+    ipump (nA)
+    ih_na (nA)
+    ih_k (nA)
+    ih_ca (nA)
+    gh (uS)
+    x_last (mV)
+    vol_drained (um3)
+}
+
+STATE {
+    c[NS] (mM) <1e-7>
+    drained (mM)
+    A (uS)
+    B (uS)
+    An (uS)
+    Bn (uS)
+    syn_sink (uS)
+    m (1)
+    mc (1)
+    h (1)
+    hc (1)
+}
+
+INCLUDE "hh_rates.inc"
+INCLUDE "boltzmann.inc"
+INCLUDE "mg_block.inc"
+INCLUDE "spine_ions_checks.inc"
+
+INITIAL {
+    LOCAL s, j, tp, am, bm, ah, bh, k
+    invalid = 0
+    tinvalid = -1
+    niter = 0
+    check_parameters()
+    if (badparam != 0) {
+        refused = 1
+    } else {
+        refused = 0
+    }
+    setup()
+    FROM s = 0 TO NSP - 1 {
+        cfl[s] = cfloor_frac*cdend[s]
+        FROM j = 0 TO NP - 1 {
+            c[s*NP + j] = cdend[s]
+        }
+    }
+    ca_rest = cai
+    drained = 0
+    syn_sink = 0
+    A = 0
+    B = 0
+    An = 0
+    Bn = 0
+    if (tau1/tau2 > 0.9999) {
+        tau1 = 0.9999*tau2
+    }
+    if (nmda_tau1/nmda_tau2 > 0.9999) {
+        nmda_tau1 = 0.9999*nmda_tau2
+    }
+    tp = (tau1*tau2)/(tau2 - tau1)*log(tau2/tau1)
+    factor_ampa = 1/(-exp(-tp/tau1) + exp(-tp/tau2))
+    tp = (nmda_tau1*nmda_tau2)/(nmda_tau2 - nmda_tau1)*log(nmda_tau2/nmda_tau1)
+    factor_nmda = 1/(-exp(-tp/nmda_tau1) + exp(-tp/nmda_tau2))
+    x_last = 0
+    m = 0
+    h = 1
+    : the HH gates at their steady state of the resting head (a fixed point: iterate)
+    FROM k = 0 TO 19 {
+        if (refused == 0) {
+            solve_head(v)
+        } else {
+            vhead = v
+        }
+        am = alpha_m(vhead)
+        bm = beta_m(vhead)
+        ah = alpha_h(vhead)
+        bh = beta_h(vhead)
+        m = am/(am + bm)
+        h = ah/(ah + bh)
+    }
+    mc = 1 - m
+    hc = 1 - h
+    currents(v)
+}
+
+BREAKPOINT {
+    SOLVE neck METHOD sparse
+    : v passed explicitly: with CONDUCTANCE, nocmodl's nrn_cur hands the BREAKPOINT
+    : the node voltage but does not update the copy a PROCEDURE would read
+    currents(v)
+    CONDUCTANCE g_na USEION na
+    CONDUCTANCE g_k USEION k
+    CONDUCTANCE g_cl USEION cl
+    CONDUCTANCE g_ca USEION ca
+    CONDUCTANCE g_a
+}
+
+KINETIC neck {
+    LOCAL s, j, b, am, bm, ah, bh
+    COMPARTMENT j, vol[j] {c}
+    COMPARTMENT vol_drained {drained}
+    if (refused == 0) {
+        solve_head(v)
+    } else {
+        FROM j = 0 TO NS - 1 {
+            kf[j] = 0
+            kb[j] = 0
+        }
+        FROM s = 0 TO NSP - 1 {
+            src[s] = 0
+        }
+    }
+    : neck and head: the link flows as reactions (see COMMENT)
+    FROM s = 0 TO NSP - 1 {
+        b = s*NP
+        ~ c[b] << (kf[b]*cdend[s])
+        ~ c[b] <-> drained (kb[b], 0)
+        FROM j = 1 TO NC {
+            ~ c[b + j - 1] <-> c[b + j] (kf[b + j], kb[b + j])
+        }
+        ~ c[b + NC] << (src[s])
+    }
+    : head Ca extrusion towards ca_rest
+    ~ c[3*NP + NC] <-> drained (kpump, 0)
+    ~ c[3*NP + NC] << (kpump*ca_rest)
+    : synapses: double exponentials
+    ~ A <-> syn_sink (1/tau1, 0)
+    ~ B <-> syn_sink (1/tau2, 0)
+    ~ An <-> syn_sink (1/nmda_tau1, 0)
+    ~ Bn <-> syn_sink (1/nmda_tau2, 0)
+    : HH gates of the head ring (closed <-> open)
+    am = 0
+    bm = 0
+    ah = 0
+    bh = 0
+    if (gna_head > 0) {
+        am = alpha_m(vhead)
+        bm = beta_m(vhead)
+        ah = alpha_h(vhead)
+        bh = beta_h(vhead)
+    }
+    ~ mc <-> m (am, bm)
+    ~ hc <-> h (ah, bh)
+}
+
+NET_RECEIVE(w_ampa (uS), w_nmda (uS)) {
+    A = A + w_ampa*factor_ampa
+    B = B + w_ampa*factor_ampa
+    An = An + w_nmda*factor_nmda
+    Bn = Bn + w_nmda*factor_nmda
+}
+
+PROCEDURE setup() {
+    LOCAL gam, vn, j, vh
+    vt = R*(celsius + 273.15 (degC))/FARADAY
+    zs[0] = 1
+    zs[1] = 1
+    zs[2] = -1
+    zs[3] = 2
+    zs[4] = -1
+    ds[0] = d_na
+    ds[1] = d_k
+    ds[2] = d_cl
+    ds[3] = d_ca
+    ds[4] = d_a
+    dendrite_values()
+    if (refused == 1) {
+        : placeholders that keep the arithmetic finite (a refused spine never solves)
+        gam = 1 (/um)
+        vn = 1 (um3)
+        vh = 1 (um3)
+    } else {
+        gam = gamma
+        if (gam == 0) {
+            gam = neck_len/(PI*neck_diam*neck_diam/4)
+        }
+        vn = neck_vol
+        if (vn == 0) {
+            vn = neck_len*PI*neck_diam*neck_diam/4
+        }
+        vh = PI*head_diam*head_diam*head_diam/6
+    }
+    : links: half a cell at each end, a whole cell between cells
+    alink[0] = 2*NC/gam
+    FROM j = 1 TO NC - 1 {
+        alink[j] = NC/gam
+    }
+    alink[NC] = 2*NC/gam
+    FROM j = 0 TO NS - 1 {
+        vol[j] = vn/NC
+    }
+    FROM j = 0 TO NSP - 1 {
+        vol[j*NP + NC] = vh
+    }
+    vol[3*NP + NC] = vh*(1 + ca_buffer)
+    kpump = vh*(1 + ca_buffer)/ca_tau
+    vol_drained = 1 (um3)
+}
+
+PROCEDURE dendrite_values() {
+    cdend[0] = nai
+    cdend[1] = ki
+    cdend[2] = cli
+    cdend[3] = cai
+    cdend[4] = a_conc
+}
+
+FUNCTION bern(y (1)) (1) {
+    : y/(1 - exp(-y)), smooth through y = 0 (series there), 0 for y -> -inf
+    if (fabs(y) < 1e-4) {
+        bern = 1 + y/2 + y*y/12
+    } else if (y < -700) {
+        bern = 0
+    } else {
+        bern = y/(1 - exp(-y))
+    }
+}
+
+FUNCTION dbern(y (1)) (1) {
+    : d bern/dy
+    LOCAL e
+    if (fabs(y) < 1e-4) {
+        dbern = 0.5 + y/6
+    } else if (y < -700) {
+        dbern = 0
+    } else if (y > 700) {
+        dbern = 1
+    } else {
+        e = exp(-y)
+        dbern = (1 - e - y*e)/((1 - e)*(1 - e))
+    }
+}
+
+PROCEDURE head_currents(vh (mV)) {
+    : the currents into the head by ion at vhead = vh: ih_na, ih_k, ih_ca [nA] (the
+    : pump's apart, in ipump) and their slope conductance gh = -d(sum)/d vh [uS].
+    : (LOCALs are plain numbers in mV, mM, uS, nA: modlunit gives LOCALs no units)
+    LOCAL u, cn, ck, no, kout, cnorm, ga, gn, bl, dbl, mono, dmono, pna, pk, dpna, dpk, act, dact, gs, w
+    u = vh/vt
+    cn = c[NC]/(1 (mM))
+    ck = c[NP + NC]/(1 (mM))
+    if (cn < 0) { cn = 0 }
+    if (ck < 0) { ck = 0 }
+    no = nao/(1 (mM))
+    kout = ko/(1 (mM))
+    cnorm = no + pk_pna*kout
+    ih_na = iinj_na
+    ih_k = iinj_k - gleak*(vh - eleak)
+    ih_ca = iinj_ca
+    gh = gleak
+    ga = (B - A)/(1 (uS))
+    gn = (Bn - An)/(1 (uS))
+    if (ga != 0 || gn != 0) {
+        : GHK shape of Na and K (outward positive, per unit conductance) [mV], slopes [1]
+        pna = vt/(1 (mV))*(cn*bern(u) - no*bern(-u))/cnorm
+        dpna = (cn*dbern(u) + no*dbern(-u))/cnorm
+        pk = pk_pna*vt/(1 (mV))*(ck*bern(u) - kout*bern(-u))/cnorm
+        dpk = pk_pna*(ck*dbern(u) + kout*dbern(-u))/cnorm
+        ih_na = ih_na - ga*pna*(1 (nA))
+        ih_k = ih_k - ga*pk*(1 (nA))
+        gh = gh + ga*(dpna + dpk)*(1 (uS))
+        if (gn != 0) {
+            bl = mg_block(vh, mg/(3.57 (mM)))
+            dbl = 0.062*bl*(1 - bl)
+            ih_na = ih_na - gn*bl*pna*(1 (nA))
+            ih_k = ih_k - gn*bl*pk*(1 (nA))
+            gh = gh + gn*(bl*(dpna + dpk) + dbl*(pna + pk))*(1 (uS))
+            mono = -gn*bl*(pna + pk)
+            if (mono > 0) {
+                : Ca: ca_frac of the inward NMDA current
+                dmono = -gn*(bl*(dpna + dpk) + dbl*(pna + pk))
+                w = ca_frac/(1 - ca_frac)
+                ih_ca = ih_ca + w*mono*(1 (nA))
+                gh = gh - w*dmono*(1 (uS))
+            }
+        }
+    }
+    if (gna_head > 0) {
+        gs = gna_head*m*m*m*h/(1 (uS))
+        ih_na = ih_na - gs*(vh - ena)*(1 (uS))
+        gh = gh + gs*(1 (uS))
+    }
+    if (gbz_head > 0) {
+        act = boltzmann_act(vh, vhalf_bz, slope_bz)
+        dact = act*(1 - act)/(slope_bz/(1 (mV)))
+        ih_na = ih_na - gbz_head*act*(vh - ebz)
+        gh = gh + gbz_head*(act + dact*(vh - ebz)/(1 (mV)))
+    }
+}
+
+PROCEDURE neck_law() {
+    : resistance rneck [MOhm] and EMF eneck [mV] of the neck from the concentrations;
+    : sig and gsum of every link for the field (LOCALs: numbers in mM, um2/ms, um)
+    LOCAL l, s, cl, cr, ss, gg, rr, ee, zd
+    dendrite_values()
+    rr = 0
+    ee = 0
+    FROM l = 0 TO NC {
+        ss = 0
+        gg = 0
+        FROM s = 0 TO NSP - 1 {
+            if (l == 0) {
+                cl = cdend[s]/(1 (mM))
+            } else {
+                cl = c[s*NP + l - 1]/(1 (mM))
+            }
+            cr = c[s*NP + l]/(1 (mM))
+            if (cl < 0) { cl = 0 }
+            if (cr < 0) { cr = 0 }
+            zd = zs[s]*ds[s]/(1 (um2/ms))
+            ss = ss + zs[s]*zd*0.5*(cl + cr)
+            gg = gg + zd*(cr - cl)
+        }
+        if (ss < 1e-12) {
+            ss = 1e-12
+        }
+        sig[l] = ss*(1 (mM um2/ms))
+        gsum[l] = gg*(1 (mM um2/ms))
+        rr = rr + 1/(alink[l]/(1 (um))*ss)
+        ee = ee - gg/ss
+    }
+    rneck = vt*rr/(FN*(1 (um mM um2/ms)))
+    eneck = vt*ee
+}
+
+PROCEDURE solve_head(vv (mV)) {
+    : the head balance (x - eneck)/rneck = ihead(vv + x), x = vhead - vv, by Newton
+    : from the last solution, safeguarded by bisection once the root is bracketed and
+    : by capped, doubling steps in the direction -F before (F increasing and convex
+    : for a passive head; NMDA and the Boltzmann ring can bend it). LOCALs: numbers
+    : in mV, nA, uS, MOhm.
+    LOCAL x, xn, f, df, lo, hi, blo, bhi, cap, k, done, l, s, du, b, rn, en
+    neck_law()
+    ipump = 2*FN*kpump*(c[3*NP + NC] - ca_rest)
+    rn = rneck/(1 (MOhm))
+    en = eneck/(1 (mV))
+    x = x_last/(1 (mV))
+    blo = 0
+    bhi = 0
+    cap = 20
+    k = 0
+    done = 0
+    while (done == 0) {
+        head_currents(vv + x*(1 (mV)))
+        f = (x - en)/rn - (ih_na + ih_k + ih_ca - ipump)/(1 (nA))
+        df = 1/rn + gh/(1 (uS))
+        k = k + 1
+        if (f == 0 || k >= 100) {
+            done = 1
+            if (f != 0) {
+                set_flag(1)
+            }
+        } else {
+            if (f < 0) {
+                lo = x
+                blo = 1
+            } else {
+                hi = x
+                bhi = 1
+            }
+            if (df > 0) {
+                xn = x - f/df
+            } else if (f < 0) {
+                xn = x + cap
+            } else {
+                xn = x - cap
+            }
+            if (blo == 1 && bhi == 1) {
+                if (xn <= lo || xn >= hi) {
+                    xn = 0.5*(lo + hi)
+                }
+            } else if (xn - x > cap) {
+                xn = x + cap
+                cap = 2*cap
+            } else if (x - xn > cap) {
+                xn = x - cap
+                cap = 2*cap
+            }
+            if (fabs(xn - x) < 1e-10 + 1e-13*fabs(x)) {
+                done = 1
+            }
+            x = xn
+        }
+    }
+    niter = niter + k
+    x_last = x*(1 (mV))
+    vhead = vv + x_last
+    ineck = (x_last - eneck)/rneck
+    if (gh*rneck > -1) {
+        gtot = gh/(1 + gh*rneck)
+    } else {
+        : at a fold of the head balance: no finite series conductance
+        gtot = 1/rneck
+    }
+    : the field and the link rates of every species, the head sources
+    FROM l = 0 TO NC {
+        du = (ineck/(FN*alink[l]) - gsum[l])/sig[l]
+        FROM s = 0 TO NSP - 1 {
+            b = s*NP + l
+            kf[b] = ds[s]*alink[l]*(1 - zs[s]*du/2)
+            kb[b] = ds[s]*alink[l]*(1 + zs[s]*du/2)
+        }
+    }
+    src[0] = ih_na/FN
+    src[1] = ih_k/FN
+    src[2] = 0
+    src[3] = ih_ca/(2*FN)
+    src[4] = 0
+    : outputs
+    nahead = c[NC]
+    khead = c[NP + NC]
+    clhead = c[2*NP + NC]
+    cahead = c[3*NP + NC]
+    ahead = c[4*NP + NC]
+    gampa = B - A
+    gnmda = Bn - An
+    check_validity()
+}
+
+PROCEDURE currents(vv (mV)) {
+    : the neck's flows at the dendrite end as ionic currents [nA, outward], their
+    : share of di/dv (the transference numbers at the dendrite link times gtot)
+    LOCAL s, q, t0, cl, cr
+    if (refused == 1) {
+        ina = 0
+        ik = 0
+        icl = 0
+        ica = 0
+        ia = 0
+        g_na = 0
+        g_k = 0
+        g_cl = 0
+        g_ca = 0
+        g_a = 0
+        gtot = 0
+        ineck = 0
+        vhead = vv
+    } else {
+        solve_head(vv)
+        FROM s = 0 TO NSP - 1 {
+            : q: the flow from the dendrite into the neck [mM um3/ms]
+            q = (kf[s*NP]*cdend[s] - kb[s*NP]*c[s*NP])/(1 (mM um3/ms))
+            cl = cdend[s]/(1 (mM))
+            cr = c[s*NP]/(1 (mM))
+            if (cl < 0) { cl = 0 }
+            if (cr < 0) { cr = 0 }
+            t0 = zs[s]*zs[s]*ds[s]/(1 (um2/ms))*0.5*(cl + cr)/(sig[0]/(1 (mM um2/ms)))
+            if (s == 0) {
+                ina = FN*q*(1 (mM um3/ms))
+                g_na = t0*gtot
+            } else if (s == 1) {
+                ik = FN*q*(1 (mM um3/ms))
+                g_k = t0*gtot
+            } else if (s == 2) {
+                icl = -FN*q*(1 (mM um3/ms))
+                g_cl = t0*gtot
+            } else if (s == 3) {
+                ica = 2*FN*q*(1 (mM um3/ms))
+                g_ca = t0*gtot
+            } else {
+                ia = -FN*q*(1 (mM um3/ms))
+                g_a = t0*gtot
+            }
+        }
+    }
+}
+
+PROCEDURE set_flag(bit) {
+    : add the flag bit (1, 2 or 4) to invalid unless it is there; the first stamps tinvalid
+    if (floor(invalid/bit) - 2*floor(invalid/(2*bit)) < 0.5) {
+        invalid = invalid + bit
+        if (tinvalid < 0) {
+            tinvalid = t
+        }
+    }
+}
+
+PROCEDURE check_validity() {
+    LOCAL s, j
+    if (vhead > 1000 (mV) || vhead < -1000 (mV)) {
+        set_flag(4)
+    }
+    FROM s = 0 TO NSP - 1 {
+        if (ds[s] > 0) {
+            FROM j = 0 TO NP - 1 {
+                if (c[s*NP + j] <= cfl[s]) {
+                    set_flag(2)
+                }
+            }
+        }
+    }
+    if (nahead < 0) { nahead = 0 }
+    if (khead < 0) { khead = 0 }
+    if (clhead < 0) { clhead = 0 }
+    if (cahead < 0) { cahead = 0 }
+    if (ahead < 0) { ahead = 0 }
+}
