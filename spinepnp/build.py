@@ -65,7 +65,8 @@ from .replace import replace_explicit_spines  # noqa: F401  (re-exported)
 __all__ = [
     "LAWS", "POINT_LAWS", "EXPLICIT_LAWS", "SPINE_KEYWORDS", "SYNAPSE_DEFAULTS",
     "HEAD_FLOOR",
-    "Spine", "SpineProbe", "attach_spine", "explicit_neck_ra",
+    "Spine", "SpineProbe", "attach_spine", "attach_ion_spine", "ION_SYNAPSE_DEFAULTS",
+    "explicit_neck_ra",
     "d_lambda_nseg", "SpinyNeuron", "build_spiny_neuron",
     "NetworkSpec", "NETWORK_SYNAPSES", "spine_positions", "Connection", "gids_on_rank",
     "network_connectivity", "external_spines", "NETWORK_OPTIONS", "QUICK_NETWORK",
@@ -142,12 +143,12 @@ def _h():
     return h
 
 
-def _need_spnp(h):
+def _need_spnp(h, mechanism="SpnpSpine"):
     from .loader import load_mechanisms
     load_mechanisms()
-    if not hasattr(h, "SpnpSpine"):
-        raise RuntimeError("the SpnpSpine mechanism is not available: spinepnp's "
-                           "mechanisms/SpnpSpine.mod did not load (run `spinepnp build "
+    if not hasattr(h, mechanism):
+        raise RuntimeError(f"the {mechanism} mechanism is not available: spinepnp's "
+                           f"mechanisms/{mechanism}.mod did not load (run `spinepnp build "
                            "--verbose` to see why)")
 
 
@@ -208,7 +209,7 @@ class Spine:
     Attributes
     ----------
     law : str
-        One of :data:`LAWS`.
+        One of :data:`LAWS`, or ``"pnp-ions"`` (:func:`attach_ion_spine`).
     geometry : SpineParams
         Neck length and diameter, head diameter [um].
     neck_geometry : Neck
@@ -607,6 +608,97 @@ def attach_spine(seg, law: str = "pnp", params="thin", *, neck: Neck | None = No
         target.tau1, target.tau2, target.e = syn["tau1"], syn["tau2"], syn["e_ampa"]
     return Spine(law, geo, neck_g, seg, r0, r0_law, celsius, ra_used, name=name,
                  neck=neck_sec, head=head_sec, target=target)
+
+
+#: Head synapse parameters of ``SpnpSpineIons`` and their defaults (those of
+#: :data:`SYNAPSE_DEFAULTS`): its AMPA and NMDA currents have no reversal parameter, it
+#: follows from the ions they carry (``pk_pna``, ``ca_frac``: see the mechanism)
+ION_SYNAPSE_DEFAULTS = {k: SYNAPSE_DEFAULTS[k]
+                        for k in ("tau1", "tau2", "nmda_tau1", "nmda_tau2", "mg")}
+
+
+def attach_ion_spine(seg, params="thin", *, neck: Neck | None = None,
+                     neck_len: float | None = None, neck_diam: float | None = None,
+                     head_diam: float | None = None, species=None,
+                     g_pas: float | None = None, e_pas: float | None = None,
+                     cm: float | None = None, synapse: dict | None = None,
+                     name: str = "spine", **point_params) -> Spine:
+    """Attach one spine in real cytoplasm (``SpnpSpineIons``) to a dendrite segment.
+
+    The multi-species neck and head (Na, K, Cl, Ca and a fixed anion; law name
+    ``"pnp-ions"``) with the keywords of :func:`attach_spine`, which they mean the same
+    here: the geometry (``params``, ``neck``, ``neck_len``, ``neck_diam``,
+    ``head_diam``), the membrane (``g_pas``, ``e_pas``, ``cm``: the leak of the head and
+    neck, carried by K in this mechanism, and their capacitance folded into ``seg``) and
+    the head synapse (``synapse``, names of :data:`ION_SYNAPSE_DEFAULTS`).
+
+    The spine reads its bulk concentrations from the segment's ``nai``, ``ki``,
+    ``cli`` and ``cai`` at every step: NEURON's defaults are not a cytoplasm, so set
+    them (:func:`spinepnp.ions.set_cytoplasm`, after attaching: the ions exist on a
+    section only once a mechanism uses them) before ``h.finitialize``.
+
+    Parameters
+    ----------
+    seg : nrn.Segment
+        Dendrite segment (an interior one).
+    species : list of Species or None
+        The cytoplasm's species (default :func:`spinepnp.ions.cytoplasm`): their
+        diffusion coefficients and the fixed anion's concentration
+        (:func:`spinepnp.ions.ion_spine_parameters`). Their concentrations are what
+        :func:`~spinepnp.ions.set_cytoplasm` should give the dendrite.
+    **point_params
+        Further ``SpnpSpineIons`` parameters in its units (``iinj_na`` [nA],
+        ``pk_pna``, ``ca_frac``, ``ca_buffer`` [1], ``ca_tau`` [ms], ``gna_head`` [uS],
+        ...).
+
+    Returns
+    -------
+    Spine
+        ``law = "pnp-ions"``; ``r0`` and ``r0_law`` the neck's resistance in the bulk
+        cytoplasm, ``VT Gamma / (F sum z^2 D c)`` [MOhm] (the instantaneous resistance
+        at rest); ``point`` and ``target`` the ``SpnpSpineIons``.
+    """
+    from .constants import FARADAY, MM, NA, UM, UM2_PER_MS, thermal_voltage
+    from .ions import cytoplasm, ion_spine_parameters
+    synapse = dict(synapse or {})
+    bad = sorted(set(synapse) - set(ION_SYNAPSE_DEFAULTS))
+    if bad:
+        raise ValueError(f"synapse parameter(s) {', '.join(bad)} do not apply to "
+                         "SpnpSpineIons (its AMPA and NMDA reversal follows from their "
+                         f"ions); known: {', '.join(ION_SYNAPSE_DEFAULTS)}")
+    for key in point_params:
+        if key in ("gleak", "eleak", "gamma", "neck_vol"):
+            raise ValueError(f"{key} is SpnpSpineIons's own name; attach_ion_spine says "
+                             f"{_MECHANISM_ALIASES[key]}")
+    h = _h()
+    _need_spnp(h, "SpnpSpineIons")
+    geo, neck_g, gamma = _spine_geometry(params, neck, neck_len, neck_diam, head_diam)
+    sp = cytoplasm() if species is None else list(species)
+    values = ion_spine_parameters(sp)
+    g_leak, e_leak = _leak(seg, g_pas, e_pas)
+    cm_spine = float(seg.cm) if cm is None else check_positive("cm", cm, "uF/cm2")
+    area = _spine_area(geo, neck_g, gamma)
+    _check_fold(seg)
+    values.update(neck_len=neck_g.length, neck_diam=_equivalent_diam(neck_g, gamma),
+                  gamma=gamma, neck_vol=check_positive("neck.volume", neck_g.volume,
+                                                       "um3"),
+                  head_diam=geo.head_diam, gleak=g_leak * area * _GAREA_TO_US,
+                  eleak=float(h.v_init) if e_leak is None else e_leak)
+    values.update(ION_SYNAPSE_DEFAULTS)
+    values.update(synapse)
+    values.update(point_params)
+    pp = h.SpnpSpineIons(seg)
+    for key, value in values.items():
+        if not hasattr(pp, key):
+            raise ValueError(f"unknown SpnpSpineIons parameter {key!r}")
+        setattr(pp, key, _number(key, value, "the mechanism's unit"))
+    cm_fold = _fold_capacitance(seg, cm_spine, area)
+    celsius = float(h.celsius)
+    sigma = sum(s.z ** 2 * s.diffusion * s.conc for s in sp if s.diffusion > 0)
+    # VT Gamma / (F sigma) in SI units; mV/nA is MOhm
+    r0 = thermal_voltage(celsius) * gamma / (sigma * MM * UM2_PER_MS * FARADAY * UM) * NA
+    return Spine("pnp-ions", geo, neck_g, seg, r0, r0, celsius, None, name=name,
+                 cm_fold=cm_fold, point=pp, target=pp)
 
 
 # ---------------------------------------------------------------------------- neuron

@@ -672,7 +672,9 @@ def set_cytoplasm(sections=(), species=None):
     ``cai0_ca_ion`` = 5e-5 mM, ``cli0_cl_ion`` = 1 mM) are not a mammalian cytoplasm.
     This registers each ion with NEURON (``ion_register``: Cl exists only once something
     declares it), sets the present value in every segment of ``sections`` that has the
-    ion (a concentration no mechanism writes keeps it through ``finitialize``), and sets
+    ion (a concentration no mechanism writes keeps it through ``finitialize``; a
+    segment has an ion once a mechanism there uses it, e.g. an ``SpnpSpineIons``: call
+    this after attaching the spines), and sets
     the global ``<ion>i0_<ion>_ion``, from which ``finitialize`` starts the concentration
     wherever it is a state (a mechanism that WRITEs it: ion accumulation, rxd, the spine).
     Sections made afterwards start from NEURON's built-in values: call it again with
@@ -706,8 +708,53 @@ def set_cytoplasm(sections=(), species=None):
                              f"{exc}") from None
         setattr(h, f"{var}0_{ion}", s.conc)
         for sec in secs:
-            if h.ismembrane(ion, sec=sec):
-                for seg in sec:
+            for seg in sec:
+                # per segment: a point process's USEION puts the ion into its own
+                # segment only, and h.ismembrane does not always report it there
+                if hasattr(seg, ion):
                     setattr(seg, var, s.conc)
         done[var] = s.conc
     return done
+
+
+# ---------------------------------------------------------------- the NEURON mechanism
+
+#: SpnpSpineIons's diffusion coefficient parameter of each cytoplasm species [um2/ms]
+ION_SPINE_D = {"na": "d_na", "k": "d_k", "cl": "d_cl", "ca": "d_ca", "a": "d_a"}
+
+
+def ion_spine_parameters(species=None) -> dict:
+    """The ``SpnpSpineIons`` parameters that describe a species list.
+
+    The mechanism's mobile ions are Na, K, Cl (z = -1) and Ca (z = 2), plus a fixed
+    monovalent anion ``a``; each gets its diffusion coefficient (``d_na``, ``d_k``,
+    ``d_cl``, ``d_ca``, ``d_a`` [um2/ms], ``d_a = 0``: immobile) and the anion its
+    concentration ``a_conc`` [mM] (0 if the list has none). The mobile ions' bulk
+    concentrations are not parameters: the spine reads them from its dendrite segment
+    (``nai``, ``ki``, ``cli``, ``cai``; see :func:`set_cytoplasm`).
+
+    Parameters
+    ----------
+    species : list of Species or None
+        Default :func:`cytoplasm`.
+
+    Returns
+    -------
+    dict
+        Parameter name -> value, to set on the point process.
+    """
+    sp = cytoplasm() if species is None else list(species)
+    valence = {"na": 1, "k": 1, "cl": -1, "ca": 2, "a": -1}
+    out = {"a_conc": 0.0}
+    for s in sp:
+        name = getattr(s, "name", None)
+        if name not in ION_SPINE_D:
+            raise ValueError(f"species {name!r}: SpnpSpineIons knows Na, K, Cl, Ca and "
+                             "one fixed anion, named 'na', 'k', 'cl', 'ca' and 'a'")
+        if s.z != valence[name]:
+            raise ValueError(f"species {name!r} has valence {s.z}; SpnpSpineIons's "
+                             f"{name} has {valence[name]}")
+        out[ION_SPINE_D[name]] = float(s.diffusion)
+        if name == "a":
+            out["a_conc"] = float(s.conc)
+    return out

@@ -245,33 +245,6 @@ def test_bad_run_input_is_refused():
         spine.run({}, 1.0, initial=spine.state_from(head={"na": -1.0, "k": 153.0}))
 
 
-def test_compare_ions_quick(tmp_path):
-    """``spinepnp compare ions`` (quick): files written, labelled as the Python
-    reference, numbers consistent with closed forms and with the physics' ordering."""
-    import csv
-
-    from spinepnp.cli import main
-    assert main(["compare", "ions", "--out", str(tmp_path), "--quick"]) == 0
-    for name in ("ions.png", "ions_timecourse.csv", "ions_geometry.csv"):
-        assert (tmp_path / name).stat().st_size > 0
-    assert "Python reference" in (tmp_path / "report.md").read_text()
-    with open(tmp_path / "ions_timecourse.csv") as fh:
-        rows = list(csv.DictReader(fh))
-    t = np.array([float(r["t_ms"]) for r in rows])
-    v_ohm = np.array([float(r["V_ohmic_mV"]) for r in rows])
-    i_na = np.array([float(r["i_na_nA"]) for r in rows])
-    # Ohmic neck 4 Ra L / (pi d^2) = 1.5 Ohm m x 1 um / (pi 0.05^2 um2) = 191 MOhm
-    r_ohm = 1.5 * 1e-6 / (math.pi * 0.05e-6 ** 2) / 1e6
-    assert np.allclose(v_ohm, r_ohm * i_na, rtol=1e-9, atol=1e-12)   # CSV: 10 digits
-    assert i_na[np.argmin(np.abs(t - 0.5))] == pytest.approx(0.02, rel=1e-3)  # alpha peak
-    with open(tmp_path / "ions_geometry.csv") as fh:
-        geo = [{k: float(v) for k, v in r.items()} for r in csv.DictReader(fh)]
-    by = {(g["neck_radius_um"], g["neck_length_um"]): g["t_half_na_ms"] for g in geo}
-    # Na clears through the neck: slower for longer and for thinner necks
-    assert by[(0.05, 1.0)] > by[(0.05, 0.5)] and by[(0.03, 1.0)] > by[(0.05, 1.0)] \
-        > by[(0.1, 1.0)]
-
-
 def test_set_cytoplasm_on_a_neuron_cell(h):
     """NEURON's squid-axon ion defaults replaced by the cytoplasm (K 140, Na 12, Cl 7 mM,
     100 nM Ca): kept through finitialize where the concentration is a parameter, and

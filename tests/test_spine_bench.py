@@ -10,6 +10,10 @@ def test_bench_spine_quick(mechanisms, capsys):
         assert variant in out
     assert "ratios" in out and "target spine1 <= 1.00x exp2syn" in out
     assert "target spine1 <= 0.55x explicit" in out and "target spine2 <= 0.90x explicit" in out
+    assert "target ions <= 2.00x spine2" in out         # issue 16: the multi-species spine
+    ions_line = next(line for line in out.splitlines() if line.strip().startswith("ions ")
+                     and "spine2 (" in line)
+    assert "x spine2 (" in ions_line
 
 
 def test_bench_spine_quick_with_nmda(mechanisms, capsys):

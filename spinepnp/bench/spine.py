@@ -29,8 +29,9 @@ NMDA: ``--nmda W`` gives every SpnpSpine NetCon an NMDA weight W [uS] as well (t
 baselines have no NMDA synapse: NEURON has none built in), so the ratios then show what
 NMDA input costs the spine; the targets below are for AMPA input (the default, W = 0).
 
-Targets (issue 13, :data:`TARGETS`), checked on the median of the per-round ratios: mode
-1 at most 1.0x baseline a and 0.55x baseline b, mode 2 at most 0.9x baseline b.
+Targets (:data:`TARGETS`), checked on the median of the per-round ratios: mode 1 at most
+1.0x baseline a and 0.55x baseline b, mode 2 at most 0.9x baseline b (issue 13);
+SpnpSpineIons at most 2x mode 2 (issue 16).
 Run ``python -m spinepnp.bench.spine --help`` (or ``python comparisons/bench_spine.py``).
 """
 
@@ -42,16 +43,21 @@ import platform
 import sys
 import time
 
-VARIANTS = ("exp2syn", "explicit", "spine0", "spine1", "spine1-lag", "spine2")
+VARIANTS = ("exp2syn", "explicit", "spine0", "spine1", "spine1-lag", "spine2", "ions")
+#: variants that are a drop-in point process (SpnpSpine or SpnpSpineIons)
+POINT_VARIANTS = ("spine0", "spine1", "spine1-lag", "spine2", "ions")
+#: the baselines each ratio is printed against
+BASELINES = ("exp2syn", "explicit", "spine2")
 #: (variant, baseline, largest median ratio variant/baseline)
 TARGETS = (("spine1", "exp2syn", 1.0), ("spine1", "explicit", 0.55),
-           ("spine2", "explicit", 0.9))
+           ("spine2", "explicit", 0.9), ("ions", "spine2", 2.0))
 
 
 def build(h, variant, nspines=1000, length=1000.0, rate=5.0, weight=0.0005, seed=1,
           nmda=0.0):
     """Build one variant; returns objects to keep alive. ``nmda`` [uS]: NMDA weight of
-    the SpnpSpine variants' NetCons (the baselines have no NMDA)."""
+    the drop-in spines' NetCons (the baselines have no NMDA)."""
+    from ..ions import set_cytoplasm
     from ..synapses import poisson_netstim
     h.celsius = 20.0
     dend = h.Section(name="dend")
@@ -82,21 +88,29 @@ def build(h, variant, nspines=1000, length=1000.0, rate=5.0, weight=0.0005, seed
             syn = h.Exp2Syn(head(0.5))
             syn.tau1, syn.tau2, syn.e = 0.2, 2.0, 0.0
         else:
-            syn = h.SpnpSpine(dend(x))
-            syn.mode = int(variant[5])
-            syn.refresh = 0 if variant.endswith("-lag") else 1
+            if variant == "ions":
+                # AMPA's reversal follows from its Na/K shares; the leak's from its ion
+                syn = h.SpnpSpineIons(dend(x))
+            else:
+                syn = h.SpnpSpine(dend(x))
+                syn.mode = int(variant[5])
+                syn.refresh = 0 if variant.endswith("-lag") else 1
+                syn.e_ampa, syn.eleak = 0.0, -70.0
             syn.neck_len, syn.neck_diam, syn.head_diam = 1.0, 0.1, 0.5
-            syn.tau1, syn.tau2, syn.e_ampa = 0.2, 2.0, 0.0
-            syn.gleak, syn.eleak = 1e-4 * (math.pi * 0.1 + math.pi * 0.25) * 1e-2, -70.0
+            syn.tau1, syn.tau2 = 0.2, 2.0
+            syn.gleak = 1e-4 * (math.pi * 0.1 + math.pi * 0.25) * 1e-2
         ns, rng = poisson_netstim(h, rate, k, seed)
         nc = h.NetCon(ns, syn)
         nc.weight[0], nc.delay = weight, 1.0
-        if variant.startswith("spine"):
+        if variant in POINT_VARIANTS:
             nc.weight[1] = nmda
         keep["syn"].append(syn)
         keep["stim"].append(ns)
         keep["nc"].append(nc)
         keep["rng"].append(rng)
+    if variant == "ions":
+        # the spines' boundary concentrations: the dendrite's (now present) ions
+        set_cytoplasm([dend])
     return keep
 
 
@@ -165,7 +179,8 @@ def main(argv=None):
             vrec = h.Vector().record(keep["dend"](0.5)._ref_v)
             times[variant].append(time_run(h, a.tstop))
             vmax[variant] = vrec.max() - (-70.0)
-            subn[variant] = sum(1 for s in keep["syn"] if 0 < abs(s.A) < tiny) / len(keep["syn"])
+            subn[variant] = (sum(1 for s in keep["syn"] if 0 < abs(s.A) < tiny)
+                             / len(keep["syn"]) if hasattr(keep["syn"][0], "A") else None)
             if variant.startswith("spine"):
                 steps = a.tstop / 0.025
                 # niter restarts at finitialize: it counts the last run only
@@ -181,10 +196,11 @@ def main(argv=None):
     for variant in a.variants:
         extra = (f", {evals[variant]:.3f} head evaluations/step beyond the exp-free first"
                  if variant in evals else "")
+        sub = ("" if subn[variant] is None else
+               f", A subnormal at the end in {100 * subn[variant]:.0f} % of synapses")
         print(f"  {variant:10s} {walls[variant]:8.3f} s (best of {a.repeat}; worst "
               f"{max(times[variant]):.3f} s)   peak dendritic depolarisation "
-              f"{vmax[variant]:6.2f} mV, A subnormal at the end in "
-              f"{100 * subn[variant]:.0f} % of synapses{extra}", flush=True)
+              f"{vmax[variant]:6.2f} mV{sub}{extra}", flush=True)
     import statistics
 
     def ratios(variant, base):
@@ -196,7 +212,9 @@ def main(argv=None):
           "per-round ratios):")
     for variant in a.variants:
         parts = []
-        for base in ("exp2syn", "explicit"):
+        for base in BASELINES:
+            if base == "spine2" and variant != "ions":
+                continue                 # baseline c is for the multi-species spine only
             if base in walls and variant != base:
                 best, med = ratios(variant, base)
                 parts.append(f"{best:.2f}x {base} ({med:.2f}x)")

@@ -1,19 +1,30 @@
-"""Real cytoplasm in a thin spine, from the Python reference model :mod:`spinepnp.ions`.
+"""Real cytoplasm in a thin spine: ``SpnpSpineIons`` against the binary salt and Ohm.
 
-An EPSC-shaped Na current (alpha function, peak 20 pA at 0.5 ms) enters the head of a
-ball-and-neck spine (neck 1 um long, 100 nm wide, head 0.5 um wide) in cytoplasm (K 140,
-Na 12, Cl 7 mM, 100 nM Ca, the rest impermeant anions), in a binary salt (167 mM, the
-dynamic neck of ``SpnpSpine`` mode 2) and through the Ohmic cable (Ra = 150 Ohm cm). It
-shows the head voltage, the head's Na, K, Cl and Ca, the neck's instantaneous and steady
-resistance in cytoplasm, and the time for head Na to return halfway to rest after one
-EPSC as a function of neck geometry (what Na imaging measures).
+Cytoplasm is K-rich (K 140, Na 12, Cl 7 mM, 100 nM free Ca, the rest of the anionic
+charge on impermeant anions: :data:`spinepnp.ions.CYTOPLASM`), and a synapse's current
+is carried by particular ions (AMPA: Na in, K out; NMDA: also Ca). One AMPA + NMDA event
+on a thin spine (:mod:`spinepnp.spinesets` "thin") in the middle of a passive dendrite,
+with three drop-in spines that differ only by the neck and head they model:
 
-This is the Python reference (electroneutral Nernst-Planck, scipy's BDF), not yet the
-NEURON mechanism; the AMPA current's K share and NMDA's Ca are left out.
+- ``SpnpSpineIons``: electroneutral Nernst-Planck neck and well-mixed head for Na, K,
+  Cl, Ca and the fixed anions, the dendrite's ions set to the cytoplasm;
+- ``SpnpSpine`` mode 2 (law ``pnp-dynamic``): the dynamic neck of a binary salt
+  (167 mM, Na-like cation, Cl-like anion);
+- ``SpnpSpine`` mode 0 (law ``ohmic-ra``): an Ohmic neck, Ra = 150 Ohm cm.
+
+It shows the head voltage and the head's Na, K, Cl and Ca over time; the neck's
+instantaneous resistance (right after a change, every ion carrying its share) and its
+steady resistance for a Na current (dV/dI of the steady state at +-1 pA), measured on
+each mechanism on a voltage-clamped dendrite; and the time for head Na to return
+halfway to rest after one event, over a grid of neck lengths and diameters (what Na
+imaging measures). The Python reference :class:`spinepnp.ions.IonSpine` (scipy's BDF on
+40 neck cells) is the check: the mechanism's head Na and voltage for a Na alpha current
+are drawn with the reference's, and the steady resistance beside its steady state.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -21,18 +32,33 @@ import numpy as np
 
 from .. import laws
 from ..constants import DEFAULT_RA
-from ..ions import ball_and_neck_spine, cytoplasm
-from ..pnp.species import Species
 from ..pnp.stimuli import alpha
-from .common import Result, save_csv, save_figure
+from .common import LAW_STYLES, Result, save_csv, save_figure
 
 NAME = "ions"
-TITLE = "Cytoplasm (Na, K, Cl, Ca, fixed anions) in a thin spine: Python reference"
+TITLE = "Cytoplasm (Na, K, Cl, Ca, fixed anions) in a thin spine: SpnpSpineIons"
 
-PEAK = 0.02            # nA: EPSC peak, Na into the head
-TPEAK = 0.5            # ms
-NECK = dict(neck_length=1.0, neck_radius=0.05, head_radius=0.25, cap_radius=0.01)
-BINARY = [Species("na", 1, 1.33, 167.0), Species("a", -1, 2.03, 167.0)]
+CELSIUS = 20.0             # degC : the paper's temperature
+SPINE = "thin"             # spine set of the EPSP
+W_AMPA = 0.001             # uS : one AMPA event (about 50 pA into a thin head)
+W_NMDA = 0.001             # uS : its NMDA conductance (Mg-blocked near rest)
+T_EVENT = 1.0              # ms : time of the event
+V_REST = -70.0             # mV : dendrite rest (pas reversal) and clamp voltage
+DT = 0.025                 # ms : fixed time step of the NEURON runs
+#: passive dendrite [um, Ohm cm, uF/cm2, S/cm2]
+DEND = dict(L=200.0, diam=1.0, nseg=41, Ra=100.0, cm=1.0, g_pas=1e-4)
+#: the reference check: a Na alpha current into the head [nA, ms]
+NA_PEAK, NA_TPEAK = 0.02, 0.5
+#: neck geometry grid of the Na clearance [um]
+GRID_DIAMS = (0.06, 0.1, 0.2)
+GRID_LENGTHS = (0.5, 1.0, 2.0)
+MODELS = ("cytoplasm", "binary", "ohmic-ra")
+LABELS = {"cytoplasm": "SpnpSpineIons, cytoplasm",
+          "binary": "SpnpSpine mode 2, binary salt 167 mM",
+          "ohmic-ra": f"SpnpSpine mode 0, Ra = {DEFAULT_RA:g} Ohm cm"}
+STYLES = {"cytoplasm": dict(color="k", ls="-"), "binary": LAW_STYLES["pnp-dynamic"],
+          "ohmic-ra": LAW_STYLES["ohmic-ra"]}
+HEAD_IONS = ("na", "k", "cl", "ca")
 
 
 def half_return_time(t, c, rest):
@@ -41,11 +67,207 @@ def half_return_time(t, c, rest):
     k = int(np.argmax(np.abs(c - rest)))
     half = rest + 0.5 * (c[k] - rest)
     after = np.nonzero(np.abs(c[k:] - rest) <= abs(half - rest))[0]
-    if not after.size:
+    if not after.size or after[0] == 0:
         return float("nan")
     j = k + int(after[0])
     frac = (c[j - 1] - half) / (c[j - 1] - c[j])
     return float(t[j - 1] + frac * (t[j] - t[j - 1]) - t[k])
+
+
+def _clear(h):
+    for sec in list(h.allsec()):
+        h.delete_section(sec=sec)
+
+
+def _dendrite(h):
+    dend = h.Section(name="ions_dend")
+    dend.L, dend.diam, dend.nseg = DEND["L"], DEND["diam"], DEND["nseg"]
+    dend.Ra, dend.cm = DEND["Ra"], DEND["cm"]
+    dend.insert("pas")
+    for seg in dend:
+        seg.pas.g, seg.pas.e = DEND["g_pas"], V_REST
+    return dend
+
+
+def _spine(seg, model, geo, **params):
+    """One drop-in spine of ``model`` on ``seg`` (spine set or SpineParams ``geo``):
+    its point process. All three carry the same membrane (leak and capacitance of head
+    and neck, see :func:`spinepnp.build.attach_spine`); the ion spine's dendrite gets
+    the cytoplasm (:func:`spinepnp.ions.set_cytoplasm`)."""
+    from ..build import attach_ion_spine, attach_spine
+    from ..ions import set_cytoplasm
+    if model == "cytoplasm":
+        pp = attach_ion_spine(seg, geo, **params).point
+        set_cytoplasm([seg.sec])
+        return pp
+    law = model if model != "binary" else "pnp-dynamic"
+    return attach_spine(seg, law, geo, **params).point
+
+
+def clamped_ion_run(currents, t_stop, t_eval, *, species=None, geo=SPINE, dt=DT,
+                    record=("vhead", "nahead"), **params):
+    """``SpnpSpineIons`` on a dendrite voltage-clamped at :data:`V_REST`, driven by head
+    currents by ion.
+
+    Parameters
+    ----------
+    currents : dict
+        ``{"na": waveform, ...}``: currents into the head [nA], numbers or callables of
+        t [ms] (played into ``iinj_na``, ``iinj_k``, ``iinj_ca``, linearly interpolated
+        on a grid of dt/5).
+    t_stop : float
+        End time [ms].
+    t_eval : array_like
+        Times [ms] at which the recordings are returned (interpolated).
+    species : list of Species or None
+        The cytoplasm (default :func:`spinepnp.ions.cytoplasm`); the dendrite's ions
+        are set to it, an ion it lacks to 1e-7 mM (the mechanism watches every species
+        for run-out, so none is exactly 0).
+    geo : str, SpineParams or dict
+        Spine geometry; ``params`` may hold any keyword of
+        :func:`spinepnp.build.attach_ion_spine` (``neck``, ``gamma`` is not one: give
+        ``neck=``) or mechanism parameter.
+    dt : float
+        Fixed time step [ms].
+    record : tuple of str
+        Outputs of the mechanism to return (``vhead`` is returned as vhead - v).
+
+    Returns
+    -------
+    dict
+        Arrays at ``t_eval`` and the final ``invalid``, ``tinvalid`` [ms].
+    """
+    from neuron import h
+    from ..build import attach_ion_spine, clamped_dendrite
+    from ..ions import NEURON_IONS, set_cytoplasm
+    h.load_file("stdrun.hoc")
+    dend, vc = clamped_dendrite(V_REST, name="ions_clamped")
+    seg = dend(0.5)
+    pp = attach_ion_spine(seg, geo, species=species, **params).point
+    present = set_cytoplasm([dend], species)
+    for ion, var in NEURON_IONS.values():
+        if var not in present:
+            setattr(seg, var, 1e-7)
+    plays = []
+    for name, wave in currents.items():
+        if callable(wave):
+            tp = h.Vector(np.arange(0.0, t_stop + dt, 0.2 * dt))
+            ip = h.Vector([wave(t) for t in tp])
+            ip.play(getattr(pp, f"_ref_iinj_{name}"), tp, 1)
+            plays.append((tp, ip))
+        else:
+            setattr(pp, f"iinj_{name}", float(wave))
+    rec = {k: h.Vector().record(getattr(pp, f"_ref_{k}")) for k in record}
+    rv = h.Vector().record(seg._ref_v)
+    tr = h.Vector().record(h._ref_t)
+    h.dt = dt
+    h.finitialize(V_REST)
+    if pp.badparam:
+        raise ValueError(f"SpnpSpineIons refused its parameters (badparam "
+                         f"{pp.badparam:g}, see spinepnp.validity)")
+    h.continuerun(t_stop)
+    t = np.array(tr)
+    out = {}
+    for k, vec in rec.items():
+        y = np.array(vec) - (np.array(rv) if k == "vhead" else 0.0)
+        out[k] = np.interp(t_eval, t, y)
+    out["invalid"], out["tinvalid"] = float(pp.invalid), float(pp.tinvalid)
+    for _, ip in plays:
+        ip.play_remove()
+    del pp, vc, plays
+    _clear(h)
+    return out
+
+
+def epsp(model, geo=SPINE, t_stop=60.0, clamp=False, w_ampa=W_AMPA, w_nmda=W_NMDA):
+    """One AMPA + NMDA event at :data:`T_EVENT` on a spine of ``model``.
+
+    The spine sits in the middle of the passive dendrite :data:`DEND` (``clamp``: on a
+    dendrite voltage-clamped at :data:`V_REST`). Returns numpy arrays: ``t`` [ms],
+    ``vhead``, ``vdend`` [mV], ``ineck`` [nA] and the head concentrations [mM]
+    (``nahead`` ... of the ion spine, ``chead`` of the binary one).
+    """
+    from neuron import h
+    from ..build import clamped_dendrite
+    h.load_file("stdrun.hoc")
+    h.celsius = CELSIUS
+    if clamp:
+        dend, vc = clamped_dendrite(V_REST, name="ions_clamped")
+        seg = dend(0.5)
+    else:
+        dend, vc = _dendrite(h), None
+        seg = dend(0.5)
+    pp = _spine(seg, model, geo)
+    ns = h.NetStim()
+    ns.number, ns.start, ns.noise = 1, T_EVENT, 0.0
+    nc = h.NetCon(ns, pp)
+    nc.delay, nc.weight[0], nc.weight[1] = 0.0, w_ampa, w_nmda
+    names = ["vhead", "ineck"] + ([f"{s}head" for s in HEAD_IONS] if model == "cytoplasm"
+                                  else ["chead"] if model == "binary" else [])
+    rec = {"t": h.Vector().record(h._ref_t), "vdend": h.Vector().record(seg._ref_v)}
+    for n in names:
+        rec[n] = h.Vector().record(getattr(pp, f"_ref_{n}"))
+    h.dt = DT
+    h.finitialize(V_REST)
+    h.continuerun(t_stop)
+    out = {k: np.array(v) for k, v in rec.items()}
+    out["invalid"] = float(pp.invalid) if hasattr(pp, "invalid") else 0.0
+    del nc, ns, vc, pp
+    _clear(h)
+    return out
+
+
+def clamped_resistances(model, geo=SPINE, i_test=1e-3, t_steady=200.0):
+    """Neck resistances [MOhm] of a spine of ``model`` on a clamped dendrite.
+
+    Instantaneous: (vhead - v)/ineck one 10 ns step after a head current of
+    ``i_test`` [nA] is switched on at rest (the concentrations have not moved, no
+    diffusion potential yet). Steady: dV/dI of the steady states reached ``t_steady``
+    [ms] after a Na current of +- ``i_test`` into the head (the ion spine: ``iinj_na``;
+    SpnpSpine: ``iinj``), by CVODE.
+    """
+    from neuron import h
+    from ..build import clamped_dendrite
+    h.load_file("stdrun.hoc")
+    inj = "iinj_na" if model == "cytoplasm" else "iinj"
+    out = {}
+    for sign in (1.0, -1.0):
+        dend, vc = clamped_dendrite(V_REST, name="ions_r")
+        pp = _spine(dend(0.5), model, geo)
+        h.dt = 1e-5
+        h.finitialize(V_REST)
+        setattr(pp, inj, sign * i_test)
+        h.fadvance()
+        if sign > 0:
+            out["R_inst_MOhm"] = (pp.vhead - dend(0.5).v) / pp.ineck
+        h.cvode_active(1)
+        h.cvode.re_init()
+        h.continuerun(t_steady)
+        h.cvode_active(0)
+        out[sign] = pp.vhead - dend(0.5).v
+        del pp, vc
+        _clear(h)
+    h.dt = DT
+    out["R_steady_MOhm"] = (out.pop(1.0) - out.pop(-1.0)) / (2.0 * i_test)
+    return out
+
+
+def reference_check(geo=SPINE, t_stop=20.0, n_out=401):
+    """The mechanism against the Python reference: a Na alpha current
+    (:data:`NA_PEAK` at :data:`NA_TPEAK`) into the head of the ion spine on a clamped
+    dendrite. Returns t [ms] and, for both, the head Na [mM] and head - dendrite
+    voltage [mV]."""
+    from ..ions import IonSpine, cytoplasm
+    from ..spinesets import load_spine_params
+    g = load_spine_params(geo)
+    wave = alpha(NA_PEAK, NA_TPEAK)
+    te = np.linspace(0.0, t_stop, n_out)
+    ref = IonSpine(g.neck, g.head_volume, cytoplasm(), celsius=CELSIUS).run(
+        {"na": wave}, t_stop, t_eval=te)
+    mech = clamped_ion_run({"na": wave}, t_stop, te, geo=geo)
+    return {"t_ms": te, "head_na_mechanism_mM": mech["nahead"],
+            "head_na_reference_mM": ref.head["na"],
+            "dV_mechanism_mV": mech["vhead"], "dV_reference_mV": ref.v_head}
 
 
 def run(out: Path, quick: bool = False, progress=None) -> Result:
@@ -53,104 +275,180 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from neuron import h
 
-    wave = alpha(PEAK, TPEAK)
-    sp = cytoplasm()
-    rest = {s.name: s.conc for s in sp}
-    t_stop = 30.0 if quick else 60.0
-    te = np.linspace(0.0, t_stop, 601 if quick else 2401)
-    cyto = ball_and_neck_spine(**NECK, species=sp)
-    res = cyto.run({"na": wave}, t_stop, t_eval=te)
-    binary = ball_and_neck_spine(**NECK, species=BINARY).run({"na": wave}, t_stop,
-                                                             t_eval=te)
-    neck = laws.Cylinder(NECK["neck_length"], NECK["neck_radius"])
-    r_ohm = laws.cable_resistance(neck, DEFAULT_RA)              # the neck alone
-    i_na = np.array([wave(t) for t in te])
-    v_ohm = r_ohm * i_na
-    if progress:
-        progress(1, 3)
-    # neck resistance in cytoplasm: instantaneous (bulk, at rest) and steady (dV/dI of
-    # the steady state at +-1 pA of Na)
-    r_inst = float(res.resistance[0])
-    v_p = cyto.steady_state({"na": 1e-3}).v_head[0]
-    v_m = cyto.steady_state({"na": -1e-3}).v_head[0]
-    r_steady = float((v_p - v_m) / 2e-3)
-    # half-return time of head Na vs neck geometry
-    radii = [0.03, 0.05, 0.1]
-    lengths = [0.5, 1.0] if quick else [0.5, 1.0, 2.0]
-    geo = {"neck_radius_um": [], "neck_length_um": [], "t_half_na_ms": [],
-           "peak_na_rise_mM": []}
-    for r in radii:
-        for length in lengths:
-            spine = ball_and_neck_spine(length, r, 0.25, min(0.01, 0.5 * r), species=sp)
-            g_stop = 200.0 if quick else 400.0
-            tg = np.linspace(0.0, g_stop, 2001 if quick else 8001)
-            g = spine.run({"na": wave}, g_stop, t_eval=tg)
-            geo["neck_radius_um"].append(r)
-            geo["neck_length_um"].append(length)
-            geo["t_half_na_ms"].append(half_return_time(g.t, g.head["na"], rest["na"]))
-            geo["peak_na_rise_mM"].append(float(np.max(g.head["na"]) - rest["na"]))
-    if progress:
-        progress(2, 3)
+    from ..ions import CYTOPLASM, IonSpine, NEURON_IONS, cytoplasm
+    from ..loader import load_mechanisms
+    from ..spinesets import load_spine_params
+    load_mechanisms()
+    h.load_file("stdrun.hoc")
+    # the runs set NEURON's ion start values and temperature: restore them afterwards
+    saved = {f"{var}0_{ion}": None for ion, var in NEURON_IONS.values()}
+    for name in saved:
+        try:
+            saved[name] = getattr(h, name)
+        except (AttributeError, LookupError):
+            pass              # an ion NEURON does not have yet (Cl before registration)
+    saved_celsius = float(h.celsius)
+    steps = 4
+    try:
+        h.celsius = CELSIUS
+        t_stop = 30.0 if quick else 60.0
+        traces = {m: epsp(m, t_stop=t_stop) for m in MODELS}
+        if progress:
+            progress(1, steps)
+        res = {m: clamped_resistances(m, t_steady=100.0 if quick else 200.0)
+               for m in MODELS}
+        refc = reference_check(t_stop=10.0 if quick else 20.0)
+        if progress:
+            progress(2, steps)
+        g0 = load_spine_params(SPINE)
+        lengths = GRID_LENGTHS[:2] if quick else GRID_LENGTHS
+        g_stop = 150.0 if quick else 400.0
+        geo = {"neck_diam_um": [], "neck_len_um": [], "t_half_na_ms": [],
+               "peak_na_rise_mM": [], "invalid": []}
+        for d in GRID_DIAMS:
+            for length in lengths:
+                tr = epsp("cytoplasm", g0.replace(neck_len=length, neck_diam=d),
+                          t_stop=g_stop, clamp=True)
+                geo["neck_diam_um"].append(d)
+                geo["neck_len_um"].append(length)
+                geo["t_half_na_ms"].append(half_return_time(tr["t"], tr["nahead"],
+                                                            CYTOPLASM["na"]))
+                geo["peak_na_rise_mM"].append(float(tr["nahead"].max() - CYTOPLASM["na"]))
+                geo["invalid"].append(tr["invalid"])
+        if progress:
+            progress(3, steps)
+    finally:
+        for name, val in saved.items():
+            if val is not None:
+                setattr(h, name, val)
+        h.celsius = saved_celsius
 
-    fig, axs = plt.subplots(1, 3, figsize=(14, 4.2))
-    ax = axs[0]
-    ax.plot(res.t, res.v_head, "k-", label="cytoplasm (electroneutral NP)")
-    ax.plot(binary.t, binary.v_head, "b--", label="binary salt 167 mM (as SpnpSpine mode 2)")
-    ax.plot(te, v_ohm, "r:", label=f"Ohmic cable, Ra = {DEFAULT_RA:g} Ohm cm")
-    ax.set_xlim(0, 5)
+    # the reference's steady resistance in this cytoplasm (Na carrying, +-1 pA)
+    ref_spine = IonSpine(g0.neck, g0.head_volume, cytoplasm(), celsius=CELSIUS)
+    r_ref_steady = (ref_spine.steady_state({"na": 1e-3}).v_head[0]
+                    - ref_spine.steady_state({"na": -1e-3}).v_head[0]) / 2e-3
+    r_ref_inst = float(ref_spine.run({}, 1e-3, t_eval=[0.0]).resistance[0])
+
+    fig, axs = plt.subplots(2, 3, figsize=(15, 8.4))
+    ct = traces["cytoplasm"]
+    ax = axs[0, 0]
+    for m in MODELS:
+        tr = traces[m]
+        ax.plot(tr["t"], tr["vhead"], label=LABELS[m], **STYLES[m])
+    ax.plot(ct["t"], ct["vdend"], color="0.5", lw=0.8, label="dendrite (cytoplasm run)")
+    ax.set_xlim(0, 15)
     ax.set_xlabel("t [ms]")
-    ax.set_ylabel("V head - V dendrite [mV]")
-    ax.legend(fontsize=8)
-    ax.set_title(f"EPSC (Na, peak {PEAK * 1e3:g} pA)")
-    ax = axs[1]
+    ax.set_ylabel("head voltage [mV]")
+    ax.set_title(f"AMPA {W_AMPA * 1e3:g} nS + NMDA {W_NMDA * 1e3:g} nS, {SPINE} spine")
+    ax.legend(fontsize=7)
+    ax = axs[0, 1]
     for name, col in (("na", "C0"), ("k", "C1"), ("cl", "C2")):
-        ax.plot(res.t, res.head[name] - rest[name], color=col, label=f"{name} - rest")
-    ax.plot(res.t, (res.head["ca"] - rest["ca"]) * 1e3, "C3", label="ca - rest [uM]")
+        ax.plot(ct["t"], ct[f"{name}head"] - CYTOPLASM[name], color=col,
+                label=f"{name.capitalize()} - rest")
     ax.set_xlabel("t [ms]")
-    ax.set_ylabel("head concentration change [mM]")
+    ax.set_ylabel("head concentration - rest [mM]")
+    ax.set_title("Head Na, K, Cl (SpnpSpineIons)")
     ax.legend(fontsize=8)
-    ax.set_title("Head ions (cytoplasm)")
-    ax = axs[2]
+    ax = axs[0, 2]
+    ax.plot(ct["t"], 1e3 * ct["cahead"], color="C3", label="free Ca")
+    ax.set_xlabel("t [ms]")
+    ax.set_ylabel("head free Ca [uM]")
+    ax.set_title("Head Ca (buffered, extruded)")
+    ax.legend(fontsize=8)
+    ax = axs[1, 0]
+    ax.plot(refc["t_ms"], refc["head_na_reference_mM"] - CYTOPLASM["na"], "C0-", lw=3,
+            alpha=0.4, label="Python reference (IonSpine, 40 cells)")
+    ax.plot(refc["t_ms"], refc["head_na_mechanism_mM"] - CYTOPLASM["na"], "k--",
+            label="SpnpSpineIons")
+    ax.set_xlabel("t [ms]")
+    ax.set_ylabel("head Na - rest [mM]")
+    ax.set_title(f"Check: Na alpha current {NA_PEAK * 1e3:g} pA, clamped dendrite")
+    ax.legend(fontsize=7)
+    ax = axs[1, 1]
+    xs = np.arange(len(MODELS))
+    ax.bar(xs - 0.2, [res[m]["R_inst_MOhm"] for m in MODELS], 0.4, label="instantaneous")
+    ax.bar(xs + 0.2, [res[m]["R_steady_MOhm"] for m in MODELS], 0.4,
+           label="steady (Na carrying)")
+    ax.plot([-0.2, 0.2], [r_ref_inst, r_ref_steady], "k_", ms=18, mew=2,
+            label="Python reference")
+    ax.set_xticks(xs)
+    ax.set_xticklabels(["cytoplasm", "binary salt", "Ohmic"], fontsize=8)
+    ax.set_ylabel("neck resistance [MOhm]")
+    ax.set_title("Neck resistance")
+    ax.legend(fontsize=7)
+    ax = axs[1, 2]
     for length in lengths:
-        sel = [k for k, v in enumerate(geo["neck_length_um"]) if v == length]
-        ax.plot([2e3 * geo["neck_radius_um"][k] for k in sel],
+        sel = [k for k, v in enumerate(geo["neck_len_um"]) if v == length]
+        ax.plot([1e3 * geo["neck_diam_um"][k] for k in sel],
                 [geo["t_half_na_ms"][k] for k in sel], "o-", label=f"L = {length:g} um")
     ax.set_xlabel("neck diameter [nm]")
     ax.set_ylabel("head Na half-return time [ms]")
     ax.set_yscale("log")
+    ax.set_title("Na clearance after one event")
     ax.legend(fontsize=8)
-    ax.set_title("Na clearance from the head")
-    fig.suptitle("Python reference model (spinepnp.ions), not yet the NEURON mechanism",
-                 fontsize=9)
     fig.tight_layout()
     figs = [save_figure(fig, out, "ions.png")]
-    csvs = [save_csv(out, "ions_timecourse.csv", {
-        "t_ms": res.t, "V_cytoplasm_mV": res.v_head, "V_binary_mV": binary.v_head,
-        "V_ohmic_mV": v_ohm, "i_na_nA": i_na, "i_neck_nA": res.i_neck,
-        **{f"head_{s}_mM": res.head[s] for s in res.mobile},
-        "R_inst_cytoplasm_MOhm": res.resistance}),
-        save_csv(out, "ions_geometry.csv", geo)]
+
+    t = ct["t"]
+    cols = {"t_ms": t}
+    for m in MODELS:
+        key = m.replace("-", "_")
+        cols[f"vhead_{key}_mV"] = np.interp(t, traces[m]["t"], traces[m]["vhead"])
+        cols[f"ineck_{key}_nA"] = np.interp(t, traces[m]["t"], traces[m]["ineck"])
+    cols["vdend_cytoplasm_mV"] = ct["vdend"]
+    for s in HEAD_IONS:
+        cols[f"head_{s}_mM"] = ct[f"{s}head"]
+    cols["chead_binary_mM"] = np.interp(t, traces["binary"]["t"], traces["binary"]["chead"])
+    csvs = [save_csv(out, "ions_timecourse.csv", cols),
+            save_csv(out, "ions_reference.csv", refc),
+            save_csv(out, "ions_resistance.csv", {
+                "model": list(MODELS),
+                "R_inst_MOhm": [res[m]["R_inst_MOhm"] for m in MODELS],
+                "R_steady_MOhm": [res[m]["R_steady_MOhm"] for m in MODELS]}),
+            save_csv(out, "ions_geometry.csv", geo)]
     if progress:
-        progress(3, 3)
-    numbers = {"R_inst_cytoplasm_MOhm": r_inst, "R_steady_cytoplasm_MOhm": r_steady,
-               "R_ohmic_MOhm": float(r_ohm),
-               "peak_V_cytoplasm_mV": float(res.v_head.max()),
-               "peak_V_binary_mV": float(binary.v_head.max()),
-               "peak_V_ohmic_mV": float(v_ohm.max()),
-               "peak_head_na_rise_mM": float(res.head["na"].max() - rest["na"]),
-               "t_half_na_ms": half_return_time(res.t, res.head["na"], rest["na"]),
-               "V_5ms_cytoplasm_mV": float(np.interp(5.0, res.t, res.v_head)),
-               "emf_5ms_cytoplasm_mV": float(np.interp(5.0, res.t, res.emf))}
-    caption = (f"Python reference (not yet the NEURON mechanism). A {PEAK * 1e3:g} pA "
-               "Na EPSC in a 1 um x 100 nm neck: peak head voltage "
-               f"{numbers['peak_V_cytoplasm_mV']:.2f} mV in cytoplasm, "
-               f"{numbers['peak_V_binary_mV']:.2f} mV in the binary salt, "
-               f"{numbers['peak_V_ohmic_mV']:.2f} mV Ohmic. Neck resistance in "
-               f"cytoplasm: {r_inst:.0f} MOhm instantaneous, {r_steady:.0f} MOhm steady "
-               f"(Na carrying). Head Na rises {numbers['peak_head_na_rise_mM']:.2f} mM "
-               f"and returns halfway in {numbers['t_half_na_ms']:.1f} ms; 5 ms after the "
-               f"onset the head is still {numbers['V_5ms_cytoplasm_mV']:.2f} mV above "
-               f"the dendrite, {numbers['emf_5ms_cytoplasm_mV']:.2f} mV of it the "
-               "neck's diffusion EMF (Na in the head, K lost from it).")
+        progress(4, steps)
+
+    rest_na = CYTOPLASM["na"]
+    dna = np.abs(refc["head_na_mechanism_mM"] - refc["head_na_reference_mM"])
+    numbers = {
+        "peak_vhead_cytoplasm_mV": float(ct["vhead"].max()),
+        "peak_vhead_binary_mV": float(traces["binary"]["vhead"].max()),
+        "peak_vhead_ohmic_mV": float(traces["ohmic-ra"]["vhead"].max()),
+        "peak_head_na_rise_mM": float(ct["nahead"].max() - rest_na),
+        "peak_head_k_change_mM": float((ct["khead"] - CYTOPLASM["k"])[
+            np.argmax(np.abs(ct["khead"] - CYTOPLASM["k"]))]),
+        "peak_head_ca_uM": float(1e3 * ct["cahead"].max()),
+        "t_half_na_ms": half_return_time(ct["t"], ct["nahead"], rest_na),
+        "R_inst_cytoplasm_MOhm": res["cytoplasm"]["R_inst_MOhm"],
+        "R_steady_cytoplasm_MOhm": res["cytoplasm"]["R_steady_MOhm"],
+        "R_inst_reference_MOhm": r_ref_inst,
+        "R_steady_reference_MOhm": float(r_ref_steady),
+        "R_inst_binary_MOhm": res["binary"]["R_inst_MOhm"],
+        "R_steady_binary_MOhm": res["binary"]["R_steady_MOhm"],
+        "R_ohmic_MOhm": res["ohmic-ra"]["R_steady_MOhm"],
+        "max_head_na_vs_reference_mM": float(dna.max()),
+        "peak_head_na_rise_reference_mM": float(refc["head_na_reference_mM"].max()
+                                                - rest_na),
+    }
+    caption = (
+        f"One AMPA ({W_AMPA * 1e3:g} nS) + NMDA ({W_NMDA * 1e3:g} nS) event on a thin "
+        "spine: peak head voltage "
+        f"{numbers['peak_vhead_cytoplasm_mV'] - V_REST:.2f} mV above rest with "
+        f"SpnpSpineIons in cytoplasm, {numbers['peak_vhead_binary_mV'] - V_REST:.2f} mV "
+        f"in the binary salt, {numbers['peak_vhead_ohmic_mV'] - V_REST:.2f} mV Ohmic. "
+        f"Head Na rises {numbers['peak_head_na_rise_mM']:.2f} mM and returns halfway "
+        f"in {numbers['t_half_na_ms']:.1f} ms; free Ca peaks at "
+        f"{numbers['peak_head_ca_uM']:.2f} uM. Neck resistance in cytoplasm: "
+        f"{numbers['R_inst_cytoplasm_MOhm']:.0f} MOhm instantaneous, "
+        f"{numbers['R_steady_cytoplasm_MOhm']:.0f} MOhm steady for a Na current "
+        f"(reference {r_ref_inst:.0f} and {r_ref_steady:.0f}); binary salt "
+        f"{numbers['R_inst_binary_MOhm']:.0f} and "
+        f"{numbers['R_steady_binary_MOhm']:.0f} MOhm; Ohmic "
+        f"{numbers['R_ohmic_MOhm']:.0f} MOhm. Check against the Python reference "
+        f"(Na alpha current, {NA_PEAK * 1e3:g} pA): head Na within "
+        f"{numbers['max_head_na_vs_reference_mM']:.3f} mM of a "
+        f"{numbers['peak_head_na_rise_reference_mM']:.2f} mM rise.")
     return Result(NAME, TITLE, caption, figs, csvs, numbers, time.perf_counter() - t0)
