@@ -277,3 +277,46 @@ def test_set_cytoplasm_on_a_neuron_cell(h):
     finally:
         for n, v in saved.items():
             setattr(h, n, v)
+
+
+def test_attach_ion_spine_shares_the_point_spines_membrane_and_refuses_bad_keys(h):
+    """build.attach_ion_spine: the same leak (g_pas x head and neck area, to e_pas) and
+    capacitance fold as attach_spine gives SpnpSpine, the geometry on the mechanism, the
+    bulk neck resistance as Spine.r0, and clear errors for the wrong vocabulary."""
+    from spinepnp.build import attach_ion_spine, attach_spine
+    h.celsius = 20.0
+    dend = h.Section(name="dend_attach_ions")
+    dend.L, dend.diam, dend.nseg = 30.0, 1.0, 3
+    dend.insert("pas")
+    for seg in dend:
+        seg.pas.g, seg.pas.e = 2e-4, -65.0
+    cm0 = dend(0.5).cm
+    ion = attach_ion_spine(dend(0.5), "thin")
+    fold_ions = dend(0.5).cm - cm0
+    ref = attach_spine(dend(1 / 6), "pnp-dynamic", "thin")       # another segment
+    assert ion.law == "pnp-ions" and ion.point.hname().startswith("SpnpSpineIons")
+    # thin: neck 0.51 x 0.10 um, head 0.3855 um; area = pi d_h^2 + pi d L [um2];
+    # 1 S/cm2 on 1 um2 is 1e-2 uS
+    area = math.pi * 0.3855 ** 2 + math.pi * 0.1 * 0.51
+    assert ion.point.gleak == pytest.approx(2e-4 * area * 1e-2, rel=1e-12)
+    assert ion.point.gleak == pytest.approx(ref.point.gleak, rel=1e-12)
+    assert ion.point.eleak == -65.0
+    assert fold_ions == pytest.approx(ion.cm_fold, rel=1e-12)
+    assert ion.cm_fold == pytest.approx(ref.cm_fold, rel=1e-12)   # equal segment areas
+    assert ion.point.gamma == pytest.approx(0.51 / (math.pi * 0.05 ** 2), rel=1e-12)
+    assert (ion.point.neck_len, ion.point.head_diam) == (0.51, 0.3855)
+    # r0: VT Gamma / (F sum z^2 D c) of the default cytoplasm, and the mechanism's own
+    # rneck at rest once the dendrite has that cytoplasm
+    sigma = 1.33 * 12.0 + 1.96 * 140.0 + 2.03 * 7.0 + 4 * 0.79 * 1e-4     # mM um2/ms
+    r0 = VT * ion.point.gamma / (sigma * MM * UM2_PER_MS * FARADAY * UM) * NA
+    assert ion.r0 == pytest.approx(r0, rel=1e-12)                 # the same formula
+    set_cytoplasm(h.allsec())
+    h.finitialize(-65.0)
+    assert ion.point.badparam == 0
+    assert ion.point.rneck == pytest.approx(r0, rel=1e-9)         # NEURON's R and F
+    for kw, match in [(dict(synapse={"e_ampa": 0.0}), "e_ampa"),
+                      (dict(gleak=1e-5), "g_pas"), (dict(gamma=10.0), "neck="),
+                      (dict(no_such_thing=1.0), "no_such_thing"),
+                      (dict(iinj_na=float("nan")), "iinj_na")]:
+        with pytest.raises(ValueError, match=match):
+            attach_ion_spine(dend(5 / 6), "thin", **kw)

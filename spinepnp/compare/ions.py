@@ -275,6 +275,7 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
     from neuron import h
 
     from ..ions import CYTOPLASM, IonSpine, NEURON_IONS, cytoplasm
@@ -334,10 +335,11 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
     fig, axs = plt.subplots(2, 3, figsize=(15, 8.4))
     ct = traces["cytoplasm"]
     ax = axs[0, 0]
-    for m in MODELS:
+    for k, m in enumerate(MODELS):
         tr = traces[m]
         ax.plot(tr["t"], tr["vhead"], label=LABELS[m], **STYLES[m])
-    ax.plot(ct["t"], ct["vdend"], color="0.5", lw=0.8, label="dendrite (cytoplasm run)")
+        ax.plot(tr["t"], tr["vdend"], color=STYLES[m]["color"], lw=0.7, alpha=0.6,
+                label="thin: the dendrite under each" if k == len(MODELS) - 1 else None)
     ax.set_xlim(0, 15)
     ax.set_xlabel("t [ms]")
     ax.set_ylabel("head voltage [mV]")
@@ -386,7 +388,9 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
     ax.set_xlabel("neck diameter [nm]")
     ax.set_ylabel("head Na half-return time [ms]")
     ax.set_yscale("log")
-    ax.set_title("Na clearance after one event")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_title("Na clearance after one event (clamped dendrite)")
     ax.legend(fontsize=8)
     fig.tight_layout()
     figs = [save_figure(fig, out, "ions.png")]
@@ -396,8 +400,8 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
     for m in MODELS:
         key = m.replace("-", "_")
         cols[f"vhead_{key}_mV"] = np.interp(t, traces[m]["t"], traces[m]["vhead"])
+        cols[f"vdend_{key}_mV"] = np.interp(t, traces[m]["t"], traces[m]["vdend"])
         cols[f"ineck_{key}_nA"] = np.interp(t, traces[m]["t"], traces[m]["ineck"])
-    cols["vdend_cytoplasm_mV"] = ct["vdend"]
     for s in HEAD_IONS:
         cols[f"head_{s}_mM"] = ct[f"{s}head"]
     cols["chead_binary_mM"] = np.interp(t, traces["binary"]["t"], traces["binary"]["chead"])
@@ -413,14 +417,16 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
 
     rest_na = CYTOPLASM["na"]
     dna = np.abs(refc["head_na_mechanism_mM"] - refc["head_na_reference_mM"])
-    numbers = {
-        "peak_vhead_cytoplasm_mV": float(ct["vhead"].max()),
-        "peak_vhead_binary_mV": float(traces["binary"]["vhead"].max()),
-        "peak_vhead_ohmic_mV": float(traces["ohmic-ra"]["vhead"].max()),
+    numbers = {}
+    for m in MODELS:
+        tr, key = traces[m], m.split("-")[0]
+        numbers[f"peak_vhead_{key}_mV"] = float(tr["vhead"].max())
+        numbers[f"peak_neck_drop_{key}_mV"] = float((tr["vhead"] - tr["vdend"]).max())
+        numbers[f"peak_ineck_{key}_pA"] = float(1e3 * tr["ineck"].max())
+    numbers.update({
         "peak_head_na_rise_mM": float(ct["nahead"].max() - rest_na),
         "peak_head_k_change_mM": float((ct["khead"] - CYTOPLASM["k"])[
             np.argmax(np.abs(ct["khead"] - CYTOPLASM["k"]))]),
-        "peak_head_ca_uM": float(1e3 * ct["cahead"].max()),
         "t_half_na_ms": half_return_time(ct["t"], ct["nahead"], rest_na),
         "R_inst_cytoplasm_MOhm": res["cytoplasm"]["R_inst_MOhm"],
         "R_steady_cytoplasm_MOhm": res["cytoplasm"]["R_steady_MOhm"],
@@ -432,23 +438,36 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
         "max_head_na_vs_reference_mM": float(dna.max()),
         "peak_head_na_rise_reference_mM": float(refc["head_na_reference_mM"].max()
                                                 - rest_na),
-    }
+    })
+    n = numbers
+    d_ca = 1e3 * (ct["cahead"] - CYTOPLASM["ca"])              # uM
+    n["largest_head_ca_change_uM"] = float(d_ca[np.argmax(np.abs(d_ca))])
+    ca_text = (f"rises by up to {n['largest_head_ca_change_uM']:.3f} uM (NMDA's Ca "
+               "share)" if n["largest_head_ca_change_uM"] > 0 else
+               f"falls by up to {-n['largest_head_ca_change_uM']:.4f} uM: near rest NMDA "
+               "is Mg-blocked and the head's positive potential drives Ca2+ out through "
+               "the neck")
     caption = (
         f"One AMPA ({W_AMPA * 1e3:g} nS) + NMDA ({W_NMDA * 1e3:g} nS) event on a thin "
-        "spine: peak head voltage "
-        f"{numbers['peak_vhead_cytoplasm_mV'] - V_REST:.2f} mV above rest with "
-        f"SpnpSpineIons in cytoplasm, {numbers['peak_vhead_binary_mV'] - V_REST:.2f} mV "
-        f"in the binary salt, {numbers['peak_vhead_ohmic_mV'] - V_REST:.2f} mV Ohmic. "
-        f"Head Na rises {numbers['peak_head_na_rise_mM']:.2f} mM and returns halfway "
-        f"in {numbers['t_half_na_ms']:.1f} ms; free Ca peaks at "
-        f"{numbers['peak_head_ca_uM']:.2f} uM. Neck resistance in cytoplasm: "
-        f"{numbers['R_inst_cytoplasm_MOhm']:.0f} MOhm instantaneous, "
-        f"{numbers['R_steady_cytoplasm_MOhm']:.0f} MOhm steady for a Na current "
-        f"(reference {r_ref_inst:.0f} and {r_ref_steady:.0f}); binary salt "
-        f"{numbers['R_inst_binary_MOhm']:.0f} and "
-        f"{numbers['R_steady_binary_MOhm']:.0f} MOhm; Ohmic "
-        f"{numbers['R_ohmic_MOhm']:.0f} MOhm. Check against the Python reference "
-        f"(Na alpha current, {NA_PEAK * 1e3:g} pA): head Na within "
-        f"{numbers['max_head_na_vs_reference_mM']:.3f} mM of a "
-        f"{numbers['peak_head_na_rise_reference_mM']:.2f} mM rise.")
+        "spine in the middle of a passive dendrite. Peak head voltage above rest: "
+        f"{n['peak_vhead_cytoplasm_mV'] - V_REST:.2f} mV with SpnpSpineIons in "
+        f"cytoplasm, {n['peak_vhead_binary_mV'] - V_REST:.2f} mV in the binary salt, "
+        f"{n['peak_vhead_ohmic_mV'] - V_REST:.2f} mV Ohmic; peak neck current "
+        f"{n['peak_ineck_cytoplasm_pA']:.0f}, {n['peak_ineck_binary_pA']:.0f} and "
+        f"{n['peak_ineck_ohmic_pA']:.0f} pA (the ion spine's AMPA and NMDA are "
+        "Goldman-Hodgkin-Katz Na/K currents, SpnpSpine's a conductance to 0 mV); peak "
+        f"neck drop {n['peak_neck_drop_cytoplasm_mV']:.2f}, "
+        f"{n['peak_neck_drop_binary_mV']:.2f} and {n['peak_neck_drop_ohmic_mV']:.2f} mV. "
+        f"Head Na rises {n['peak_head_na_rise_mM']:.2f} mM while head K falls "
+        f"{-n['peak_head_k_change_mM']:.2f} mM (AMPA lets K out); head Na returns "
+        f"halfway in {n['t_half_na_ms']:.1f} ms. Free Ca {ca_text}. Neck resistance in "
+        "cytoplasm: "
+        f"{n['R_inst_cytoplasm_MOhm']:.1f} MOhm instantaneous, "
+        f"{n['R_steady_cytoplasm_MOhm']:.1f} MOhm steady for a Na current (Python "
+        f"reference {r_ref_inst:.1f} and {r_ref_steady:.1f}); binary salt "
+        f"{n['R_inst_binary_MOhm']:.1f} and {n['R_steady_binary_MOhm']:.1f} MOhm; "
+        f"Ohmic {n['R_ohmic_MOhm']:.1f} MOhm. Check against the Python reference "
+        f"(Na alpha current, {NA_PEAK * 1e3:g} pA peak, clamped dendrite): head Na within "
+        f"{n['max_head_na_vs_reference_mM']:.3f} mM of a "
+        f"{n['peak_head_na_rise_reference_mM']:.2f} mM rise.")
     return Result(NAME, TITLE, caption, figs, csvs, numbers, time.perf_counter() - t0)
