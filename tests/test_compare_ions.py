@@ -80,8 +80,9 @@ def test_mechanism_follows_the_python_reference(ions_out):
     d = read_columns(ions_out / "ions_reference.csv")
     rise = d["head_na_reference_mM"].max() - 12.0
     assert rise > 0.5                                     # the protocol moves head Na
-    # 2 % of the rise: fixed step dt = 25 us (first order) and the mechanism's neck
-    # cells against the reference's 40
+    # 2 % of the rise: the mechanism's fixed step dt = 25 us is first order (observed
+    # 0.055 mM of a 4.15 mM rise, 0.028 at 12.5 us, 0.011 at 5 us); its 6 neck cells
+    # against the reference's 40 add < 0.001 mM
     assert np.abs(d["head_na_mechanism_mM"] - d["head_na_reference_mM"]).max() \
         < 0.02 * rise
     late = d["t_ms"] >= 0.01

@@ -275,7 +275,6 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import matplotlib.ticker
     from neuron import h
 
     from ..ions import CYTOPLASM, IonSpine, NEURON_IONS, cytoplasm
@@ -387,9 +386,7 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
                 [geo["t_half_na_ms"][k] for k in sel], "o-", label=f"L = {length:g} um")
     ax.set_xlabel("neck diameter [nm]")
     ax.set_ylabel("head Na half-return time [ms]")
-    ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
-    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_ylim(bottom=0)
     ax.set_title("Na clearance after one event (clamped dendrite)")
     ax.legend(fontsize=8)
     fig.tight_layout()
