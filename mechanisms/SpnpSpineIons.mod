@@ -236,13 +236,15 @@ ASSIGNED {
 }
 
 STATE {
+    : (CVODE's absolute tolerance of each state is cvode.atol() times the factor <.>:
+    : 1e-10 mM and 1e-9 uS at the default atol 1e-3; the two sinks are never read)
     c[NS] (mM) <1e-7>
-    drained (mM)
-    A (uS)
-    B (uS)
-    An (uS)
-    Bn (uS)
-    syn_sink (uS)
+    drained (mM) <1e6>
+    A (uS) <1e-6>
+    B (uS) <1e-6>
+    An (uS) <1e-6>
+    Bn (uS) <1e-6>
+    syn_sink (uS) <1e6>
     m (1)
     mc (1)
     h (1)
