@@ -98,7 +98,7 @@ _UNITS = {"celsius": "degC"}
 
 #: SpnpSpineIons (the multi-species spine, spine_ions_checks.inc): badparam code ->
 #: (parameter, allowed values, how to fix it), checked in the order of the codes. The
-#: segment's ion concentrations are the neck's dendrite-end values; rule 41: the dendrite
+#: segment's ion concentrations are the neck's dendrite-end values; rule 42: the dendrite
 #: end must be electroneutral with the fixed anion.
 BADPARAM_IONS = {
     1: ('neck_len', '> 0, finite', 'give the neck length in um, > 0'),
@@ -133,22 +133,32 @@ BADPARAM_IONS = {
     30: ('slope_bz', 'nonzero, finite', 'give a nonzero slope in mV'),
     31: ('ca_buffer', '>= 0, finite', 'give the head Ca buffer capacity (bound/free), >= 0 (about 20)'),
     32: ('ca_tau', '> 0, finite', 'give the decay time of head Ca in ms, > 0 (about 12; a huge value switches extrusion off)'),
-    33: ('cfloor_frac', 'in (0, 1)', 'give the run-out fraction, 0 < cfloor_frac < 1 (default 1e-3)'),
-    34: ('celsius', '> -273.15, finite', 'set h.celsius above absolute zero'),
-    35: ('nai', '> 0, finite', "the segment's nai is the neck's dendrite-end Na: set it > 0 (spinepnp.ions.set_cytoplasm)"),
-    36: ('ki', '> 0, finite', "the segment's ki is the neck's dendrite-end K: set it > 0 (spinepnp.ions.set_cytoplasm)"),
-    37: ('cli', '> 0, finite', "the segment's cli is the neck's dendrite-end Cl: set it > 0 (spinepnp.ions.set_cytoplasm)"),
-    38: ('cai', '> 0, finite', "the segment's cai is the neck's dendrite-end Ca: set it > 0 (spinepnp.ions.set_cytoplasm)"),
-    39: ('nao', '>= 0, finite', "set the segment's nao >= 0 (the synapses' outside Na)"),
-    40: ('ko', '>= 0, finite', "set the segment's ko >= 0 (the synapses' outside K)"),
-    41: ("a_conc", "equal to nai + ki + 2 cai - cli of the segment (to 1e-6 relative)",
+    33: ('site_gamma', '>= 0, finite', "give the release site's int f^2 dx/S in 1/um, >= 0 (0: well mixed)"),
+    34: ('cfloor_frac', 'in (0, 1)', 'give the run-out fraction, 0 < cfloor_frac < 1 (default 1e-3)'),
+    35: ('celsius', '> -273.15, finite', 'set h.celsius above absolute zero'),
+    36: ('nai', '>= 0, finite', "the segment's nai is the neck's dendrite-end Na: set it >= 0 (0: absent; spinepnp.ions.set_cytoplasm)"),
+    37: ('ki', '>= 0, finite', "the segment's ki is the neck's dendrite-end K: set it >= 0 (0: absent; spinepnp.ions.set_cytoplasm)"),
+    38: ('cli', '>= 0, finite', "the segment's cli is the neck's dendrite-end Cl: set it >= 0 (0: absent; spinepnp.ions.set_cytoplasm)"),
+    39: ('cai', '>= 0, finite', "the segment's cai is the neck's dendrite-end Ca: set it >= 0 (0: absent; spinepnp.ions.set_cytoplasm)"),
+    40: ('nao', '>= 0, finite', "set the segment's nao >= 0 (the synapses' outside Na)"),
+    41: ('ko', '>= 0, finite', "set the segment's ko >= 0 (the synapses' outside K)"),
+    42: ("a_conc", "equal to nai + ki + 2 cai - cli of the segment (to 1e-6 relative)",
          "make the dendrite end electroneutral: set a_conc = nai + ki + 2 cai - cli (the "
          "printed value), or give the segment a cytoplasm with spinepnp.ions.set_cytoplasm "
          "after inserting the spines (the default a_conc balances it)"),
 }
 
 #: Units of SpnpSpineIons' checked quantities (for the messages)
-_UNITS_IONS = {'neck_len': 'um', 'neck_diam': 'um', 'head_diam': 'um', 'gamma': '/um', 'neck_vol': 'um3', 'd_na': 'um2/ms', 'd_k': 'um2/ms', 'd_cl': 'um2/ms', 'd_ca': 'um2/ms', 'a_conc': 'mM', 'd_a': 'um2/ms', 'iinj_na': 'nA', 'iinj_k': 'nA', 'iinj_ca': 'nA', 'gleak': 'uS', 'eleak': 'mV', 'tau1': 'ms', 'tau2': 'ms', 'pk_pna': '1', 'nmda_tau1': 'ms', 'nmda_tau2': 'ms', 'mg': 'mM', 'ca_frac': '1', 'gna_head': 'uS', 'ena': 'mV', 'ah0': '/ms', 'gbz_head': 'uS', 'ebz': 'mV', 'vhalf_bz': 'mV', 'slope_bz': 'mV', 'ca_buffer': '1', 'ca_tau': 'ms', 'cfloor_frac': '1', 'celsius': 'degC', 'nai': 'mM', 'ki': 'mM', 'cli': 'mM', 'cai': 'mM', 'nao': 'mM', 'ko': 'mM'}
+_UNITS_IONS = {'neck_len': 'um', 'neck_diam': 'um', 'head_diam': 'um', 'gamma': '/um',
+               'neck_vol': 'um3', 'd_na': 'um2/ms', 'd_k': 'um2/ms', 'd_cl': 'um2/ms',
+               'd_ca': 'um2/ms', 'a_conc': 'mM', 'd_a': 'um2/ms', 'iinj_na': 'nA',
+               'iinj_k': 'nA', 'iinj_ca': 'nA', 'gleak': 'uS', 'eleak': 'mV',
+               'tau1': 'ms', 'tau2': 'ms', 'pk_pna': '1', 'nmda_tau1': 'ms',
+               'nmda_tau2': 'ms', 'mg': 'mM', 'ca_frac': '1', 'gna_head': 'uS',
+               'ena': 'mV', 'ah0': '/ms', 'gbz_head': 'uS', 'ebz': 'mV',
+               'vhalf_bz': 'mV', 'slope_bz': 'mV', 'ca_buffer': '1', 'ca_tau': 'ms',
+               'site_gamma': '/um', 'cfloor_frac': '1', 'celsius': 'degC', 'nai': 'mM',
+               'ki': 'mM', 'cli': 'mM', 'cai': 'mM', 'nao': 'mM', 'ko': 'mM'}
 
 #: SpnpSpineIons' invalid flags (``invalid`` is their sum)
 INVALID_IONS = {
