@@ -44,7 +44,8 @@ current), so a dendrite with ion accumulation or rxd sees what the spine takes a
 gives, mole for mole. NEURON's ion defaults are not a cytoplasm (ki0_k_ion = 54.4 mM):
 set them with spinepnp.ions.set_cytoplasm. The dendrite end must be electroneutral
 with the fixed anion at finitialize: nai + ki + 2 cai - cli = a_conc (to 1e-6
-relative), else the spine is refused (badparam 30) with the a_conc that would balance.
+relative), else the spine is refused (badparam 42) with the a_conc that would balance.
+A species may be absent (0 at the dendrite: then not watched for run-out).
 
 Head currents by ion (positive = into the head):
   iinj_na, iinj_k, iinj_ca [nA]: constant currents (protocols).
@@ -86,9 +87,16 @@ into syn_sink the same way, and the HH gates are two-state reactions.
 
 Validity (invalid, a sum of flags, from tinvalid on; spinepnp.validity.INVALID_IONS):
 1 the head balance did not converge; 2 a mobile species at or below cfloor_frac of its
-dendrite value at finitialize in a neck cell or the head (a carrier ran out, e.g. Na
-carried out of the head faster than the neck resupplies it; the model has no solution
-past that point); 4 |vhead| > 1000 mV. Concentrations enter the conductance clipped at
+dendrite value at finitialize in a neck cell, the head or the release site (a carrier
+ran out, e.g. Na carried out of the head faster than the neck resupplies it; the model
+has no solution past that point; a species absent at the dendrite, value 0, is not
+watched); 4 |vhead| > 1000 mV. Release site: the head is well mixed except near the
+membrane where its currents flow; there a species is depleted (or enriched) below the
+head's mean by the quasi-steady drop of its membrane flux,
+    c_site = c_head + I_s/(z_s F) site_gamma/D_s,
+site_gamma = int f(x)^2 dx/S(x) over the head from the neck junction to the membrane
+(f: the fraction of the head's volume between the junction and x); it moves only the
+depletion flag (spinepnp.ions.ball_and_neck_spine computes it for a ball head). Concentrations enter the conductance clipped at
 0 and the outputs are never negative.
 Refused parameters (badparam, spinepnp.validity.BADPARAM_IONS): checked at
 finitialize; a refused spine prints one line and delivers no current.
@@ -119,7 +127,7 @@ NEURON {
     RANGE iinj_na, iinj_k, iinj_ca, gleak, eleak
     RANGE tau1, tau2, pk_pna, nmda_tau1, nmda_tau2, mg, ca_frac
     RANGE gna_head, ena, ah0, gbz_head, ebz, vhalf_bz, slope_bz
-    RANGE ca_buffer, ca_tau, cfloor_frac
+    RANGE ca_buffer, ca_tau, cfloor_frac, site_gamma
     RANGE vhead, ineck, rneck, eneck, nahead, khead, clhead, cahead, ahead
     RANGE gampa, gnmda, gtot, vt, niter
     RANGE badparam, invalid, tinvalid
@@ -172,6 +180,7 @@ PARAMETER {
     ca_buffer = 20  (1)       : head Ca buffer capacity (bound/free; Sabatini et al. 2002)
     ca_tau = 12     (ms)      : decay time of head free Ca by extrusion (same source)
     cfloor_frac = 1e-3 (1)    : a species at this fraction of its dendrite value ran out
+    site_gamma = 0  (/um)     : release site: int f^2 dx/S over the head (0: well mixed)
 }
 
 ASSIGNED {
@@ -236,13 +245,15 @@ ASSIGNED {
 }
 
 STATE {
+    : (CVODE's absolute tolerance of each state is cvode.atol() times the factor <.>:
+    : 1e-10 mM and 1e-9 uS at the default atol 1e-3; the two sinks are never read)
     c[NS] (mM) <1e-7>
-    drained (mM)
-    A (uS)
-    B (uS)
-    An (uS)
-    Bn (uS)
-    syn_sink (uS)
+    drained (mM) <1e6>
+    A (uS) <1e-6>
+    B (uS) <1e-6>
+    An (uS) <1e-6>
+    Bn (uS) <1e-6>
+    syn_sink (uS) <1e6>
     m (1)
     mc (1)
     h (1)
@@ -709,11 +720,16 @@ PROCEDURE check_validity() {
         set_flag(4)
     }
     FROM s = 0 TO NSP - 1 {
-        if (ds[s] > 0) {
+        if (ds[s] > 0 && cfl[s] > 0) {
             FROM j = 0 TO NP - 1 {
                 if (c[s*NP + j] <= cfl[s]) {
                     set_flag(2)
                 }
+            }
+            : the release site: the head's value minus the quasi-steady drop of the
+            : species' membrane flux across the head (src: mM um3/ms into the head)
+            if (site_gamma > 0 && c[s*NP + NC] + src[s]*site_gamma/ds[s] <= cfl[s]) {
+                set_flag(2)
             }
         }
     }

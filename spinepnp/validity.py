@@ -23,6 +23,10 @@ or ``|vhead|`` exceeded 1000 mV (the mechanism's ``spine_validity.inc``).
 :func:`invalid_spines` lists them; :func:`warn_invalid` turns the list into one
 warning, as :class:`spinepnp.parallel.ChunkedRun` does at the end of a run.
 
+The multi-species spine ``SpnpSpineIons`` works the same way with its own tables,
+:data:`BADPARAM_IONS` and :data:`INVALID_IONS` (:data:`TABLES` maps each mechanism to
+its two); the functions here cover both mechanisms.
+
 Importing this module does not import NEURON.
 """
 
@@ -30,7 +34,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["BADPARAM", "INVALID", "SpineParameterError", "SpineValidityWarning",
+__all__ = ["BADPARAM", "INVALID", "BADPARAM_IONS", "INVALID_IONS", "TABLES", "SpineParameterError", "SpineValidityWarning",
            "refused_spines", "check_parameters", "install_parameter_check",
            "invalid_spines", "describe_invalid", "warn_invalid", "ValidityLog"]
 
@@ -92,6 +96,79 @@ BADPARAM = {
 
 _UNITS = {"celsius": "degC"}
 
+#: SpnpSpineIons (the multi-species spine, spine_ions_checks.inc): badparam code ->
+#: (parameter, allowed values, how to fix it), checked in the order of the codes. The
+#: segment's ion concentrations are the neck's dendrite-end values; rule 42: the dendrite
+#: end must be electroneutral with the fixed anion.
+BADPARAM_IONS = {
+    1: ('neck_len', '> 0, finite', 'give the neck length in um, > 0'),
+    2: ('neck_diam', '> 0, finite', 'give the (cylinder) neck diameter in um, > 0'),
+    3: ('head_diam', '> 0, finite', 'give the head diameter in um, > 0'),
+    4: ('gamma', '>= 0, finite', "give the neck's integral dx/S in 1/um, >= 0 (0: the cylinder's)"),
+    5: ('neck_vol', '>= 0, finite', "give the neck volume in um3, >= 0 (0: the cylinder's)"),
+    6: ('d_na', '> 0, finite', "give Na's diffusion coefficient in um2/ms, > 0 (aqueous 1.33)"),
+    7: ('d_k', '> 0, finite', "give K's diffusion coefficient in um2/ms, > 0 (aqueous 1.96)"),
+    8: ('d_cl', '> 0, finite', "give Cl's diffusion coefficient in um2/ms, > 0 (aqueous 2.03)"),
+    9: ('d_ca', '> 0, finite', "give Ca's diffusion coefficient in um2/ms, > 0 (aqueous 0.79)"),
+    10: ('a_conc', '>= 0, finite', "give the fixed anion's concentration in mM, >= 0"),
+    11: ('d_a', '>= 0, finite', "give the fixed anion's diffusion coefficient in um2/ms, >= 0 (0: immobile)"),
+    12: ('iinj_na', 'finite', 'give a finite Na current in nA'),
+    13: ('iinj_k', 'finite', 'give a finite K current in nA'),
+    14: ('iinj_ca', 'finite', 'give a finite Ca current in nA'),
+    15: ('gleak', '>= 0, finite', 'give the head leak conductance in uS, >= 0'),
+    16: ('eleak', 'finite', 'give a finite leak reversal in mV'),
+    17: ('tau1', '> 0, finite', 'give the AMPA rise time constant in ms, > 0'),
+    18: ('tau2', '> 0, finite', 'give the AMPA decay time constant in ms, > 0'),
+    19: ('pk_pna', '>= 0, finite', 'give the permeability ratio P_K/P_Na, >= 0 (about 1 for AMPA)'),
+    20: ('nmda_tau1', '> 0, finite', 'give the NMDA rise time constant in ms, > 0'),
+    21: ('nmda_tau2', '> 0, finite', 'give the NMDA decay time constant in ms, > 0'),
+    22: ('mg', '>= 0, finite', 'give the extracellular Mg in mM, >= 0'),
+    23: ('ca_frac', 'in [0, 1)', 'give the Ca fraction of the inward NMDA current, 0 <= ca_frac < 1 (about 0.1)'),
+    24: ('gna_head', '>= 0, finite', 'give the HH Na ring conductance in uS, >= 0'),
+    25: ('ena', 'finite', 'give a finite Na reversal in mV'),
+    26: ('ah0', '>= 0, finite', 'give the alpha_h prefactor in /ms, >= 0 (0.06)'),
+    27: ('gbz_head', '>= 0, finite', 'give the Boltzmann ring conductance in uS, >= 0'),
+    28: ('ebz', 'finite', 'give a finite Boltzmann ring reversal in mV'),
+    29: ('vhalf_bz', 'finite', 'give a finite half activation in mV'),
+    30: ('slope_bz', 'nonzero, finite', 'give a nonzero slope in mV'),
+    31: ('ca_buffer', '>= 0, finite', 'give the head Ca buffer capacity (bound/free), >= 0 (about 20)'),
+    32: ('ca_tau', '> 0, finite', 'give the decay time of head Ca in ms, > 0 (about 12; a huge value switches extrusion off)'),
+    33: ('site_gamma', '>= 0, finite', "give the release site's int f^2 dx/S in 1/um, >= 0 (0: well mixed)"),
+    34: ('cfloor_frac', 'in (0, 1)', 'give the run-out fraction, 0 < cfloor_frac < 1 (default 1e-3)'),
+    35: ('celsius', '> -273.15, finite', 'set h.celsius above absolute zero'),
+    36: ('nai', '>= 0, finite', "the segment's nai is the neck's dendrite-end Na: set it >= 0 (0: absent; spinepnp.ions.set_cytoplasm)"),
+    37: ('ki', '>= 0, finite', "the segment's ki is the neck's dendrite-end K: set it >= 0 (0: absent; spinepnp.ions.set_cytoplasm)"),
+    38: ('cli', '>= 0, finite', "the segment's cli is the neck's dendrite-end Cl: set it >= 0 (0: absent; spinepnp.ions.set_cytoplasm)"),
+    39: ('cai', '>= 0, finite', "the segment's cai is the neck's dendrite-end Ca: set it >= 0 (0: absent; spinepnp.ions.set_cytoplasm)"),
+    40: ('nao', '>= 0, finite', "set the segment's nao >= 0 (the synapses' outside Na)"),
+    41: ('ko', '>= 0, finite', "set the segment's ko >= 0 (the synapses' outside K)"),
+    42: ("a_conc", "equal to nai + ki + 2 cai - cli of the segment (to 1e-6 relative)",
+         "make the dendrite end electroneutral: set a_conc = nai + ki + 2 cai - cli (the "
+         "printed value), or give the segment a cytoplasm with spinepnp.ions.set_cytoplasm "
+         "after inserting the spines (the default a_conc balances it)"),
+}
+
+#: Units of SpnpSpineIons' checked quantities (for the messages)
+_UNITS_IONS = {'neck_len': 'um', 'neck_diam': 'um', 'head_diam': 'um', 'gamma': '/um',
+               'neck_vol': 'um3', 'd_na': 'um2/ms', 'd_k': 'um2/ms', 'd_cl': 'um2/ms',
+               'd_ca': 'um2/ms', 'a_conc': 'mM', 'd_a': 'um2/ms', 'iinj_na': 'nA',
+               'iinj_k': 'nA', 'iinj_ca': 'nA', 'gleak': 'uS', 'eleak': 'mV',
+               'tau1': 'ms', 'tau2': 'ms', 'pk_pna': '1', 'nmda_tau1': 'ms',
+               'nmda_tau2': 'ms', 'mg': 'mM', 'ca_frac': '1', 'gna_head': 'uS',
+               'ena': 'mV', 'ah0': '/ms', 'gbz_head': 'uS', 'ebz': 'mV',
+               'vhalf_bz': 'mV', 'slope_bz': 'mV', 'ca_buffer': '1', 'ca_tau': 'ms',
+               'site_gamma': '/um', 'cfloor_frac': '1', 'celsius': 'degC', 'nai': 'mM',
+               'ki': 'mM', 'cli': 'mM', 'cai': 'mM', 'nao': 'mM', 'ko': 'mM'}
+
+#: SpnpSpineIons' invalid flags (``invalid`` is their sum)
+INVALID_IONS = {
+    1: "the head balance did not converge in 100 evaluations (its last iterate is used)",
+    2: "a mobile species is at or below cfloor_frac of its dendrite value in a neck cell "
+       "or the head (a carrier ran out, e.g. Na carried out of the head; the model has no "
+       "solution past that point)",
+    4: "|vhead| > 1000 mV",
+}
+
 #: invalid flag -> why the spine's result is outside the model (``invalid`` is their sum)
 INVALID = {
     1: "the head solver did not converge in 200 evaluations (its last iterate is used)",
@@ -103,6 +180,11 @@ INVALID = {
 }
 
 
+#: mechanism name -> (badparam table, invalid table)
+TABLES = {"SpnpSpine": (BADPARAM, INVALID), "SpnpSpineIons": (BADPARAM_IONS, INVALID_IONS)}
+_SEGMENT_VALUES = ("nai", "ki", "cli", "cai", "nao", "ko")
+
+
 class SpineParameterError(ValueError):
     """One or more SpnpSpine instances were refused at finitialize (bad parameters)."""
 
@@ -111,7 +193,9 @@ class SpineValidityWarning(UserWarning):
     """Some SpnpSpine results left the model's validity (see :data:`INVALID`)."""
 
 
-def _unit(name: str) -> str:
+def _unit(name: str, mech: str = "SpnpSpine") -> str:
+    if mech == "SpnpSpineIons":
+        return _UNITS_IONS.get(name, "")
     if name in _UNITS:
         return _UNITS[name]
     from .spine import PARAMETERS
@@ -138,21 +222,34 @@ def refused_spines(h=None) -> list[dict]:
     """
     if h is None:
         from neuron import h
-    if not hasattr(h, "SpnpSpine"):
-        return []
     out = []
-    for pp in h.List("SpnpSpine"):
-        if not pp.has_loc():
-            continue        # its section was deleted: it takes no part in a run
-        code = int(pp.badparam)
-        if code == 0:
+    for mech, (badparam, _) in TABLES.items():
+        if not hasattr(h, mech):
             continue
-        name, allowed, fix = BADPARAM.get(code, ("?", "?", "see spinepnp.validity"))
-        value = float(h.celsius) if name == "celsius" else float(getattr(pp, name, math.nan))
-        out.append(dict(spine=pp, name=pp.hname(), location=_location(pp), code=code,
-                        parameter=name, value=value, unit=_unit(name) if name != "?" else "",
-                        allowed=allowed, fix=fix))
+        for pp in h.List(mech):
+            if not pp.has_loc():
+                continue        # its section was deleted: it takes no part in a run
+            code = int(pp.badparam)
+            if code == 0:
+                continue
+            name, allowed, fix = badparam.get(code, ("?", "?", "see spinepnp.validity"))
+            if name == "celsius":
+                value = float(h.celsius)
+            elif name in _SEGMENT_VALUES:
+                value = float(getattr(pp.get_segment(), name))
+            else:
+                value = float(getattr(pp, name, math.nan))
+            out.append(dict(spine=pp, name=pp.hname(), location=_location(pp), code=code,
+                            parameter=name, value=value,
+                            unit=_unit(name, mech) if name != "?" else "",
+                            allowed=allowed, fix=fix))
     return out
+
+
+def _kinds(records: list[dict]) -> str:
+    """'SpnpSpine(s)', 'SpnpSpineIons(s)' or both, for the records' spines."""
+    names = sorted({r["name"].split("[")[0] for r in records})
+    return "/".join(f"{n}(s)" for n in names)
 
 
 def _describe(rec: dict) -> str:
@@ -174,7 +271,7 @@ def check_parameters(h=None, show: int = 5) -> None:
     lines = [_describe(r) for r in bad[:show]]
     more = f"\n... and {len(bad) - show} more" if len(bad) > show else ""
     raise SpineParameterError(
-        f"{len(bad)} SpnpSpine(s) refused at finitialize (they would deliver no current):\n"
+        f"{len(bad)} {_kinds(bad)} refused at finitialize (they would deliver no current):\n"
         + "\n".join(lines) + more)
 
 
@@ -192,10 +289,6 @@ def install_parameter_check(h=None) -> None:
     _handler.append(h.FInitializeHandler(1, check_parameters))
     # type 0: before them, while invalid still holds the ending run's flags
     _handler.append(h.FInitializeHandler(0, _harvest))
-
-
-def _reasons(code: int) -> list[str]:
-    return [text for bit, text in INVALID.items() if int(code) & bit]
 
 
 def invalid_spines(spines=None, h=None) -> list[dict]:
@@ -216,16 +309,17 @@ def invalid_spines(spines=None, h=None) -> list[dict]:
     if spines is None:
         if h is None:
             from neuron import h
-        if not hasattr(h, "SpnpSpine"):
-            return []
-        spines = [pp for pp in h.List("SpnpSpine") if pp.has_loc()]
+        spines = [pp for mech in TABLES if hasattr(h, mech)
+                  for pp in h.List(mech) if pp.has_loc()]
     out = []
     for pp in spines:
         code = int(pp.invalid)
         if code == 0:
             continue
+        table = TABLES.get(pp.hname().split("[")[0], (None, INVALID))[1]
         out.append(dict(spine=pp, name=pp.hname(), location=_location(pp), invalid=code,
-                        flags=[b for b in INVALID if code & b], reasons=_reasons(code),
+                        flags=[b for b in table if code & b],
+                        reasons=[text for bit, text in table.items() if code & bit],
                         tinvalid=float(pp.tinvalid)))
     return out
 
@@ -234,9 +328,10 @@ def describe_invalid(records: list[dict], show: int = 5) -> str:
     """A short text for :func:`invalid_spines`' records ('' when there are none)."""
     if not records:
         return ""
-    counts = {b: sum(1 for r in records if b in r["flags"]) for b in INVALID}
-    lines = [f"{len(records)} SpnpSpine(s) left the model's validity:"]
-    lines += [f"  {n} x {INVALID[b]}" for b, n in counts.items() if n]
+    reasons = [t for table in (INVALID, INVALID_IONS) for t in table.values()]
+    counts = {t: sum(1 for r in records if t in r["reasons"]) for t in reasons}
+    lines = [f"{len(records)} {_kinds(records)} left the model's validity:"]
+    lines += [f"  {n} x {t}" for t, n in counts.items() if n]
     for r in records[:show]:
         lines.append(f"  {r['name']} at {r['location']}: invalid = {r['invalid']} from "
                      f"t = {r['tinvalid']:g} ms")
