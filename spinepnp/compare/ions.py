@@ -121,8 +121,7 @@ def clamped_ion_run(currents, t_stop, t_eval, *, species=None, geo=SPINE, dt=DT,
         Times [ms] at which the recordings are returned (interpolated).
     species : list of Species or None
         The cytoplasm (default :func:`spinepnp.ions.cytoplasm`); the dendrite's ions
-        are set to it, an ion it lacks to 1e-7 mM (the mechanism watches every species
-        for run-out, so none is exactly 0).
+        are set to it, an ion it lacks to 0 (absent from the spine).
     geo : str, SpineParams or dict
         Spine geometry; ``params`` may hold any keyword of
         :func:`spinepnp.build.attach_ion_spine` (``neck``, ``gamma`` is not one: give
@@ -147,7 +146,7 @@ def clamped_ion_run(currents, t_stop, t_eval, *, species=None, geo=SPINE, dt=DT,
     present = set_cytoplasm([dend], species)
     for ion, var in NEURON_IONS.values():
         if var not in present:
-            setattr(seg, var, 1e-7)
+            setattr(seg, var, 0.0)
     plays = []
     for name, wave in currents.items():
         if callable(wave):
