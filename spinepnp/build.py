@@ -659,7 +659,7 @@ def attach_ion_spine(seg, params="thin", *, neck: Neck | None = None,
         at rest); ``point`` and ``target`` the ``SpnpSpineIons``.
     """
     from .constants import FARADAY, MM, NA, UM, UM2_PER_MS, thermal_voltage
-    from .ions import cytoplasm, ion_spine_parameters
+    from .ions import cytoplasm, insert_ions, ion_spine_parameters
     synapse = dict(synapse or {})
     bad = sorted(set(synapse) - set(ION_SYNAPSE_DEFAULTS))
     if bad:
@@ -687,6 +687,7 @@ def attach_ion_spine(seg, params="thin", *, neck: Neck | None = None,
     values.update(ION_SYNAPSE_DEFAULTS)
     values.update(synapse)
     values.update(point_params)
+    insert_ions([seg.sec])          # before the point process: see insert_ions
     pp = h.SpnpSpineIons(seg)
     for key, value in values.items():
         if not hasattr(pp, key):

@@ -91,6 +91,7 @@ from .pnp.errors import check_positive as check_count
 from .pnp.species import Species, check_species
 
 __all__ = ["cytoplasm", "IonSpine", "IonResult", "ball_and_neck_spine", "set_cytoplasm",
+           "insert_ions", "ion_spine_parameters", "ION_SPINE_D",
            "NEURON_IONS", "CYTOPLASM", "AQUEOUS_D",
            "CA_BUFFER_CAPACITY", "CA_TAU"]
 
@@ -663,6 +664,28 @@ def ball_and_neck_spine(neck_length=1.0, neck_radius=0.05, head_radius=0.25,
 #: NEURON ion of each cytoplasm species: (ion mechanism, intracellular variable).
 NEURON_IONS = {"na": ("na_ion", "nai"), "k": ("k_ion", "ki"), "cl": ("cl_ion", "cli"),
                "ca": ("ca_ion", "cai")}
+#: valence of each species SpnpSpineIons knows (the fixed anion ``a`` included)
+_VALENCE = {"na": 1, "k": 1, "cl": -1, "ca": 2, "a": -1}
+
+
+def insert_ions(sections):
+    """Insert NEURON's Na, K, Cl and Ca ion mechanisms into every segment of
+    ``sections`` (registering Cl, z = -1, and Ca, z = 2); returns nothing.
+
+    Do this on a section before the first ``SpnpSpineIons`` goes on it
+    (:func:`spinepnp.build.attach_ion_spine` does). A point process's ``USEION`` adds the
+    ions to its own segment only, and in NEURON 9.0.2 an ion added that way to a second
+    segment of the same section can leave the earlier point process with a stale copy
+    of its ion variables: measured, with three point processes on three segments of one
+    section, the first read ``ki``, ``cli`` and ``cai`` at NEURON's defaults after they
+    had been set, and such a copy would also swallow the currents it writes. Ions present
+    in every segment from the start avoid it; inserting them afterwards does not.
+    """
+    from neuron import h
+    for name, (ion, _) in NEURON_IONS.items():
+        h.ion_register(name, _VALENCE[name])
+        for sec in sections:
+            sec.insert(ion)
 
 
 def set_cytoplasm(sections=(), species=None):
@@ -744,7 +767,7 @@ def ion_spine_parameters(species=None) -> dict:
         Parameter name -> value, to set on the point process.
     """
     sp = cytoplasm() if species is None else list(species)
-    valence = {"na": 1, "k": 1, "cl": -1, "ca": 2, "a": -1}
+    valence = _VALENCE
     out = {"a_conc": 0.0}
     for s in sp:
         name = getattr(s, "name", None)

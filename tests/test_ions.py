@@ -320,3 +320,22 @@ def test_attach_ion_spine_shares_the_point_spines_membrane_and_refuses_bad_keys(
                       (dict(iinj_na=float("nan")), "iinj_na")]:
         with pytest.raises(ValueError, match=match):
             attach_ion_spine(dend(5 / 6), "thin", **kw)
+
+
+def test_several_ion_spines_on_one_section_read_their_segments_ions(h):
+    """Five ion spines on five segments of one section, the cytoplasm set afterwards:
+    every spine reads its segment's concentrations (none refused, each neck at the
+    bulk resistance). Without the ion mechanisms inserted first (insert_ions, which
+    attach_ion_spine does) NEURON 9.0.2 leaves the first ones reading the defaults."""
+    from spinepnp.build import attach_ion_spine
+    h.celsius = 20.0
+    dend = h.Section(name="dend_many_ions")
+    dend.L, dend.diam, dend.nseg = 100.0, 1.0, 11
+    spines = [attach_ion_spine(dend((k + 0.5) / 5), "thin") for k in range(5)]
+    set_cytoplasm([dend])
+    h.finitialize(-70.0)
+    assert [s.point.badparam for s in spines] == [0.0] * 5
+    for s in spines:
+        # the bulk resistance follows from the concentrations read: a stale ki (54.4
+        # instead of 140 mM) would make it 1.6x larger; 1e-9: NEURON's own R and F
+        assert s.point.rneck == pytest.approx(s.r0, rel=1e-9)

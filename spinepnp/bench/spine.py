@@ -57,7 +57,7 @@ def build(h, variant, nspines=1000, length=1000.0, rate=5.0, weight=0.0005, seed
           nmda=0.0):
     """Build one variant; returns objects to keep alive. ``nmda`` [uS]: NMDA weight of
     the drop-in spines' NetCons (the baselines have no NMDA)."""
-    from ..ions import set_cytoplasm
+    from ..ions import insert_ions, set_cytoplasm
     from ..synapses import poisson_netstim
     h.celsius = 20.0
     dend = h.Section(name="dend")
@@ -67,6 +67,8 @@ def build(h, variant, nspines=1000, length=1000.0, rate=5.0, weight=0.0005, seed
     for seg in dend:
         seg.pas.g, seg.pas.e = 1e-4, -70.0
     keep = {"dend": dend, "secs": [], "syn": [], "stim": [], "nc": [], "rng": []}
+    if variant == "ions":
+        insert_ions([dend])       # before the spines (see spinepnp.ions.insert_ions)
     # explicit spine geometry: neck 1 um x 0.1 um with Ra giving the law's R0 (75 MOhm)
     ra_neck = 58.9
     for k in range(nspines):
