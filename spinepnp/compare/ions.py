@@ -303,7 +303,7 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
             progress(2, steps)
         g0 = load_spine_params(SPINE)
         lengths = GRID_LENGTHS[:2] if quick else GRID_LENGTHS
-        g_stop = 150.0 if quick else 400.0
+        g_stop = 60.0 if quick else 150.0          # ms: Na is back halfway in < 15 ms
         geo = {"neck_diam_um": [], "neck_len_um": [], "t_half_na_ms": [],
                "peak_na_rise_mM": [], "invalid": []}
         for d in GRID_DIAMS:
@@ -347,12 +347,14 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
     for name, col in (("na", "C0"), ("k", "C1"), ("cl", "C2")):
         ax.plot(ct["t"], ct[f"{name}head"] - CYTOPLASM[name], color=col,
                 label=f"{name.capitalize()} - rest")
+    ax.set_xlim(0, 30)
     ax.set_xlabel("t [ms]")
     ax.set_ylabel("head concentration - rest [mM]")
     ax.set_title("Head Na, K, Cl (SpnpSpineIons)")
     ax.legend(fontsize=8)
     ax = axs[0, 2]
     ax.plot(ct["t"], 1e3 * ct["cahead"], color="C3", label="free Ca")
+    ax.set_xlim(0, 30)
     ax.set_xlabel("t [ms]")
     ax.set_ylabel("head free Ca [uM]")
     ax.set_title("Head Ca (buffered, extruded)")
