@@ -252,6 +252,7 @@ ASSIGNED {
     wx[NP] (1)
     t_solved (ms)
     dt (ms)
+    nmob (1)
 }
 
 STATE {
@@ -317,7 +318,7 @@ INITIAL {
     : the HH gates at their steady state of the resting head (a fixed point: iterate)
     FROM k = 0 TO 19 {
         if (refused == 0) {
-            solve_head(v)
+            solve_head(v, 1)
         } else {
             vhead = v
         }
@@ -364,7 +365,7 @@ DERIVATIVE states {
             qd[k] = 0
         }
     } else {
-        solve_head(v)
+        solve_head(v, 1 - fx)
         if (fx == 1) {
             backward_euler()
         } else {
@@ -656,6 +657,11 @@ PROCEDURE setup() {
     ds[2] = d_cl
     ds[3] = d_ca
     ds[4] = d_a
+    : the species that move (the anion last: immobile unless d_a > 0)
+    nmob = NSP - 1
+    if (d_a > 0) {
+        nmob = NSP
+    }
     dendrite_values()
     if (refused == 1) {
         : placeholders that keep the arithmetic finite (a refused spine never solves)
@@ -790,7 +796,7 @@ PROCEDURE neck_law() {
     FROM l = 0 TO NC {
         ss = 0
         gg = 0
-        FROM s = 0 TO NSP - 1 {
+        FROM s = 0 TO nmob - 1 {
             if (l == 0) {
                 cl = cdend[s]/(1 (mM))
             } else {
@@ -815,14 +821,18 @@ PROCEDURE neck_law() {
     eneck = vt*ee
 }
 
-PROCEDURE solve_head(vv (mV)) {
+PROCEDURE solve_head(vv (mV), fresh) {
     : the head balance (x - eneck)/rneck = ihead(vv + x), x = vhead - vv, by Newton
     : from the last solution, safeguarded by bisection once the root is bracketed and
     : by capped, doubling steps in the direction -F before (F increasing and convex
-    : for a passive head; NMDA and the Boltzmann ring can bend it). LOCALs: numbers
-    : in mV, nA, uS, MOhm.
+    : for a passive head; NMDA and the Boltzmann ring can bend it). fresh = 0: the
+    : concentrations are those of the last solve (the fixed step's state update, half a
+    : step after its BREAKPOINT), whose neck law is reused. LOCALs: numbers in mV, nA,
+    : uS, MOhm.
     LOCAL x, xn, f, df, lo, hi, blo, bhi, cap, k, done, l, s, du, b, rn, en
-    neck_law()
+    if (fresh == 1) {
+        neck_law()
+    }
     ipump = 2*FN*kpump*(c[3*NP + NC] - ca_rest)
     rn = rneck/(1 (MOhm))
     en = eneck/(1 (mV))
@@ -930,7 +940,7 @@ PROCEDURE currents(vv (mV)) {
     } else {
         load_states()
         t_solved = t
-        solve_head(vv)
+        solve_head(vv, 1)
         FROM s = 0 TO NSP - 1 {
             : q: the flow from the dendrite into the neck [mM um3/ms]
             q = (kf[s*NP]*cdend[s] - kb[s*NP]*c[s*NP])/(1 (mM um3/ms))

@@ -343,6 +343,62 @@ def _run_threads(h, nthread):
     return out
 
 
+def _engine_run(h, nthread=1, use_coreneuron=False):
+    """The two cells through psolve (fixed step) in NEURON or CoreNEURON."""
+    from neuron import coreneuron
+    pc = h.ParallelContext()
+    cells = _two_cells(h)
+    recs = [h.Vector().record(s._ref_vhead) for c in cells for s in c[1]]
+    recs += [h.Vector().record(s._ref_nahead) for c in cells for s in c[1]]
+    recs += [h.Vector().record(c[0](0.5)._ref_v) for c in cells]
+    pc.nthread(nthread)
+    h.cvode_active(0)
+    h.dt = 0.025
+    h.celsius = 20.0
+    h.cvode.cache_efficient(1)
+    coreneuron.enable = bool(use_coreneuron)
+    coreneuron.verbose = 0
+    try:
+        pc.set_maxstep(10)
+        h.finitialize(-65.0)
+        pc.psolve(15.0)
+    finally:
+        coreneuron.enable = False
+    out = np.array([np.array(r) for r in recs])
+    pc.nthread(1)
+    h.cvode.cache_efficient(0)
+    return out
+
+
+@pytest.mark.slow
+def test_coreneuron_equals_neuron(tmp_path):
+    """The CoreNEURON build (cached) runs the same traces as NEURON, in fresh processes
+    (a process holds one build)."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    outs = {}
+    for name, core in (("nrn", "0"), ("core", "1")):
+        out = tmp_path / f"{name}.npy"
+        code = ("import sys; sys.path.insert(0, sys.argv[1]); import numpy as np; "
+                "import test_spine_ions as T; "
+                "from spinepnp.loader import load_mechanisms; "
+                "load_mechanisms(coreneuron=True); from neuron import h; "
+                "h.load_file('stdrun.hoc'); "
+                "np.save(sys.argv[2], T._engine_run(h, use_coreneuron=sys.argv[3] == '1'))")
+        proc = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent),
+                               str(out), core], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        outs[name] = np.load(out)
+    assert np.all(np.isfinite(outs["nrn"]))
+    # 1e-6 (mV, mM): the same C++ arithmetic in both engines, differences are rounding
+    assert np.max(np.abs(outs["core"] - outs["nrn"])) <= 1e-6
+
+
 def test_threads_equal_single_thread(h):
     one = _run_threads(h, 1)
     two = _run_threads(h, 2)
