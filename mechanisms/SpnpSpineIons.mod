@@ -78,12 +78,14 @@ and uses the mean of the two concentrations:
 
 the same finite volumes as the Python reference spinepnp.ions.IonSpine (head_gamma =
 site_gamma = 0), linear in I, conserving each species' moles to round-off. The flows
-are written as reactions of a KINETIC scheme whose rates are set, at every evaluation,
-from the solved head and the field: NEURON's fixed step solves it implicitly (backward
-Euler, the field of the step's start), CVODE sees the neck cells' coupling through the
-scheme's matrix. The dendrite end's outflow term goes to the bookkeeping state
-drained (never read), since a reaction needs a product. AMPA and NMDA states decay
-into syn_sink the same way, and the HH gates are two-state reactions.
+are set at every evaluation from the solved head and the field. NEURON's fixed step
+takes a backward-Euler step of every species (the rates of the step's start, a
+tridiagonal solve over cells and head: unconditionally stable, first order), handed to
+cnexp as the rate (c_new - c)/dt; under CVODE the block gives the exact derivatives
+with each cell's own outflow rate as the diagonal of CVODE's Newton matrix. The states
+are scalars (na0 .. na5, nah, k0 .., kh, cl.., ca.., an..: cells from the dendrite end,
+then the head), copied into the working array c, so that NEURON's and CoreNEURON's
+NMODL translate the block alike.
 
 Validity (invalid, a sum of flags, from tinvalid on; spinepnp.validity.INVALID_IONS):
 1 the head balance did not converge; 2 a mobile species at or below cfloor_frac of its
@@ -241,23 +243,33 @@ ASSIGNED {
     ih_ca (nA)
     gh (uS)
     x_last (mV)
-    vol_drained (um3)
+    dcs[NS] (mM/ms)
+    qd[NS] (/ms)
+    c[NS] (mM)
+    wd[NP] (1)
+    wu[NP] (1)
+    wr[NP] (1)
+    wx[NP] (1)
+    t_solved (ms)
+    dt (ms)
+    nmob (1)
 }
 
 STATE {
-    : (CVODE's absolute tolerance of each state is cvode.atol() times the factor <.>:
-    : 1e-10 mM and 1e-9 uS at the default atol 1e-3; the two sinks are never read)
-    c[NS] (mM) <1e-7>
-    drained (mM) <1e6>
+    : neck cells 0 (dendrite end) .. 5 and the head (h) of each species: na, k, cl,
+    : ca (free) and the fixed anion an. (CVODE's absolute tolerance of each state is
+    : cvode.atol() times the factor <.>: 1e-10 mM and 1e-9 uS at the default 1e-3)
+    na0 (mM) <1e-7> na1 (mM) <1e-7> na2 (mM) <1e-7> na3 (mM) <1e-7> na4 (mM) <1e-7> na5 (mM) <1e-7> nah (mM) <1e-7>
+    k0 (mM) <1e-7> k1 (mM) <1e-7> k2 (mM) <1e-7> k3 (mM) <1e-7> k4 (mM) <1e-7> k5 (mM) <1e-7> kh (mM) <1e-7>
+    cl0 (mM) <1e-7> cl1 (mM) <1e-7> cl2 (mM) <1e-7> cl3 (mM) <1e-7> cl4 (mM) <1e-7> cl5 (mM) <1e-7> clh (mM) <1e-7>
+    ca0 (mM) <1e-7> ca1 (mM) <1e-7> ca2 (mM) <1e-7> ca3 (mM) <1e-7> ca4 (mM) <1e-7> ca5 (mM) <1e-7> cah (mM) <1e-7>
+    an0 (mM) <1e-7> an1 (mM) <1e-7> an2 (mM) <1e-7> an3 (mM) <1e-7> an4 (mM) <1e-7> an5 (mM) <1e-7> anh (mM) <1e-7>
     A (uS) <1e-6>
     B (uS) <1e-6>
     An (uS) <1e-6>
     Bn (uS) <1e-6>
-    syn_sink (uS) <1e6>
     m (1)
-    mc (1)
     h (1)
-    hc (1)
 }
 
 INCLUDE "hh_rates.inc"
@@ -284,8 +296,8 @@ INITIAL {
         }
     }
     ca_rest = cai
-    drained = 0
-    syn_sink = 0
+    store_states()
+    t_solved = -1e300
     A = 0
     B = 0
     An = 0
@@ -306,7 +318,7 @@ INITIAL {
     : the HH gates at their steady state of the resting head (a fixed point: iterate)
     FROM k = 0 TO 19 {
         if (refused == 0) {
-            solve_head(v)
+            solve_head(v, 1)
         } else {
             vhead = v
         }
@@ -317,13 +329,11 @@ INITIAL {
         m = am/(am + bm)
         h = ah/(ah + bh)
     }
-    mc = 1 - m
-    hc = 1 - h
     currents(v)
 }
 
 BREAKPOINT {
-    SOLVE neck METHOD sparse
+    SOLVE states METHOD cnexp
     : v passed explicitly: with CONDUCTANCE, nocmodl's nrn_cur hands the BREAKPOINT
     : the node voltage but does not update the copy a PROCEDURE would read
     currents(v)
@@ -334,59 +344,304 @@ BREAKPOINT {
     CONDUCTANCE g_a
 }
 
-KINETIC neck {
-    LOCAL s, j, b, am, bm, ah, bh
-    COMPARTMENT j, vol[j] {c}
-    COMPARTMENT vol_drained {drained}
-    if (refused == 0) {
-        solve_head(v)
+DERIVATIVE states {
+    : (the derivatives use LOCALs and ASSIGNED arrays only: CoreNEURON's NMODL cannot
+    : parse units in them)
+    LOCAL fx, k, am, bm, ah, bh
+    load_states()
+    : Fixed step: this state update comes half a step after the evaluation that solved
+    : (stamped t_solved); there the concentrations take the backward-Euler step of the
+    : neck and head (rates from the step's start, the new v), written as the rate
+    : (c_new - c)/dt, which cnexp's update c + dt c' applies exactly. Under CVODE
+    : (every evaluation at the time of its state functions) the exact derivatives, with
+    : their diagonal -qd for CVODE's Newton matrix (the term is 0 in value).
+    fx = 0
+    if (t == t_solved + 0.5*dt) {
+        fx = 1
+    }
+    if (refused == 1) {
+        FROM k = 0 TO NS - 1 {
+            dcs[k] = 0
+            qd[k] = 0
+        }
     } else {
-        FROM j = 0 TO NS - 1 {
-            kf[j] = 0
-            kb[j] = 0
-        }
-        FROM s = 0 TO NSP - 1 {
-            src[s] = 0
+        solve_head(v, 1 - fx)
+        if (fx == 1) {
+            backward_euler()
+        } else {
+            derivatives()
         }
     }
-    : neck and head: the link flows as reactions (see COMMENT)
-    FROM s = 0 TO NSP - 1 {
-        b = s*NP
-        ~ c[b] << (kf[b]*cdend[s])
-        ~ c[b] <-> drained (kb[b], 0)
-        FROM j = 1 TO NC {
-            ~ c[b + j - 1] <-> c[b + j] (kf[b + j], kb[b + j])
-        }
-        ~ c[b + NC] << (src[s])
+    if (fx == 1) {
+        na0' = dcs[0]
+        na1' = dcs[1]
+        na2' = dcs[2]
+        na3' = dcs[3]
+        na4' = dcs[4]
+        na5' = dcs[5]
+        nah' = dcs[6]
+        k0' = dcs[7]
+        k1' = dcs[8]
+        k2' = dcs[9]
+        k3' = dcs[10]
+        k4' = dcs[11]
+        k5' = dcs[12]
+        kh' = dcs[13]
+        cl0' = dcs[14]
+        cl1' = dcs[15]
+        cl2' = dcs[16]
+        cl3' = dcs[17]
+        cl4' = dcs[18]
+        cl5' = dcs[19]
+        clh' = dcs[20]
+        ca0' = dcs[21]
+        ca1' = dcs[22]
+        ca2' = dcs[23]
+        ca3' = dcs[24]
+        ca4' = dcs[25]
+        ca5' = dcs[26]
+        cah' = dcs[27]
+        an0' = dcs[28]
+        an1' = dcs[29]
+        an2' = dcs[30]
+        an3' = dcs[31]
+        an4' = dcs[32]
+        an5' = dcs[33]
+        anh' = dcs[34]
+    } else {
+        na0' = dcs[0] - qd[0]*(na0 - c[0])
+        na1' = dcs[1] - qd[1]*(na1 - c[1])
+        na2' = dcs[2] - qd[2]*(na2 - c[2])
+        na3' = dcs[3] - qd[3]*(na3 - c[3])
+        na4' = dcs[4] - qd[4]*(na4 - c[4])
+        na5' = dcs[5] - qd[5]*(na5 - c[5])
+        nah' = dcs[6] - qd[6]*(nah - c[6])
+        k0' = dcs[7] - qd[7]*(k0 - c[7])
+        k1' = dcs[8] - qd[8]*(k1 - c[8])
+        k2' = dcs[9] - qd[9]*(k2 - c[9])
+        k3' = dcs[10] - qd[10]*(k3 - c[10])
+        k4' = dcs[11] - qd[11]*(k4 - c[11])
+        k5' = dcs[12] - qd[12]*(k5 - c[12])
+        kh' = dcs[13] - qd[13]*(kh - c[13])
+        cl0' = dcs[14] - qd[14]*(cl0 - c[14])
+        cl1' = dcs[15] - qd[15]*(cl1 - c[15])
+        cl2' = dcs[16] - qd[16]*(cl2 - c[16])
+        cl3' = dcs[17] - qd[17]*(cl3 - c[17])
+        cl4' = dcs[18] - qd[18]*(cl4 - c[18])
+        cl5' = dcs[19] - qd[19]*(cl5 - c[19])
+        clh' = dcs[20] - qd[20]*(clh - c[20])
+        ca0' = dcs[21] - qd[21]*(ca0 - c[21])
+        ca1' = dcs[22] - qd[22]*(ca1 - c[22])
+        ca2' = dcs[23] - qd[23]*(ca2 - c[23])
+        ca3' = dcs[24] - qd[24]*(ca3 - c[24])
+        ca4' = dcs[25] - qd[25]*(ca4 - c[25])
+        ca5' = dcs[26] - qd[26]*(ca5 - c[26])
+        cah' = dcs[27] - qd[27]*(cah - c[27])
+        an0' = dcs[28] - qd[28]*(an0 - c[28])
+        an1' = dcs[29] - qd[29]*(an1 - c[29])
+        an2' = dcs[30] - qd[30]*(an2 - c[30])
+        an3' = dcs[31] - qd[31]*(an3 - c[31])
+        an4' = dcs[32] - qd[32]*(an4 - c[32])
+        an5' = dcs[33] - qd[33]*(an5 - c[33])
+        anh' = dcs[34] - qd[34]*(anh - c[34])
     }
-    : head Ca extrusion towards ca_rest
-    ~ c[3*NP + NC] <-> drained (kpump, 0)
-    ~ c[3*NP + NC] << (kpump*ca_rest)
-    : synapses: double exponentials
-    ~ A <-> syn_sink (1/tau1, 0)
-    ~ B <-> syn_sink (1/tau2, 0)
-    ~ An <-> syn_sink (1/nmda_tau1, 0)
-    ~ Bn <-> syn_sink (1/nmda_tau2, 0)
-    : HH gates of the head ring (closed <-> open)
-    am = 0
-    bm = 0
-    ah = 0
-    bh = 0
+    : synapses: double exponentials (at rest, both states exactly 0: nothing to do)
+    if (A != 0 || B != 0) {
+        A' = -A/tau1
+        B' = -B/tau2
+    } else {
+        A' = 0
+        B' = 0
+    }
+    if (An != 0 || Bn != 0) {
+        An' = -An/nmda_tau1
+        Bn' = -Bn/nmda_tau2
+    } else {
+        An' = 0
+        Bn' = 0
+    }
+    : HH gates of the head ring
     if (gna_head > 0) {
         am = alpha_m(vhead)
         bm = beta_m(vhead)
         ah = alpha_h(vhead)
         bh = beta_h(vhead)
+        m' = am*(1 - m) - bm*m
+        h' = ah*(1 - h) - bh*h
+    } else {
+        m' = 0
+        h' = 0
     }
-    ~ mc <-> m (am, bm)
-    ~ hc <-> h (ah, bh)
 }
 
 NET_RECEIVE(w_ampa (uS), w_nmda (uS)) {
+    INITIAL {
+        : present so that finitialize keeps w_nmda (without it NEURON zeroes every
+        : NetCon weight but the first)
+    }
     A = A + w_ampa*factor_ampa
     B = B + w_ampa*factor_ampa
     An = An + w_nmda*factor_nmda
     Bn = Bn + w_nmda*factor_nmda
+}
+
+PROCEDURE load_states() {
+    : the concentration states into the working array c (species-major: na, k, cl, ca,
+    : anion; cells 0..NC-1, then the head)
+    c[0] = na0
+    c[1] = na1
+    c[2] = na2
+    c[3] = na3
+    c[4] = na4
+    c[5] = na5
+    c[6] = nah
+    c[7] = k0
+    c[8] = k1
+    c[9] = k2
+    c[10] = k3
+    c[11] = k4
+    c[12] = k5
+    c[13] = kh
+    c[14] = cl0
+    c[15] = cl1
+    c[16] = cl2
+    c[17] = cl3
+    c[18] = cl4
+    c[19] = cl5
+    c[20] = clh
+    c[21] = ca0
+    c[22] = ca1
+    c[23] = ca2
+    c[24] = ca3
+    c[25] = ca4
+    c[26] = ca5
+    c[27] = cah
+    c[28] = an0
+    c[29] = an1
+    c[30] = an2
+    c[31] = an3
+    c[32] = an4
+    c[33] = an5
+    c[34] = anh
+}
+
+PROCEDURE store_states() {
+    : the working array c into the concentration states (INITIAL)
+    na0 = c[0]
+    na1 = c[1]
+    na2 = c[2]
+    na3 = c[3]
+    na4 = c[4]
+    na5 = c[5]
+    nah = c[6]
+    k0 = c[7]
+    k1 = c[8]
+    k2 = c[9]
+    k3 = c[10]
+    k4 = c[11]
+    k5 = c[12]
+    kh = c[13]
+    cl0 = c[14]
+    cl1 = c[15]
+    cl2 = c[16]
+    cl3 = c[17]
+    cl4 = c[18]
+    cl5 = c[19]
+    clh = c[20]
+    ca0 = c[21]
+    ca1 = c[22]
+    ca2 = c[23]
+    ca3 = c[24]
+    ca4 = c[25]
+    ca5 = c[26]
+    cah = c[27]
+    an0 = c[28]
+    an1 = c[29]
+    an2 = c[30]
+    an3 = c[31]
+    an4 = c[32]
+    an5 = c[33]
+    anh = c[34]
+}
+
+PROCEDURE backward_euler() {
+    : one backward-Euler step of every mobile species (a tridiagonal system over the
+    : cells and the head, Thomas algorithm) with the link rates kf, kb set by
+    : solve_head; dcs = (c_new - c)/dt. (LOCALs: numbers in um3/ms, mM um3/ms)
+    LOCAL s, j, b, dg, up, r, w, tau
+    tau = dt/(1 (ms))
+    FROM s = 0 TO NSP - 1 {
+        b = s*NP
+        if (ds[s] > 0) {
+            FROM j = 0 TO NC {
+                dg = vol[b + j]/(1 (um3))/tau + kb[b + j]/(1 (um3/ms))
+                r = vol[b + j]/(1 (um3))/tau*c[b + j]/(1 (mM))
+                if (j < NC) {
+                    dg = dg + kf[b + j + 1]/(1 (um3/ms))
+                    up = -kb[b + j + 1]/(1 (um3/ms))
+                } else {
+                    up = 0
+                    r = r + src[s]/(1 (mM um3/ms))
+                    if (s == 3) {
+                        dg = dg + kpump/(1 (um3/ms))
+                        r = r + kpump*ca_rest/(1 (mM um3/ms))
+                    }
+                }
+                if (j == 0) {
+                    r = r + kf[b]*cdend[s]/(1 (mM um3/ms))
+                } else {
+                    : eliminate the lower diagonal (-kf of this link) with the row above
+                    w = -kf[b + j]/(1 (um3/ms))/wd[j - 1]
+                    dg = dg - w*wu[j - 1]
+                    r = r - w*wr[j - 1]
+                }
+                wd[j] = dg
+                wu[j] = up
+                wr[j] = r
+            }
+            : back substitution
+            wx[NC] = wr[NC]/wd[NC]
+            FROM j = 1 TO NC {
+                wx[NC - j] = (wr[NC - j] - wu[NC - j]*wx[NC - j + 1])/wd[NC - j]
+            }
+            FROM j = 0 TO NC {
+                dcs[b + j] = (wx[j] - c[b + j]/(1 (mM)))/tau*(1 (mM/ms))
+            }
+        } else {
+            FROM j = 0 TO NC {
+                dcs[b + j] = 0
+            }
+        }
+    }
+}
+
+PROCEDURE derivatives() {
+    : the time derivatives of the concentrations (CVODE) and their diagonal rates qd.
+    : (LOCALs: numbers in mM um3/ms and um3/ms)
+    LOCAL s, j, b, fin, fout, q
+    FROM s = 0 TO NSP - 1 {
+        b = s*NP
+        FROM j = 0 TO NC {
+            if (j == 0) {
+                fin = (kf[b]*cdend[s] - kb[b]*c[b])/(1 (mM um3/ms))
+            } else {
+                fin = (kf[b + j]*c[b + j - 1] - kb[b + j]*c[b + j])/(1 (mM um3/ms))
+            }
+            q = kb[b + j]/(1 (um3/ms))
+            if (j < NC) {
+                fout = (kf[b + j + 1]*c[b + j] - kb[b + j + 1]*c[b + j + 1])/(1 (mM um3/ms))
+                q = q + kf[b + j + 1]/(1 (um3/ms))
+            } else {
+                fout = -src[s]/(1 (mM um3/ms))
+                if (s == 3) {
+                    fout = fout + kpump*(c[b + j] - ca_rest)/(1 (mM um3/ms))
+                    q = q + kpump/(1 (um3/ms))
+                }
+            }
+            dcs[b + j] = (fin - fout)/(vol[b + j]/(1 (um3)))*(1 (mM/ms))
+            qd[b + j] = q/(vol[b + j]/(1 (um3)))*(1 (/ms))
+        }
+    }
 }
 
 PROCEDURE setup() {
@@ -402,6 +657,11 @@ PROCEDURE setup() {
     ds[2] = d_cl
     ds[3] = d_ca
     ds[4] = d_a
+    : the species that move (the anion last: immobile unless d_a > 0)
+    nmob = NSP - 1
+    if (d_a > 0) {
+        nmob = NSP
+    }
     dendrite_values()
     if (refused == 1) {
         : placeholders that keep the arithmetic finite (a refused spine never solves)
@@ -433,7 +693,6 @@ PROCEDURE setup() {
     }
     vol[3*NP + NC] = vh*(1 + ca_buffer)
     kpump = vh*(1 + ca_buffer)/ca_tau
-    vol_drained = 1 (um3)
 }
 
 PROCEDURE dendrite_values() {
@@ -537,7 +796,7 @@ PROCEDURE neck_law() {
     FROM l = 0 TO NC {
         ss = 0
         gg = 0
-        FROM s = 0 TO NSP - 1 {
+        FROM s = 0 TO nmob - 1 {
             if (l == 0) {
                 cl = cdend[s]/(1 (mM))
             } else {
@@ -562,14 +821,18 @@ PROCEDURE neck_law() {
     eneck = vt*ee
 }
 
-PROCEDURE solve_head(vv (mV)) {
+PROCEDURE solve_head(vv (mV), fresh) {
     : the head balance (x - eneck)/rneck = ihead(vv + x), x = vhead - vv, by Newton
     : from the last solution, safeguarded by bisection once the root is bracketed and
     : by capped, doubling steps in the direction -F before (F increasing and convex
-    : for a passive head; NMDA and the Boltzmann ring can bend it). LOCALs: numbers
-    : in mV, nA, uS, MOhm.
+    : for a passive head; NMDA and the Boltzmann ring can bend it). fresh = 0: the
+    : concentrations are those of the last solve (the fixed step's state update, half a
+    : step after its BREAKPOINT), whose neck law is reused. LOCALs: numbers in mV, nA,
+    : uS, MOhm.
     LOCAL x, xn, f, df, lo, hi, blo, bhi, cap, k, done, l, s, du, b, rn, en
-    neck_law()
+    if (fresh == 1) {
+        neck_law()
+    }
     ipump = 2*FN*kpump*(c[3*NP + NC] - ca_rest)
     rn = rneck/(1 (MOhm))
     en = eneck/(1 (mV))
@@ -675,7 +938,9 @@ PROCEDURE currents(vv (mV)) {
         ineck = 0
         vhead = vv
     } else {
-        solve_head(vv)
+        load_states()
+        t_solved = t
+        solve_head(vv, 1)
         FROM s = 0 TO NSP - 1 {
             : q: the flow from the dendrite into the neck [mM um3/ms]
             q = (kf[s*NP]*cdend[s] - kb[s*NP]*c[s*NP])/(1 (mM um3/ms))

@@ -105,7 +105,7 @@ def test_steady_state_is_the_papers_three_species_law(h, frac):
     # c_Na); the rest is what is left of the transient after 300 ms
     assert sp.vhead - dend(0.5).v == pytest.approx(laws.multispecies_delta_v(i, neck),
                                                    rel=1e-5)
-    assert np.allclose([sp.c[j] for j in range(NC)], prof.c_na, rtol=1e-5)
+    assert np.allclose([getattr(sp, f"na{j}") for j in range(NC)], prof.c_na, rtol=1e-5)
     assert sp.invalid == 0
 
 
@@ -240,11 +240,11 @@ def closed_system_moles(h):
 
     def moles():
         out = {}
-        for k, n in enumerate(("na", "k", "cl", "ca")):
+        for n in ("na", "k", "cl", "ca"):
             node = ions[n].nodes[0]
-            neck = sum(sp.c[k * (NC + 1) + j] for j in range(NC)) * \
+            neck = sum(getattr(sp, f"{n}{j}") for j in range(NC)) * \
                 (math.pi * 0.05 ** 2 * 1.0 / NC)
-            head = sp.c[k * (NC + 1) + NC] * math.pi * 0.5 ** 3 / 6 * (
+            head = getattr(sp, f"{n}h") * math.pi * 0.5 ** 3 / 6 * (
                 1.0 + sp.ca_buffer if n == "ca" else 1.0)
             out[n] = node.concentration * node.volume + neck + head
         return out
@@ -341,6 +341,62 @@ def _run_threads(h, nthread):
     for sec in list(h.allsec()):
         h.delete_section(sec=sec)
     return out
+
+
+def _engine_run(h, nthread=1, use_coreneuron=False):
+    """The two cells through psolve (fixed step) in NEURON or CoreNEURON."""
+    from neuron import coreneuron
+    pc = h.ParallelContext()
+    cells = _two_cells(h)
+    recs = [h.Vector().record(s._ref_vhead) for c in cells for s in c[1]]
+    recs += [h.Vector().record(s._ref_nahead) for c in cells for s in c[1]]
+    recs += [h.Vector().record(c[0](0.5)._ref_v) for c in cells]
+    pc.nthread(nthread)
+    h.cvode_active(0)
+    h.dt = 0.025
+    h.celsius = 20.0
+    h.cvode.cache_efficient(1)
+    coreneuron.enable = bool(use_coreneuron)
+    coreneuron.verbose = 0
+    try:
+        pc.set_maxstep(10)
+        h.finitialize(-65.0)
+        pc.psolve(15.0)
+    finally:
+        coreneuron.enable = False
+    out = np.array([np.array(r) for r in recs])
+    pc.nthread(1)
+    h.cvode.cache_efficient(0)
+    return out
+
+
+@pytest.mark.slow
+def test_coreneuron_equals_neuron(tmp_path):
+    """The CoreNEURON build (cached) runs the same traces as NEURON, in fresh processes
+    (a process holds one build)."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    outs = {}
+    for name, core in (("nrn", "0"), ("core", "1")):
+        out = tmp_path / f"{name}.npy"
+        code = ("import sys; sys.path.insert(0, sys.argv[1]); import numpy as np; "
+                "import test_spine_ions as T; "
+                "from spinepnp.loader import load_mechanisms; "
+                "load_mechanisms(coreneuron=True); from neuron import h; "
+                "h.load_file('stdrun.hoc'); "
+                "np.save(sys.argv[2], T._engine_run(h, use_coreneuron=sys.argv[3] == '1'))")
+        proc = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent),
+                               str(out), core], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        outs[name] = np.load(out)
+    assert np.all(np.isfinite(outs["nrn"]))
+    # 1e-6 (mV, mM): the same C++ arithmetic in both engines, differences are rounding
+    assert np.max(np.abs(outs["core"] - outs["nrn"])) <= 1e-6
 
 
 def test_threads_equal_single_thread(h):
@@ -461,3 +517,57 @@ def test_valid_spine_is_not_refused(h):
     sp, dend, keep = clamped_spine(h)
     h.finitialize(-65.0)
     assert sp.badparam == 0 and validity.refused_spines(h) == []
+
+
+# ------------------------------------------------------------------ synaptic currents
+
+def _ghk(v, cin, cout, vt):
+    """GHK current shape u (cin - cout e^-u)/(1 - e^-u) VT [mV mM], outward positive
+    (written out here independently of the mechanism)."""
+    u = v / vt
+    return vt * u * (cin - cout * math.exp(-u)) / (1.0 - math.exp(-u))
+
+
+@pytest.mark.parametrize("v", [-70.0, -20.0, 30.0])
+def test_ampa_and_nmda_carry_their_ions(h, v):
+    """A short wide neck and a tiny head (the head at the dendrite's potential and
+    concentrations, the neck passing the head's fluxes through at once): the dendrite
+    receives the AMPA + NMDA currents by ion, as GHK with P_K/P_Na = pk_pna predicts,
+    NMDA's Ca being ca_frac of its inward current."""
+    from spinepnp.constants import thermal_voltage
+    sp, dend, keep = clamped_spine(h, v=v, neck_len=0.05, neck_diam=0.4, head_diam=0.1,
+                                   tau1=20.0, tau2=40.0, nmda_tau1=20.0, nmda_tau2=40.0,
+                                   pk_pna=1.2, ca_frac=0.1, mg=1.0)
+    seg = dend(0.5)
+    seg.nao, seg.ko = 140.0, 5.0
+    ns = h.NetStim()
+    ns.start, ns.number = 0.1, 1
+    nc = h.NetCon(ns, sp)
+    nc.weight[0], nc.weight[1], nc.delay = 0.001, 0.002, 0.1
+    h.celsius = 20.0
+    h.cvode_active(0)
+    h.dt = 0.005
+    h.finitialize(v)
+    h.continuerun(5.0)
+    nc.active(False)
+    h.fcurrent()
+    assert sp.gampa > 0 and sp.gnmda > 0
+    vt = thermal_voltage(20.0)
+    cnorm = 140.0 + 1.2 * 5.0
+    bl = 1.0 / (1.0 + 1.0 / 3.57 * math.exp(-0.062 * sp.vhead))
+    g = sp.gampa + sp.gnmda * bl
+    i_na = g * _ghk(sp.vhead, sp.nahead, 140.0, vt) / cnorm          # outward [nA]
+    i_k = g * 1.2 * _ghk(sp.vhead, sp.khead, 5.0, vt) / cnorm
+    mono_nmda = sp.gnmda * bl * (_ghk(sp.vhead, sp.nahead, 140.0, vt)
+                                 + 1.2 * _ghk(sp.vhead, sp.khead, 5.0, vt)) / cnorm
+    i_ca = 0.1 / 0.9 * min(mono_nmda, 0.0)
+    to_na = seg.area() * 1e-2
+    # 1e-3 of the current: the head's concentrations lag its fluxes by its ~us filling
+    # time; the neck's diffusion potential (< 1 uV) moves vhead off v
+    scale = abs(i_na) + abs(i_k)
+    assert seg.ina * to_na == pytest.approx(i_na, abs=1e-3 * scale)
+    assert seg.ik * to_na == pytest.approx(i_k, abs=1e-3 * scale)
+    assert seg.ica * to_na == pytest.approx(i_ca, abs=1e-3 * scale + 1e-9)
+    assert sp.vhead == pytest.approx(v, abs=0.05)
+    if v < 0:
+        assert i_ca < 0 and i_na < 0                # inward Na and Ca at rest
