@@ -74,33 +74,47 @@ def test_neck_resistances_are_the_closed_forms(ions_out):
     assert res["cytoplasm"][1] > 1.2 * res["cytoplasm"][0]
 
 
-def test_mechanism_follows_the_python_reference(ions_out):
+def test_mechanism_follows_the_python_reference(ions_out, h):
     """A 20 pA Na alpha current into the ion spine's head on a clamped dendrite: head
-    Na and head voltage of the mechanism against IonSpine (scipy BDF, 40 cells)."""
+    Na and head voltage of the mechanism against IonSpine (scipy BDF, 40 cells), and
+    the mechanism's fixed step converging to it at first order."""
     d = read_columns(ions_out / "ions_reference.csv")
     rise = d["head_na_reference_mM"].max() - 12.0
     assert rise > 0.5                                     # the protocol moves head Na
-    # 2 % of the rise: the mechanism's fixed step dt = 25 us is first order (observed
-    # 0.055 mM of a 4.15 mM rise, 0.028 at 12.5 us, 0.011 at 5 us); its 6 neck cells
-    # against the reference's 40 add < 0.001 mM
-    assert np.abs(d["head_na_mechanism_mM"] - d["head_na_reference_mM"]).max() \
-        < 0.02 * rise
-    late = d["t_ms"] >= 0.01
-    v_ref = d["dV_reference_mV"][late]
-    assert np.allclose(d["dV_mechanism_mV"][late], v_ref, rtol=0.02,
-                       atol=0.02 * np.abs(v_ref).max())
+    err = np.abs(d["head_na_mechanism_mM"] - d["head_na_reference_mM"]).max()
+    # 3 % of the rise at NEURON's usual dt = 25 us (observed 1.8 %): the fixed step is
+    # first order (checked below); the mechanism's 6 neck cells against the
+    # reference's 40 add < 0.001 mM
+    assert err < 0.03 * rise
+    v_ref = d["dV_reference_mV"]
+    # the neck voltage within 2 % of its peak at every time (observed 0.6 %; first
+    # order in dt like the concentrations that set it)
+    assert np.abs(d["dV_mechanism_mV"] - v_ref).max() < 0.02 * np.abs(v_ref).max()
+    # halving dt halves the head-Na error (observed 2.0 and 2.03)
+    from spinepnp.compare import ions as cmp
+    h.celsius = cmp.CELSIUS
+    t = d["t_ms"]
+    wave = cmp.alpha(cmp.NA_PEAK, cmp.NA_TPEAK)
+    errs = [err] + [np.abs(cmp.clamped_ion_run({"na": wave}, t[-1], t, dt=dt)["nahead"]
+                           - d["head_na_reference_mM"]).max() for dt in (0.0125, 0.00625)]
+    ratios = np.array(errs[:-1]) / np.array(errs[1:])
+    assert np.all((ratios > 1.7) & (ratios < 2.3)), ratios
 
 
 def test_epsp_and_head_ions(ions_out):
     d = read_columns(ions_out / "ions_timecourse.csv")
-    # an EPSP in every model, largest behind the cytoplasm's neck? No ordering is
-    # claimed between binary and cytoplasm; each depolarises the head above rest
+    # an EPSP in every model (no ordering is claimed: the ion spine's synaptic
+    # currents are GHK currents, SpnpSpine's conductances to 0 mV)
     for key in ("cytoplasm", "binary", "ohmic_ra"):
         assert d[f"vhead_{key}_mV"].max() > -70.0 + 1.0
     # AMPA brings Na in and lets K out; NMDA (and the field) move Ca
     assert d["head_na_mM"].max() > 12.0 + 0.1
     assert d["head_k_mM"].min() < 140.0
     assert np.all(d["head_ca_mM"] > 0) and np.all(np.isfinite(d["head_ca_mM"]))
+    # NMDA's Ca share (10 % of its inward current) raises free Ca well above its 100 nM
+    # rest: ~0.5 pA of Ca for tens of ms into a 0.03 um3 head with buffer capacity 20
+    # is tens of uM (observed 40 uM)
+    assert d["head_ca_mM"].max() > 10 * 1e-4
 
 
 def test_na_clearance_slows_with_longer_and_thinner_necks(ions_out):
