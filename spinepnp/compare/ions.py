@@ -74,6 +74,16 @@ def half_return_time(t, c, rest):
     return float(t[j - 1] + frac * (t[j] - t[j - 1]) - t[k])
 
 
+def _finish(ax, xlabel, ylabel, title, xlim=None, legend=8):
+    """Label one panel (and set its time window ``xlim`` [ms])."""
+    if xlim is not None:
+        ax.set_xlim(*xlim)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=legend)
+
+
 def _clear(h):
     for sec in list(h.allsec()):
         h.delete_section(sec=sec)
@@ -338,36 +348,25 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
         ax.plot(tr["t"], tr["vhead"], label=LABELS[m], **STYLES[m])
         ax.plot(tr["t"], tr["vdend"], color=STYLES[m]["color"], lw=0.7, alpha=0.6,
                 label="thin: the dendrite under each" if k == len(MODELS) - 1 else None)
-    ax.set_xlim(0, 15)
-    ax.set_xlabel("t [ms]")
-    ax.set_ylabel("head voltage [mV]")
-    ax.set_title(f"AMPA {W_AMPA * 1e3:g} nS + NMDA {W_NMDA * 1e3:g} nS, {SPINE} spine")
-    ax.legend(fontsize=7)
+    _finish(ax, "t [ms]", "head voltage [mV]",
+            f"AMPA {W_AMPA * 1e3:g} nS + NMDA {W_NMDA * 1e3:g} nS, {SPINE} spine",
+            (0, 15), legend=7)
     ax = axs[0, 1]
     for name, col in (("na", "C0"), ("k", "C1"), ("cl", "C2")):
         ax.plot(ct["t"], ct[f"{name}head"] - CYTOPLASM[name], color=col,
                 label=f"{name.capitalize()} - rest")
-    ax.set_xlim(0, 30)
-    ax.set_xlabel("t [ms]")
-    ax.set_ylabel("head concentration - rest [mM]")
-    ax.set_title("Head Na, K, Cl (SpnpSpineIons)")
-    ax.legend(fontsize=8)
+    _finish(ax, "t [ms]", "head concentration - rest [mM]",
+            "Head Na, K, Cl (SpnpSpineIons)", (0, 30))
     ax = axs[0, 2]
     ax.plot(ct["t"], 1e3 * ct["cahead"], color="C3", label="free Ca")
-    ax.set_xlim(0, 30)
-    ax.set_xlabel("t [ms]")
-    ax.set_ylabel("head free Ca [uM]")
-    ax.set_title("Head Ca (buffered, extruded)")
-    ax.legend(fontsize=8)
+    _finish(ax, "t [ms]", "head free Ca [uM]", "Head Ca (buffered, extruded)", (0, 30))
     ax = axs[1, 0]
     ax.plot(refc["t_ms"], refc["head_na_reference_mM"] - CYTOPLASM["na"], "C0-", lw=3,
             alpha=0.4, label="Python reference (IonSpine, 40 cells)")
     ax.plot(refc["t_ms"], refc["head_na_mechanism_mM"] - CYTOPLASM["na"], "k--",
             label="SpnpSpineIons")
-    ax.set_xlabel("t [ms]")
-    ax.set_ylabel("head Na - rest [mM]")
-    ax.set_title(f"Check: Na alpha current {NA_PEAK * 1e3:g} pA, clamped dendrite")
-    ax.legend(fontsize=7)
+    _finish(ax, "t [ms]", "head Na - rest [mM]",
+            f"Check: Na alpha current {NA_PEAK * 1e3:g} pA, clamped dendrite", legend=7)
     ax = axs[1, 1]
     xs = np.arange(len(MODELS))
     ax.bar(xs - 0.2, [res[m]["R_inst_MOhm"] for m in MODELS], 0.4, label="instantaneous")
@@ -377,19 +376,15 @@ def run(out: Path, quick: bool = False, progress=None) -> Result:
             label="Python reference")
     ax.set_xticks(xs)
     ax.set_xticklabels(["cytoplasm", "binary salt", "Ohmic"], fontsize=8)
-    ax.set_ylabel("neck resistance [MOhm]")
-    ax.set_title("Neck resistance")
-    ax.legend(fontsize=7)
+    _finish(ax, "", "neck resistance [MOhm]", "Neck resistance", legend=7)
     ax = axs[1, 2]
     for length in lengths:
         sel = [k for k, v in enumerate(geo["neck_len_um"]) if v == length]
         ax.plot([1e3 * geo["neck_diam_um"][k] for k in sel],
                 [geo["t_half_na_ms"][k] for k in sel], "o-", label=f"L = {length:g} um")
-    ax.set_xlabel("neck diameter [nm]")
-    ax.set_ylabel("head Na half-return time [ms]")
     ax.set_ylim(bottom=0)
-    ax.set_title("Na clearance after one event (clamped dendrite)")
-    ax.legend(fontsize=8)
+    _finish(ax, "neck diameter [nm]", "head Na half-return time [ms]",
+            "Na clearance after one event (clamped dendrite)")
     fig.tight_layout()
     figs = [save_figure(fig, out, "ions.png")]
 
