@@ -318,7 +318,7 @@ INITIAL {
     : the HH gates at their steady state of the resting head (a fixed point: iterate)
     FROM k = 0 TO 19 {
         if (refused == 0) {
-            solve_head(v, 1)
+            solve_head(v, 1, NL)
         } else {
             vhead = v
         }
@@ -365,7 +365,7 @@ DERIVATIVE states {
             qd[k] = 0
         }
     } else {
-        solve_head(v, 1 - fx)
+        solve_head(v, 1 - fx, NL)
         if (fx == 1) {
             backward_euler()
         } else {
@@ -657,10 +657,15 @@ PROCEDURE setup() {
     ds[2] = d_cl
     ds[3] = d_ca
     ds[4] = d_a
-    : the species that move (the anion last: immobile unless d_a > 0)
+    : the species that move (the anion last: immobile unless d_a > 0); the rates of
+    : the others stay 0
     nmob = NSP - 1
     if (d_a > 0) {
         nmob = NSP
+    }
+    FROM j = 0 TO NS - 1 {
+        kf[j] = 0
+        kb[j] = 0
     }
     dendrite_values()
     if (refused == 1) {
@@ -821,14 +826,15 @@ PROCEDURE neck_law() {
     eneck = vt*ee
 }
 
-PROCEDURE solve_head(vv (mV), fresh) {
+PROCEDURE solve_head(vv (mV), fresh, nlink) {
     : the head balance (x - eneck)/rneck = ihead(vv + x), x = vhead - vv, by Newton
     : from the last solution, safeguarded by bisection once the root is bracketed and
     : by capped, doubling steps in the direction -F before (F increasing and convex
     : for a passive head; NMDA and the Boltzmann ring can bend it). fresh = 0: the
     : concentrations are those of the last solve (the fixed step's state update, half a
-    : step after its BREAKPOINT), whose neck law is reused. LOCALs: numbers in mV, nA,
-    : uS, MOhm.
+    : step after its BREAKPOINT), whose neck law is reused. The link rates are set for
+    : the first nlink links (1: the dendrite end's, for the currents). LOCALs: numbers
+    : in mV, nA, uS, MOhm.
     LOCAL x, xn, f, df, lo, hi, blo, bhi, cap, k, done, l, s, du, b, rn, en
     if (fresh == 1) {
         neck_law()
@@ -895,9 +901,9 @@ PROCEDURE solve_head(vv (mV), fresh) {
         gtot = 1/rneck
     }
     : the field and the link rates of every species, the head sources
-    FROM l = 0 TO NC {
+    FROM l = 0 TO nlink - 1 {
         du = (ineck/(FN*alink[l]) - gsum[l])/sig[l]
-        FROM s = 0 TO NSP - 1 {
+        FROM s = 0 TO nmob - 1 {
             b = s*NP + l
             kf[b] = ds[s]*alink[l]*(1 - zs[s]*du/2)
             kb[b] = ds[s]*alink[l]*(1 + zs[s]*du/2)
@@ -908,15 +914,19 @@ PROCEDURE solve_head(vv (mV), fresh) {
     src[2] = 0
     src[3] = ih_ca/(2*FN)
     src[4] = 0
-    : outputs
+    : outputs (never negative: past a run-out the states may be)
     nahead = c[NC]
     khead = c[NP + NC]
     clhead = c[2*NP + NC]
     cahead = c[3*NP + NC]
     ahead = c[4*NP + NC]
+    if (nahead < 0) { nahead = 0 }
+    if (khead < 0) { khead = 0 }
+    if (clhead < 0) { clhead = 0 }
+    if (cahead < 0) { cahead = 0 }
+    if (ahead < 0) { ahead = 0 }
     gampa = B - A
     gnmda = Bn - An
-    check_validity()
 }
 
 PROCEDURE currents(vv (mV)) {
@@ -940,7 +950,8 @@ PROCEDURE currents(vv (mV)) {
     } else {
         load_states()
         t_solved = t
-        solve_head(vv, 1)
+        solve_head(vv, 1, 1)
+        check_validity()
         FROM s = 0 TO NSP - 1 {
             : q: the flow from the dendrite into the neck [mM um3/ms]
             q = (kf[s*NP]*cdend[s] - kb[s*NP]*c[s*NP])/(1 (mM um3/ms))
@@ -998,9 +1009,4 @@ PROCEDURE check_validity() {
             }
         }
     }
-    if (nahead < 0) { nahead = 0 }
-    if (khead < 0) { khead = 0 }
-    if (clhead < 0) { clhead = 0 }
-    if (cahead < 0) { cahead = 0 }
-    if (ahead < 0) { ahead = 0 }
 }
