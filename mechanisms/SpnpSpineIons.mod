@@ -349,14 +349,15 @@ DERIVATIVE states {
     : parse units in them)
     LOCAL fx, k, am, bm, ah, bh
     load_states()
-    : Fixed step: this state update comes half a step after the evaluation that solved
-    : (stamped t_solved); there the concentrations take the backward-Euler step of the
-    : neck and head (rates from the step's start, the new v), written as the rate
-    : (c_new - c)/dt, which cnexp's update c + dt c' applies exactly. Under CVODE
-    : (every evaluation at the time of its state functions) the exact derivatives, with
+    : Fixed step: this state update comes half a step after the BREAKPOINT (stamped
+    : t_solved; taken as the fixed step's when it comes between 0.25 and 0.75 dt after
+    : it, no float equality of times); there the concentrations take the backward-Euler
+    : step of the neck and head (rates from the step's start, the new v), written as
+    : the rate (c_new - c)/dt, which cnexp's update c + dt c' applies exactly. Under
+    : CVODE (every evaluation at the time of its BREAKPOINT) the exact derivatives, with
     : their diagonal -qd for CVODE's Newton matrix (the term is 0 in value).
     fx = 0
-    if (t == t_solved + 0.5*dt) {
+    if (t - t_solved > 0.25*dt && t - t_solved < 0.75*dt) {
         fx = 1
     }
     if (refused == 1) {
