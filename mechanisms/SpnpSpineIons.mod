@@ -76,8 +76,9 @@ and uses the mean of the two concentrations:
 
     Q = D A [c_left (1 - z du/2) - c_right (1 + z du/2)],  du = (I/(F A) - sum z D dc)/sigma
 
-the same finite volumes as the Python reference spinepnp.ions.IonSpine (head_gamma =
-site_gamma = 0), linear in I, conserving each species' moles to round-off. The flows
+the same finite volumes as the Python reference spinepnp.ions.IonSpine (with
+head_gamma = 0: give gamma for a junction's access), linear in I, conserving each
+species' moles to round-off. The flows
 are set at every evaluation from the solved head and the field. NEURON's fixed step
 takes a backward-Euler step of every species (the rates of the step's start, a
 tridiagonal solve over cells and head: unconditionally stable, first order), handed to
@@ -85,7 +86,16 @@ cnexp as the rate (c_new - c)/dt; under CVODE the block gives the exact derivati
 with each cell's own outflow rate as the diagonal of CVODE's Newton matrix. The states
 are scalars (na0 .. na5, nah, k0 .., kh, cl.., ca.., an..: cells from the dendrite end,
 then the head), copied into the working array c, so that NEURON's and CoreNEURON's
-NMODL translate the block alike.
+NMODL translate the block alike (a KINETIC scheme, which would give CVODE the cells'
+coupling, is not translated by CoreNEURON's NMODL at this size). Cost of that choice:
+CVODE's Newton sees only each cell's own rate, so while the neck is active its steps
+stay near the cells' diffusion time (h^2/2D, a few us): an EPSP train takes ~15x
+SpnpSpine mode 2's steps. When it runs: every BREAKPOINT (the currents) solves the
+head, sets the dendrite link's rates and checks validity; every state update solves
+it again at its own v (the fixed step's reuses the BREAKPOINT's neck law: same
+concentrations). Parameters are read at every evaluation, except the geometry, the
+diffusion coefficients, ca_buffer, ca_tau, cfloor_frac and celsius, read at INITIAL
+(as is the synapses' peak normalisation).
 
 Validity (invalid, a sum of flags, from tinvalid on; spinepnp.validity.INVALID_IONS):
 1 the head balance did not converge; 2 a mobile species at or below cfloor_frac of its
@@ -98,8 +108,9 @@ head's mean by the quasi-steady drop of its membrane flux,
     c_site = c_head + I_s/(z_s F) site_gamma/D_s,
 site_gamma = int f(x)^2 dx/S(x) over the head from the neck junction to the membrane
 (f: the fraction of the head's volume between the junction and x); it moves only the
-depletion flag (spinepnp.ions.ball_and_neck_spine computes it for a ball head). Concentrations enter the conductance clipped at
-0 and the outputs are never negative.
+depletion flag (spinepnp.ions.ball_and_neck_spine computes it for a ball head).
+Concentrations enter the conductance clipped at 0 and the outputs are never negative.
+The flags are checked at every BREAKPOINT (and at finitialize).
 Refused parameters (badparam, spinepnp.validity.BADPARAM_IONS): checked at
 finitialize; a refused spine prints one line and delivers no current.
 Outputs: vhead (mV), ineck (nA, head -> dendrite), rneck (MOhm) and eneck (mV), the
