@@ -264,7 +264,6 @@ ASSIGNED {
     t_solved (ms)
     dt (ms)
     nmob (1)
-    v_last (mV)
 }
 
 STATE {
@@ -325,8 +324,6 @@ INITIAL {
     tp = (nmda_tau1*nmda_tau2)/(nmda_tau2 - nmda_tau1)*log(nmda_tau2/nmda_tau1)
     factor_nmda = 1/(-exp(-tp/nmda_tau1) + exp(-tp/nmda_tau2))
     x_last = 0
-    v_last = v
-    gtot = 0
     m = 0
     h = 1
     : the HH gates at their steady state of the resting head (a fixed point: iterate)
@@ -857,10 +854,7 @@ PROCEDURE solve_head(vv (mV), fresh, nlink) {
     ipump = 2*FN*kpump*(c[3*NP + NC] - ca_rest)
     rn = rneck/(1 (MOhm))
     en = eneck/(1 (mV))
-    : warm start: the last solution moved along its slope dx/dv = -gtot rneck (exact
-    : for a linear head, so that the first evaluation then converges)
-    x = (x_last - gtot*rneck*(vv - v_last))/(1 (mV))
-    v_last = vv
+    x = x_last/(1 (mV))
     blo = 0
     bhi = 0
     cap = 20
