@@ -303,7 +303,12 @@ INITIAL {
     FROM s = 0 TO NSP - 1 {
         cfl[s] = cfloor_frac*cdend[s]
         FROM j = 0 TO NP - 1 {
-            c[s*NP + j] = cdend[s]
+            if (refused == 0) {
+                c[s*NP + j] = cdend[s]
+            } else {
+                : (a refused spine's states: 0, finite whatever its inputs)
+                c[s*NP + j] = 0
+            }
         }
     }
     ca_rest = cai
@@ -945,6 +950,9 @@ PROCEDURE currents(vv (mV)) {
     : the neck's flows at the dendrite end as ionic currents [nA, outward], their
     : share of di/dv (the transference numbers at the dendrite link times gtot)
     LOCAL s, q, t0, cl, cr
+    : (stamped for every spine, refused or not: the fixed step's state update half a
+    : step later then takes its own branch, whose rates are all 0 for a refused spine)
+    t_solved = t
     if (refused == 1) {
         ina = 0
         ik = 0
@@ -961,7 +969,6 @@ PROCEDURE currents(vv (mV)) {
         vhead = vv
     } else {
         load_states()
-        t_solved = t
         solve_head(vv, 1, 1)
         check_validity()
         FROM s = 0 TO NSP - 1 {

@@ -471,10 +471,14 @@ def test_every_rule_refuses(h, code, capfd):
     assert sp.badparam == code
     lines = [ln for ln in capfd.readouterr().out.splitlines() if "refused" in ln]
     assert len(lines) == 1 and f"(badparam {code})" in lines[0]
-    # no current: the floating dendrite stays at rest (no pas either)
+    # no current: the floating dendrite stays at rest (no pas either); the spine's
+    # states stay finite
     if name not in ("celsius",):
         h.fadvance()
+        h.fadvance()
         assert dend(0.5).v == pytest.approx(-65.0, abs=1e-9)
+        assert all(math.isfinite(getattr(sp, f"{n}{j}")) for n in ("na", "k", "cl", "ca")
+                   for j in list(range(NC)) + ["h"])
 
 
 def test_valid_spine_is_not_refused(h):
