@@ -76,8 +76,9 @@ and uses the mean of the two concentrations:
 
     Q = D A [c_left (1 - z du/2) - c_right (1 + z du/2)],  du = (I/(F A) - sum z D dc)/sigma
 
-the same finite volumes as the Python reference spinepnp.ions.IonSpine (head_gamma =
-site_gamma = 0), linear in I, conserving each species' moles to round-off. The flows
+the same finite volumes as the Python reference spinepnp.ions.IonSpine (with
+head_gamma = 0: give gamma for a junction's access), linear in I, conserving each
+species' moles to round-off. The flows
 are set at every evaluation from the solved head and the field. NEURON's fixed step
 takes a backward-Euler step of every species (the rates of the step's start, a
 tridiagonal solve over cells and head: unconditionally stable, first order), handed to
@@ -85,7 +86,16 @@ cnexp as the rate (c_new - c)/dt; under CVODE the block gives the exact derivati
 with each cell's own outflow rate as the diagonal of CVODE's Newton matrix. The states
 are scalars (na0 .. na5, nah, k0 .., kh, cl.., ca.., an..: cells from the dendrite end,
 then the head), copied into the working array c, so that NEURON's and CoreNEURON's
-NMODL translate the block alike.
+NMODL translate the block alike (a KINETIC scheme, which would give CVODE the cells'
+coupling, is not translated by CoreNEURON's NMODL at this size). Cost of that choice:
+CVODE's Newton sees only each cell's own rate, so while the neck is active its steps
+stay near the cells' diffusion time (h^2/2D, a few us): an EPSP train takes ~15x
+SpnpSpine mode 2's steps. When it runs: every BREAKPOINT (the currents) solves the
+head, sets the dendrite link's rates and checks validity; every state update solves
+it again at its own v (the fixed step's reuses the BREAKPOINT's neck law: same
+concentrations). Parameters are read at every evaluation, except the geometry, the
+diffusion coefficients, ca_buffer, ca_tau, cfloor_frac and celsius, read at INITIAL
+(as is the synapses' peak normalisation).
 
 Validity (invalid, a sum of flags, from tinvalid on; spinepnp.validity.INVALID_IONS):
 1 the head balance did not converge; 2 a mobile species at or below cfloor_frac of its
@@ -98,8 +108,9 @@ head's mean by the quasi-steady drop of its membrane flux,
     c_site = c_head + I_s/(z_s F) site_gamma/D_s,
 site_gamma = int f(x)^2 dx/S(x) over the head from the neck junction to the membrane
 (f: the fraction of the head's volume between the junction and x); it moves only the
-depletion flag (spinepnp.ions.ball_and_neck_spine computes it for a ball head). Concentrations enter the conductance clipped at
-0 and the outputs are never negative.
+depletion flag (spinepnp.ions.ball_and_neck_spine computes it for a ball head).
+Concentrations enter the conductance clipped at 0 and the outputs are never negative.
+The flags are checked at every BREAKPOINT (and at finitialize).
 Refused parameters (badparam, spinepnp.validity.BADPARAM_IONS): checked at
 finitialize; a refused spine prints one line and delivers no current.
 Outputs: vhead (mV), ineck (nA, head -> dendrite), rneck (MOhm) and eneck (mV), the
@@ -292,7 +303,12 @@ INITIAL {
     FROM s = 0 TO NSP - 1 {
         cfl[s] = cfloor_frac*cdend[s]
         FROM j = 0 TO NP - 1 {
-            c[s*NP + j] = cdend[s]
+            if (refused == 0) {
+                c[s*NP + j] = cdend[s]
+            } else {
+                : (a refused spine's states: 0, finite whatever its inputs)
+                c[s*NP + j] = 0
+            }
         }
     }
     ca_rest = cai
@@ -318,7 +334,7 @@ INITIAL {
     : the HH gates at their steady state of the resting head (a fixed point: iterate)
     FROM k = 0 TO 19 {
         if (refused == 0) {
-            solve_head(v, 1)
+            solve_head(v, 1, NL)
         } else {
             vhead = v
         }
@@ -349,14 +365,15 @@ DERIVATIVE states {
     : parse units in them)
     LOCAL fx, k, am, bm, ah, bh
     load_states()
-    : Fixed step: this state update comes half a step after the evaluation that solved
-    : (stamped t_solved); there the concentrations take the backward-Euler step of the
-    : neck and head (rates from the step's start, the new v), written as the rate
-    : (c_new - c)/dt, which cnexp's update c + dt c' applies exactly. Under CVODE
-    : (every evaluation at the time of its state functions) the exact derivatives, with
+    : Fixed step: this state update comes half a step after the BREAKPOINT (stamped
+    : t_solved; taken as the fixed step's when it comes between 0.25 and 0.75 dt after
+    : it, no float equality of times); there the concentrations take the backward-Euler
+    : step of the neck and head (rates from the step's start, the new v), written as
+    : the rate (c_new - c)/dt, which cnexp's update c + dt c' applies exactly. Under
+    : CVODE (every evaluation at the time of its BREAKPOINT) the exact derivatives, with
     : their diagonal -qd for CVODE's Newton matrix (the term is 0 in value).
     fx = 0
-    if (t == t_solved + 0.5*dt) {
+    if (t - t_solved > 0.25*dt && t - t_solved < 0.75*dt) {
         fx = 1
     }
     if (refused == 1) {
@@ -365,7 +382,7 @@ DERIVATIVE states {
             qd[k] = 0
         }
     } else {
-        solve_head(v, 1 - fx)
+        solve_head(v, 1 - fx, NL)
         if (fx == 1) {
             backward_euler()
         } else {
@@ -657,10 +674,15 @@ PROCEDURE setup() {
     ds[2] = d_cl
     ds[3] = d_ca
     ds[4] = d_a
-    : the species that move (the anion last: immobile unless d_a > 0)
+    : the species that move (the anion last: immobile unless d_a > 0); the rates of
+    : the others stay 0
     nmob = NSP - 1
     if (d_a > 0) {
         nmob = NSP
+    }
+    FROM j = 0 TO NS - 1 {
+        kf[j] = 0
+        kb[j] = 0
     }
     dendrite_values()
     if (refused == 1) {
@@ -821,14 +843,15 @@ PROCEDURE neck_law() {
     eneck = vt*ee
 }
 
-PROCEDURE solve_head(vv (mV), fresh) {
+PROCEDURE solve_head(vv (mV), fresh, nlink) {
     : the head balance (x - eneck)/rneck = ihead(vv + x), x = vhead - vv, by Newton
     : from the last solution, safeguarded by bisection once the root is bracketed and
     : by capped, doubling steps in the direction -F before (F increasing and convex
     : for a passive head; NMDA and the Boltzmann ring can bend it). fresh = 0: the
     : concentrations are those of the last solve (the fixed step's state update, half a
-    : step after its BREAKPOINT), whose neck law is reused. LOCALs: numbers in mV, nA,
-    : uS, MOhm.
+    : step after its BREAKPOINT), whose neck law is reused. The link rates are set for
+    : the first nlink links (1: the dendrite end's, for the currents). LOCALs: numbers
+    : in mV, nA, uS, MOhm.
     LOCAL x, xn, f, df, lo, hi, blo, bhi, cap, k, done, l, s, du, b, rn, en
     if (fresh == 1) {
         neck_law()
@@ -895,9 +918,9 @@ PROCEDURE solve_head(vv (mV), fresh) {
         gtot = 1/rneck
     }
     : the field and the link rates of every species, the head sources
-    FROM l = 0 TO NC {
+    FROM l = 0 TO nlink - 1 {
         du = (ineck/(FN*alink[l]) - gsum[l])/sig[l]
-        FROM s = 0 TO NSP - 1 {
+        FROM s = 0 TO nmob - 1 {
             b = s*NP + l
             kf[b] = ds[s]*alink[l]*(1 - zs[s]*du/2)
             kb[b] = ds[s]*alink[l]*(1 + zs[s]*du/2)
@@ -908,21 +931,28 @@ PROCEDURE solve_head(vv (mV), fresh) {
     src[2] = 0
     src[3] = ih_ca/(2*FN)
     src[4] = 0
-    : outputs
+    : outputs (never negative: past a run-out the states may be)
     nahead = c[NC]
     khead = c[NP + NC]
     clhead = c[2*NP + NC]
     cahead = c[3*NP + NC]
     ahead = c[4*NP + NC]
+    if (nahead < 0) { nahead = 0 }
+    if (khead < 0) { khead = 0 }
+    if (clhead < 0) { clhead = 0 }
+    if (cahead < 0) { cahead = 0 }
+    if (ahead < 0) { ahead = 0 }
     gampa = B - A
     gnmda = Bn - An
-    check_validity()
 }
 
 PROCEDURE currents(vv (mV)) {
     : the neck's flows at the dendrite end as ionic currents [nA, outward], their
     : share of di/dv (the transference numbers at the dendrite link times gtot)
     LOCAL s, q, t0, cl, cr
+    : (stamped for every spine, refused or not: the fixed step's state update half a
+    : step later then takes its own branch, whose rates are all 0 for a refused spine)
+    t_solved = t
     if (refused == 1) {
         ina = 0
         ik = 0
@@ -939,8 +969,8 @@ PROCEDURE currents(vv (mV)) {
         vhead = vv
     } else {
         load_states()
-        t_solved = t
-        solve_head(vv, 1)
+        solve_head(vv, 1, 1)
+        check_validity()
         FROM s = 0 TO NSP - 1 {
             : q: the flow from the dendrite into the neck [mM um3/ms]
             q = (kf[s*NP]*cdend[s] - kb[s*NP]*c[s*NP])/(1 (mM um3/ms))
@@ -998,9 +1028,4 @@ PROCEDURE check_validity() {
             }
         }
     }
-    if (nahead < 0) { nahead = 0 }
-    if (khead < 0) { khead = 0 }
-    if (clhead < 0) { clhead = 0 }
-    if (cahead < 0) { cahead = 0 }
-    if (ahead < 0) { ahead = 0 }
 }

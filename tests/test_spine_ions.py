@@ -301,12 +301,15 @@ def test_ionic_currents_are_the_neck_current(h):
 # ------------------------------------------------------------------ engines
 
 def _two_cells(h):
+    """Two passive dendrites with an HH-ring and a Boltzmann-ring spine each, AMPA and
+    NMDA events (the cell layout of tests/test_spine_parallel.py, whose run() drives
+    them)."""
     cells = []
     for k in range(2):
         d = h.Section(name=f"dend{k}")
         d.L, d.diam, d.nseg = 50.0, 1.0, 1
         d.insert("pas")
-        spines = [h.SpnpSpineIons(d((j + 1) / 3)) for j in range(2)]
+        spines = [h.SpnpSpineIons(d(0.5)) for j in range(2)]
         spines[0].gna_head = 0.01
         spines[1].gbz_head = 0.001
         set_cytoplasm([d])
@@ -317,57 +320,15 @@ def _two_cells(h):
             nc = h.NetCon(ns, s)
             nc.weight[0], nc.weight[1] = 0.002, 0.001
             ncs.append(nc)
-        cells.append((d, spines, ns, ncs))
+        cells.append({"sec": d, "spines": spines, "stims": [ns], "ncs": ncs})
     return cells
 
 
-def _run_threads(h, nthread):
-    pc = h.ParallelContext()
-    pc.nthread(nthread)
-    cells = _two_cells(h)
-    recs = [h.Vector().record(s._ref_vhead) for c in cells for s in c[1]]
-    recs += [h.Vector().record(s._ref_nahead) for c in cells for s in c[1]]
-    h.cvode_active(0)
-    h.dt = 0.025
-    h.celsius = 20.0
-    pc.set_maxstep(10)
-    h.finitialize(-65.0)
-    pc.psolve(15.0)
-    out = np.array([np.array(r) for r in recs])
-    pc.nthread(1)
-    for c in cells:
-        for nc in c[3]:
-            nc.active(False)
-    for sec in list(h.allsec()):
-        h.delete_section(sec=sec)
-    return out
-
-
 def _engine_run(h, nthread=1, use_coreneuron=False):
-    """The two cells through psolve (fixed step) in NEURON or CoreNEURON."""
-    from neuron import coreneuron
-    pc = h.ParallelContext()
-    cells = _two_cells(h)
-    recs = [h.Vector().record(s._ref_vhead) for c in cells for s in c[1]]
-    recs += [h.Vector().record(s._ref_nahead) for c in cells for s in c[1]]
-    recs += [h.Vector().record(c[0](0.5)._ref_v) for c in cells]
-    pc.nthread(nthread)
-    h.cvode_active(0)
-    h.dt = 0.025
+    """v, vhead and ineck of the two cells through psolve (fixed step, 40 ms)."""
+    from test_spine_parallel import run
     h.celsius = 20.0
-    h.cvode.cache_efficient(1)
-    coreneuron.enable = bool(use_coreneuron)
-    coreneuron.verbose = 0
-    try:
-        pc.set_maxstep(10)
-        h.finitialize(-65.0)
-        pc.psolve(15.0)
-    finally:
-        coreneuron.enable = False
-    out = np.array([np.array(r) for r in recs])
-    pc.nthread(1)
-    h.cvode.cache_efficient(0)
-    return out
+    return run(h, _two_cells(h), nthread=nthread, use_coreneuron=use_coreneuron)
 
 
 @pytest.mark.slow
@@ -395,13 +356,16 @@ def test_coreneuron_equals_neuron(tmp_path):
         assert proc.returncode == 0, proc.stdout + proc.stderr
         outs[name] = np.load(out)
     assert np.all(np.isfinite(outs["nrn"]))
-    # 1e-6 (mV, mM): the same C++ arithmetic in both engines, differences are rounding
+    # 1e-6 (mV, nA): the same C++ arithmetic in both engines, differences are rounding
     assert np.max(np.abs(outs["core"] - outs["nrn"])) <= 1e-6
 
 
 def test_threads_equal_single_thread(h):
-    one = _run_threads(h, 1)
-    two = _run_threads(h, 2)
+    from test_spine_parallel import run
+    h.celsius = 20.0
+    cells = _two_cells(h)
+    one = run(h, cells, nthread=1)
+    two = run(h, cells, nthread=2)
     assert np.all(np.isfinite(one))
     assert np.array_equal(one, two)          # same arithmetic per spine: bitwise
 
@@ -507,10 +471,14 @@ def test_every_rule_refuses(h, code, capfd):
     assert sp.badparam == code
     lines = [ln for ln in capfd.readouterr().out.splitlines() if "refused" in ln]
     assert len(lines) == 1 and f"(badparam {code})" in lines[0]
-    # no current: the floating dendrite stays at rest (no pas either)
+    # no current: the floating dendrite stays at rest (no pas either); the spine's
+    # states stay finite
     if name not in ("celsius",):
         h.fadvance()
+        h.fadvance()
         assert dend(0.5).v == pytest.approx(-65.0, abs=1e-9)
+        assert all(math.isfinite(getattr(sp, f"{n}{j}")) for n in ("na", "k", "cl", "ca")
+                   for j in list(range(NC)) + ["h"])
 
 
 def test_valid_spine_is_not_refused(h):
