@@ -183,7 +183,7 @@ def main(argv=None):
             vmax[variant] = vrec.max() - (-70.0)
             subn[variant] = (sum(1 for s in keep["syn"] if 0 < abs(s.A) < tiny)
                              / len(keep["syn"]) if hasattr(keep["syn"][0], "A") else None)
-            if variant.startswith("spine"):
+            if variant in POINT_VARIANTS:
                 steps = a.tstop / 0.025
                 # niter restarts at finitialize: it counts the last run only
                 evals[variant] = sum(s.niter for s in keep["syn"]) / (len(keep["syn"]) * steps)
@@ -196,8 +196,11 @@ def main(argv=None):
             f"{v} {times[v][-1]:.3f} s" for v in a.variants), file=sys.stderr, flush=True)
     walls = {v: min(t) for v, t in times.items()}
     for variant in a.variants:
-        extra = (f", {evals[variant]:.3f} head evaluations/step beyond the exp-free first"
-                 if variant in evals else "")
+        # SpnpSpine's niter leaves out its fast path's exp-free first evaluation,
+        # SpnpSpineIons's counts every evaluation of its head balance
+        what = ("head evaluations/step" if variant == "ions" else
+                "head evaluations/step beyond the exp-free first")
+        extra = f", {evals[variant]:.3f} {what}" if variant in evals else ""
         sub = ("" if subn[variant] is None else
                f", A subnormal at the end in {100 * subn[variant]:.0f} % of synapses")
         print(f"  {variant:10s} {walls[variant]:8.3f} s (best of {a.repeat}; worst "
