@@ -9,7 +9,7 @@ import pytest
 
 from spinepnp import laws
 from spinepnp.constants import FARADAY, MM, NA, UM, UM2_PER_MS, thermal_voltage
-from spinepnp.ions import IonSpine, ball_and_neck_spine, cytoplasm, set_cytoplasm
+from spinepnp.ions import IonSpine, cytoplasm, set_cytoplasm
 from spinepnp.pnp import ConvergenceError, DepletionError, Species, solve_transient, step
 
 from ion_helpers import (BINARY, PAPER, PROFILE, PROTOCOLS, ball_and_neck_reference,

@@ -24,13 +24,11 @@ are drawn with the reference's, and the steady resistance beside its steady stat
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 
 import numpy as np
 
-from .. import laws
 from ..constants import DEFAULT_RA
 from ..pnp.stimuli import alpha
 from .common import LAW_STYLES, Result, save_csv, save_figure
