@@ -530,6 +530,10 @@ def attach_spine(seg, law: str = "pnp", params="thin", *, neck: Neck | None = No
     conductance ``gfloor`` (to the same reversal; to ``h.v_init`` for a spine without
     leak) is set to :data:`HEAD_FLOOR`.
     """
+    if law == "pnp-ions":
+        raise ValueError("law 'pnp-ions' (SpnpSpineIons, a spine in real cytoplasm) has "
+                         "its own keywords (species=...): use "
+                         "spinepnp.build.attach_ion_spine(seg, params, ...)")
     if law not in LAWS:
         raise ValueError(f"unknown law {law!r}; valid laws: {', '.join(LAWS)}")
     synapse = dict(synapse or {})

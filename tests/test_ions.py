@@ -320,6 +320,8 @@ def test_attach_ion_spine_shares_the_point_spines_membrane_and_refuses_bad_keys(
                       (dict(iinj_na=float("nan")), "iinj_na")]:
         with pytest.raises(ValueError, match=match):
             attach_ion_spine(dend(5 / 6), "thin", **kw)
+    with pytest.raises(ValueError, match="attach_ion_spine"):
+        attach_spine(dend(5 / 6), "pnp-ions")
 
 
 def test_several_ion_spines_on_one_section_read_their_segments_ions(h):
