@@ -539,3 +539,42 @@ def test_ampa_and_nmda_carry_their_ions(h, v):
     assert sp.vhead == pytest.approx(v, abs=0.05)
     if v < 0:
         assert i_ca < 0 and i_na < 0                # inward Na and Ca at rest
+
+
+def test_mobile_anion_matches_the_reference_and_carries_ia(h):
+    """A mobile fixed anion (d_a = 1 um2/ms): its share of the neck current reaches the
+    dendrite as the NONSPECIFIC_CURRENT ia (ina + ik + icl + ica + ia = -ineck), and the
+    head potential follows the reference with the same mobile anion."""
+    species = cytoplasm(d_a=1.0)
+    te = np.array([0.01, 0.5, 2.0])
+    sp, dend, keep = clamped_spine(h, species, iinj_na=0.05, d_a=1.0)
+    vh, vd = run_cvode(h, te[-1], [sp._ref_vhead, dend(0.5)._ref_v], times=te)
+    ref = reference(species).run({"na": 0.05}, te[-1], t_eval=te)
+    # 1e-4: both integrators' tolerances (as for the other species)
+    assert np.allclose(vh - vd, ref.v_head, rtol=1e-4)
+    h.fcurrent()
+    seg = dend(0.5)
+    to_na = seg.area() * 1e-2
+    ia = -sp.ineck - (seg.ina + seg.ik + seg.icl + seg.ica) * to_na
+    assert ia < -1e-4 * abs(sp.ineck)         # anions leave the dendrite: inward current
+    # (the nonspecific current is not a segment variable: the rest of the neck current)
+
+
+def test_head_rings_carry_sodium(h):
+    """A Boltzmann ring in a head held at the dendrite's potential (short wide neck,
+    tiny head): the dendrite receives its current as Na, gbz b(v) (v - ebz)."""
+    v = -20.0
+    sp, dend, keep = clamped_spine(h, v=v, neck_len=0.05, neck_diam=0.4, head_diam=0.1,
+                                   gbz_head=0.001, ebz=50.0, vhalf_bz=-30.0, slope_bz=5.0)
+    h.celsius = 20.0
+    h.cvode_active(0)
+    h.dt = 0.005
+    h.finitialize(v)
+    h.continuerun(2.0)
+    h.fcurrent()
+    seg = dend(0.5)
+    b = 1.0 / (1.0 + math.exp(-(sp.vhead + 30.0) / 5.0))
+    expect = 0.001 * b * (sp.vhead - 50.0)                # outward [nA]: negative
+    # 1e-3: the head's concentrations lag its flux by its ~us filling time
+    assert seg.ina * seg.area() * 1e-2 == pytest.approx(expect, rel=1e-3)
+    assert abs(seg.ik * seg.area() * 1e-2) < 1e-3 * abs(expect)
