@@ -185,7 +185,7 @@ NEURON {
     RANGE gna_head, ena, ah0, gbz_head, ebz, vhalf_bz, slope_bz
     RANGE gna_neck, gbz_neck, ring_pos, ring_gamma, vring, refresh
     RANGE vhead, ineck, reff, chead, r0, isat, vt, gampa, gnmda, gtot, niter
-    RANGE badparam, invalid, tinvalid
+    RANGE badparam, invalid, tinvalid, c1, c2, c3
 }
 
 UNITS {
@@ -290,6 +290,9 @@ ASSIGNED {
     ediff (mV)
     v_linear (mV)
     ring_frac (1)
+    c1 (mM)
+    c2 (mM)
+    c3 (mM)
 }
 
 STATE {
@@ -301,14 +304,15 @@ STATE {
     h (1)
     mn (1)
     hn (1)
-    c1 (mM)
-    c2 (mM)
-    c3 (mM)
+    cmode1 (mM)
+    cmode2 (mM)
+    cmode3 (mM)
     ch (mM)
 }
 
 INCLUDE "spine_checks.inc"
 INCLUDE "spine_validity.inc"
+INCLUDE "neck_salt.inc"
 
 INITIAL {
     LOCAL tp, k, am, bm, ah, bh, vg
@@ -364,6 +368,9 @@ INITIAL {
         c1 = conc
         c2 = conc
         c3 = conc
+        cmode1 = 0
+        cmode2 = 0
+        cmode3 = 0
         vhead = v
         vring = v
         dt_decay = -1
@@ -391,6 +398,7 @@ INITIAL {
                     c3 = conc + 0.75*(chead - conc)
                 }
                 ch = chead
+                neck_modes_from_cells()
                 necks()
             }
             spine(1, v)
@@ -507,9 +515,9 @@ DERIVATIVE states {
         h' = 0
         mn' = 0
         hn' = 0
-        c1' = 0
-        c2' = 0
-        c3' = 0
+        cmode1' = 0
+        cmode2' = 0
+        cmode3' = 0
         ch' = 0
     } else {
         rna = 0
@@ -619,9 +627,9 @@ DERIVATIVE states {
                 hn' = 0
             }
             if (mode != 2) {
-                c1' = 0
-                c2' = 0
-                c3' = 0
+                cmode1' = 0
+                cmode2' = 0
+                cmode3' = 0
                 ch' = 0
             }
             : stay on this path while anything but the AMPA states and the neck is in use
@@ -638,49 +646,114 @@ DERIVATIVE states {
             }
         }
         if (path == 2 || (path == 1 && mode == 2)) {
-            : the dynamic neck (cells c1 c2 c3 and the head ch)
+            : the dynamic neck (neck_salt.inc): states cmode1..3 (the neck's deviation
+            : from the straight profile between conc and ch, in the equal grid's sine
+            : modes) and ch. The cells c1 c2 c3 (outputs, read by neck2) from them:
+            LOCAL y1, y2, y3, yh, dq, u, b1, b2, b3, r1, r2, r3, rh, n1, n3, d1, d2, d3, ud
+            y1 = cmode1
+            y2 = cmode2
+            y3 = cmode3
+            yh = ch
+            dq = 0.25*(yh - conc)
+            u = half_sqrt2*(y1 + y3)
+            b1 = conc + dq + u + y2
+            b2 = conc + 2*dq + y1 - y3
+            b3 = conc + 3*dq + u - y2
             if (path == 1 && ring_frac > 0) {
                 : with a neck ring (see COMMENT): node c2 on the ring, gamma fraction fr
                 : on its dendrite side (cells fr/2, fr/2), 1 - fr on its head side; the
                 : ring's inward current irn feeds c2 with t- irn/F, the head gets
                 : t- (inw - irn)/F. Rates from kc, kh (equal cells) by the cells'
                 : gammas and volumes (proportional to gamma, as for equal cells).
-                : cnexp's exponential update, fixed step and CVODE alike.
                 fr = ring_frac
                 wa = kc/(2*fr)
                 wb = kc/(2*(1 - fr))
                 q = kc/kh + 0.5 - fr
                 irn = ineckring()
                 ceq = salt_per_current*kc
-                c1' = wa/(2*fr)*(conc - 2*c1 + c2)
-                c2' = wa*(c1 - c2) + wb*(c3 - c2) + ceq*irn
-                c3' = wb/(2*(1 - fr))*(c2 - 2*c3 + ch)
-                ch' = wb/q*(c3 - ch) + ceq/q*(inw - irn)
+                if (fx == 1) {
+                    : cnexp's exponential update of the cells in the order c1 c2 c3 ch
+                    : (each towards its neighbours' newest values), exp() per step
+                    n1 = 0.5*(conc + b2)
+                    n1 = n1 + (b1 - n1)*exp(-dt*wa/fr)
+                    r2 = (wa*n1 + wb*b3 + ceq*irn)/(wa + wb)
+                    r2 = r2 + (b2 - r2)*exp(-dt*(wa + wb))
+                    n3 = 0.5*(r2 + yh)
+                    n3 = n3 + (b3 - n3)*exp(-dt*wb/(1 - fr))
+                    rh = n3 + ceq*(inw - irn)/wb
+                    rh = rh + (yh - rh)*exp(-dt*wb/q)
+                    : as rates over the step (cnexp's Euler form dt*rate is the update)
+                    r1 = (n1 - b1)/dt
+                    r3 = (n3 - b3)/dt
+                    rh = (rh - yh)/dt
+                    r2 = (r2 - b2)/dt
+                } else {
+                    r1 = wa/(2*fr)*(conc - 2*b1 + b2)
+                    r2 = wa*(b1 - b2) + wb*(b3 - b2) + ceq*irn
+                    r3 = wb/(2*(1 - fr))*(b2 - 2*b3 + yh)
+                    rh = wb/q*(b3 - yh) + ceq/q*(inw - irn)
+                }
+            } else if (fx == 1) {
+                : cnexp's exponential update of each cell towards its neighbours, in
+                : red-black order (c1, c3 from the step's start, then c2, ch from the
+                : new c1, c3: a chain of two dependent cells, not four; see COMMENT), by
+                : cached rates (exp(-2 kc dt) - 1)/dt and (exp(-kh dt) - 1)/dt: no exp()
+                ra1 = decay_neck
+                ceq = salt_per_current*inw
+                r1 = ra1*(b1 - 0.5*(conc + b2))
+                r3 = ra1*(b3 - 0.5*(b2 + yh))
+                n1 = b1 + dt*r1
+                n3 = b3 + dt*r3
+                r2 = ra1*(b2 - 0.5*(n1 + n3))
+                rh = decay_head*(yh - n3 - ceq)
+            }
+            if (fx == 1 || ring_frac > 0) {
+                : the modes' rates from the cells' rates: de_j = dc_j - (j/4) dch,
+                : dcmode = V^T de/2 (neck_salt.inc)
+                d1 = r1 - 0.25*rh
+                d2 = r2 - 0.5*rh
+                d3 = r3 - 0.75*rh
+                ud = half_sqrt2*(d1 + d3)
+                if (fx == 1) {
+                    cmode1' = 0.5*(ud + d2)
+                    cmode2' = 0.5*(d1 - d3)
+                    cmode3' = 0.5*(ud - d2)
+                    ch' = rh
+                } else {
+                    : CVODE, neck ring: the modal rates, the diagonal CVODE sees
+                    : written as the equal grid's (exact for a ring at the middle)
+                    cmode1' = kc*mode_rate1*cmode1 + (0.5*(ud + d2) - kc*mode_rate1*y1)
+                    cmode2' = kc*mode_rate2*cmode2 + (0.5*(d1 - d3) - kc*mode_rate2*y2)
+                    cmode3' = kc*mode_rate3*cmode3 + (0.5*(ud - d2) - kc*mode_rate3*y3)
+                    ch' = -0.25*wb/q*ch + (rh + 0.25*wb/q*yh)
+                }
+                if (fx == 1) {
+                    : the cells at the step's end
+                    c1 = b1 + dt*r1
+                    c2 = b2 + dt*r2
+                    c3 = b3 + dt*r3
+                } else {
+                    c1 = b1
+                    c2 = b2
+                    c3 = b3
+                }
+            } else {
+                : CVODE, equal cells: the law in the modes, whose linear coupling is
+                : (nearly) diagonal, the only part of the Jacobian CVODE sees
+                : (ch's rate written with ch itself: dch'/dch = -kh/4, as c3 follows ch)
+                ceq = salt_per_current*inw
+                rh = kh*(u - y2 - 0.25*(yh - conc) + ceq)
+                cmode1' = kc*mode_rate1*cmode1 - mode_feed1*rh
+                cmode2' = kc*mode_rate2*cmode2 - mode_feed2*rh
+                cmode3' = kc*mode_rate3*cmode3 - mode_feed3*rh
+                ch' = kh*(u - y2 - 0.25*(ch - conc) + ceq)
+                c1 = b1
+                c2 = b2
+                c3 = b3
+            }
+            if (ring_frac > 0) {
                 neck2r()
             } else {
-                if (fx == 1) {
-                    : cnexp's exponential update of each cell towards its neighbours, in
-                    : red-black order (c1, c3 from the step's start, then c2, ch from the
-                    : new c1, c3: a chain of two dependent cells, not four; see COMMENT), by
-                    : cached rates (exp(-2 kc dt) - 1)/dt and (exp(-kh dt) - 1)/dt: no exp()
-                    ra1 = decay_neck
-                    ra2 = decay_head
-                    ceq = salt_per_current*inw
-                    ka = c1
-                    kbb = c2
-                    ra3 = c3
-                    ra4 = ch
-                    c1' = ra1*(ka - 0.5*(conc + kbb))
-                    c3' = ra1*(ra3 - 0.5*(kbb + ra4))
-                    c2' = ra1*(kbb - 0.5*(c1 + c3))
-                    ch' = ra2*(ra4 - c3 - ceq)
-                } else {
-                    ceq = salt_per_current*inw
-                    c1' = kc*(conc - 2*c1 + c2)
-                    c2' = kc*(c1 - 2*c2 + c3)
-                    c3' = kc*(c2 - 2*c3 + ch)
-                    ch' = kh*(c3 - ch + ceq)
-                }
                 neck2()
             }
         }
@@ -744,6 +817,9 @@ PROCEDURE refuse() {
     c2 = 0
     c3 = 0
     ch = 0
+    cmode1 = 0
+    cmode2 = 0
+    cmode3 = 0
     t_reuse = -1e300
     t_solved = -1e300
     : state path 3 marks the refused spine: BREAKPOINT never solves, the state block
@@ -821,124 +897,6 @@ FUNCTION fring() (1) {
     if (f < 1e-6) { f = 1e-6 }
     if (f > 1 - 1e-6) { f = 1 - 1e-6 }
     fring = f
-}
-
-FUNCTION ilm(a (mM), b (mM)) (/mM) {
-    : 1/logmean(a, b) = ln(b/a)/(b - a), continuous at b = a; arguments already floored
-    : > 0. With z = (b - a)/(b + a), ln(b/a) = 2 atanh(z): ilm = 2 atanh(z)/(z (a + b)),
-    : for |z| < 0.02 the series 2/(a + b) (1 + z^2/3 + z^4/5 + z^6/7 + z^8/9), truncation
-    : below z^10/11 < 1e-18 relative: one division and no log in the quiet regime
-    LOCAL q, z, z2
-    q = 1/(a + b)
-    z = (b - a)*q
-    if (fabs(z) < 0.02) {
-        z2 = z*z
-        ilm = 2*q*((1 + z2*(1/3)) + z2*z2*((1/5 + z2*(1/7)) + z2*z2*(1/9)))
-    } else {
-        ilm = log(b/a)/(b - a)
-    }
-}
-
-PROCEDURE neck2() {
-    : mode 2: conductance and diffusion potential of the neck from the salt profile (the
-    : exact logarithmic mean of c over each cell); called whenever the profile changed.
-    : Stores L = sum over the cells of 1/logmean (the conductance is gco/L: spine2 then
-    : needs one division, not two). The series in Estrin's form (shorter dependency
-    : chain than Horner's; the mode 2 step is bound by latency, not by arithmetic).
-    LOCAL a0, a1, a2, a3, a4, l1, l2, l3, l4, q, z, y, y2
-    a0 = conc
-    a1 = c1
-    a2 = c2
-    a3 = c3
-    a4 = ch
-    if (a1 <= cmin || a2 <= cmin || a3 <= cmin || a4 <= cmin) {
-        : the salt ran out somewhere (validity flag 4, states set >= 0)
-        check_validity()
-        if (a1 < cmin) { a1 = cmin }
-        if (a2 < cmin) { a2 = cmin }
-        if (a3 < cmin) { a3 = cmin }
-        if (a4 < cmin) { a4 = cmin }
-    }
-    : 1/logmean over each cell: ilm(), with its quiet-regime series written out here
-    : (neck2 runs every step in mode 2; bench_spine, 2026-12-01: four ilm() calls
-    : instead cost 8-16 % of the mode 2 spine, median 0.83/0.80x -> 0.90/0.93x explicit)
-    q = 1/(a0 + a1)
-    z = (a1 - a0)*q
-    if (fabs(z) < 0.02) {
-        y = z*z
-        y2 = y*y
-        l1 = 2*q*((1 + y*(1/3)) + y2*((1/5 + y*(1/7)) + y2*(1/9)))
-    } else {
-        l1 = ilm(a0, a1)
-    }
-    q = 1/(a1 + a2)
-    z = (a2 - a1)*q
-    if (fabs(z) < 0.02) {
-        y = z*z
-        y2 = y*y
-        l2 = 2*q*((1 + y*(1/3)) + y2*((1/5 + y*(1/7)) + y2*(1/9)))
-    } else {
-        l2 = ilm(a1, a2)
-    }
-    q = 1/(a2 + a3)
-    z = (a3 - a2)*q
-    if (fabs(z) < 0.02) {
-        y = z*z
-        y2 = y*y
-        l3 = 2*q*((1 + y*(1/3)) + y2*((1/5 + y*(1/7)) + y2*(1/9)))
-    } else {
-        l3 = ilm(a2, a3)
-    }
-    q = 1/(a3 + a4)
-    z = (a4 - a3)*q
-    if (fabs(z) < 0.02) {
-        y = z*z
-        y2 = y*y
-        l4 = 2*q*((1 + y*(1/3)) + y2*((1/5 + y*(1/7)) + y2*(1/9)))
-    } else {
-        l4 = ilm(a3, a4)
-    }
-    sum_ilm = (l1 + l2 + l3 + l4)
-    : ediff = KED ln(a4/a0), the logarithm as the sum over the cells of
-    : ln(a_k+1/a_k) = (a_k+1 - a_k) ilm(a_k, a_k+1): no log() per step
-    ediff = ediff_per_log*((a1 - a0)*l1 + (a2 - a1)*l2 + (a3 - a2)*l3 + (a4 - a3)*l4)
-}
-
-PROCEDURE necks() {
-    : mode 2: the neck's L and diffusion potential for its grid (neck2 for equal cells,
-    : neck2r with a neck ring); the per-step state update calls the two directly
-    if (ring_frac > 0) {
-        neck2r()
-    } else {
-        neck2()
-    }
-}
-
-PROCEDURE neck2r() {
-    : neck2 for the grid with a neck ring (ring_frac = fr > 0): cells of gamma fr/2 on the
-    : dendrite side of the ring node c2 and (1 - fr)/2 on the head side, in units of the
-    : equal cell gamma/4 (not on any fast path: ilm() per cell)
-    LOCAL a0, a1, a2, a3, a4, l1, l2, l3, l4, fr
-    fr = ring_frac
-    a0 = conc
-    a1 = c1
-    a2 = c2
-    a3 = c3
-    a4 = ch
-    if (a1 <= cmin || a2 <= cmin || a3 <= cmin || a4 <= cmin) {
-        : the salt ran out somewhere (validity flag 4, states set >= 0)
-        check_validity()
-        if (a1 < cmin) { a1 = cmin }
-        if (a2 < cmin) { a2 = cmin }
-        if (a3 < cmin) { a3 = cmin }
-        if (a4 < cmin) { a4 = cmin }
-    }
-    l1 = ilm(a0, a1)
-    l2 = ilm(a1, a2)
-    l3 = ilm(a2, a3)
-    l4 = ilm(a3, a4)
-    sum_ilm = 2*(fr*(l1 + l2) + (1 - fr)*(l3 + l4))
-    ediff = ediff_per_log*((a1 - a0)*l1 + (a2 - a1)*l2 + (a3 - a2)*l3 + (a4 - a3)*l4)
 }
 
 INCLUDE "hh_rates.inc"

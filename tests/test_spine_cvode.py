@@ -1,62 +1,70 @@
-"""SpnpSpine under CVODE: a bistable head (an NMDA conductance and a Boltzmann ring make
-the head balance fold) runs through its fold, and fixed step converges to it."""
+"""SpnpSpine under CVODE: the dynamic neck (mode 2) costs about as many steps as mode 1.
+
+In mode 2 the neck's salt is integrated in its diffusion modes (mechanisms/neck_modes.inc),
+whose Jacobian is diagonal, the only part of a mechanism's Jacobian CVODE sees in
+NEURON. In the cells (the former formulation) the coupling was off the diagonal and mode
+2 took 6x (README spine) to 130x (neck_vol = 3.8e-4 um3) the steps of mode 1."""
 
 import numpy as np
+import pytest
 
 from neuron_helpers import passive_dendrite
 
-def _bistable_run(h, cvode, dt=0.025):
-    """The issue's bistable head: mode 1, a Boltzmann ring gbz_head 0.03 uS, NMDA weight
-    0.03 uS (AMPA 0.01 uS), CVODE atol 1e-5; two events 20 ms apart. The head balance
-    has a fold: vhead jumps by ~28 mV within a microsecond at ~6.1 ms. Returns the jump
-    time [ms], vhead after each event's jump (at 10 and 29 ms), the validity code and
-    the time reached."""
+TSTOP = 50.0        # ms: one AMPA event at 5 ms and its whole decay
+
+
+def _spine_run(h, mode, neck_vol, cvode, dt=0.025, atol=None):
+    """One AMPA event (1 nS) into the README's spine on a passive dendrite; returns the
+    number of integrator steps (fadvance calls) and vhead, v at 1 ms intervals."""
     dend = passive_dendrite(h)
     sp = h.SpnpSpine(dend(0.5))
-    sp.mode, sp.gbz_head, sp.gleak = 1, 0.03, 0.001
+    sp.mode, sp.neck_vol = mode, neck_vol
     stim = h.NetStim()
-    stim.start, stim.number, stim.interval = 5.0, 2, 20.0
+    stim.start, stim.number = 5.0, 1
     nc = h.NetCon(stim, sp)
-    nc.weight[0], nc.weight[1] = 0.01, 0.03
-    vh = h.Vector().record(sp._ref_vhead)
-    tv = h.Vector().record(h._ref_t)
-    probe = h.Vector([10.0, 29.0])
-    vprobe = h.Vector().record(sp._ref_vhead, probe)
+    nc.weight[0] = 0.001
+    tvec = h.Vector(np.arange(0.0, TSTOP - 0.5, 1.0))       # 0, 1, ..., 49 ms
+    vh = h.Vector().record(sp._ref_vhead, tvec)
     h.cvode_active(int(cvode))
-    h.cvode.atol(1e-5)
+    if cvode and atol is not None:
+        h.cvode.atol(atol)
+        h.cvode.rtol(atol)
     h.dt = dt
     h.finitialize(-70.0)
-    h.continuerun(30.0)
+    steps = 0
+    while h.t < TSTOP - 1e-9:
+        h.fadvance()
+        steps += 1
     h.cvode_active(0)
-    t, v = np.array(tv), np.array(vh)
-    first = t < 8.0
-    k = int(np.argmax(np.diff(v[first])))
-    out = (0.5 * (t[k] + t[k + 1]), np.array(vprobe), sp.invalid, h.t)
-    for vec in (vh, tv, vprobe):
-        vec.play_remove()
+    out = np.array(vh)
+    vh.play_remove()
     nc.active(False)
-    return out
+    return steps, out
 
 
-def test_bistable_head_runs_under_cvode_and_fixed_step_converges_to_it(h):
-    """The fold of a bistable head under CVODE: the run reaches its end, no validity flag
-    (the head solver converged at every evaluation: it used to creep through its 200
-    iterations at the fold, flag 1), and fixed step converges to the CVODE result."""
-    t_jump, v_after, invalid, t_end = _bistable_run(h, cvode=True)
-    assert t_end >= 30.0 - 1e-9
-    assert invalid == 0
-    errs_t, errs_v = [], []
-    for dt in (0.025, 0.005, 0.002):
-        tj, va, inv, _ = _bistable_run(h, cvode=False, dt=dt)
-        assert inv == 0
-        errs_t.append(abs(tj - t_jump))
-        errs_v.append(np.max(np.abs(va - v_after)))
-    print("jump time error [ms]:", errs_t, "vhead error after the jumps [mV]:", errs_v)
-    # the jump happens within one step of CVODE's (whose fold time is accurate to its
-    # atol): the fixed-step error is at most ~dt and shrinks with it
-    for dt, err in zip((0.025, 0.005, 0.002), errs_t):
-        assert err <= dt
-    # vhead on the upper branch converges (first order: 5x smaller dt, >= 3x smaller
-    # error; then 2.5x smaller dt, a smaller error)
-    assert errs_v[1] < errs_v[0] / 3
-    assert errs_v[2] < errs_v[1]
+@pytest.mark.parametrize("neck_vol", [0.0, 3.8e-4], ids=["readme", "small-neck"])
+def test_mode2_cvode_steps_within_3x_mode1(h, neck_vol):
+    """The issue's target: mode 2 under CVODE at most 3x mode 1's steps (default tolerances).
+
+    Measured 2026-12-01: 92 vs 88 (README spine), 101 vs 88 (neck_vol 3.8e-4 um3); before
+    the modal formulation 505 vs 87 and 11549 vs 87. 3x is the issue's bound."""
+    n1, _ = _spine_run(h, 1, neck_vol, cvode=True)
+    n2, _ = _spine_run(h, 2, neck_vol, cvode=True)
+    assert n2 <= 3 * n1, f"mode 2 took {n2} CVODE steps, mode 1 {n1}"
+
+
+def test_small_neck_fixed_step_converges_to_cvode(h):
+    """The small neck (neck_vol 3.8e-4 um3, fast neck modes): fixed step converges to the
+    CVODE result at first order, so the modal CVODE path integrates the same law."""
+    _, ref = _spine_run(h, 2, 3.8e-4, cvode=True, atol=1e-9)
+    errs = []
+    for dt in (0.02, 0.01):
+        _, vh = _spine_run(h, 2, 3.8e-4, cvode=False, dt=dt)
+        errs.append(np.max(np.abs(vh - ref)))
+    print("max |vhead - CVODE| [mV] at dt 0.02, 0.01:", errs)
+    # first order: halving dt halves the error (ratio 2); 1.6 leaves room for the
+    # higher-order terms at these dt
+    assert errs[0] / errs[1] > 1.6
+    # and the fixed-step error itself is small against the EPSP (~ 1 mV; 0.04 mV measured at dt 0.01): a wrong law
+    # under CVODE would leave an O(1 mV) gap that does not shrink with dt
+    assert errs[1] < 0.1
