@@ -647,114 +647,114 @@ DERIVATIVE states {
         }
         if (path == 2 || (path == 1 && mode == 2)) {
             : the dynamic neck (neck_salt.inc): states cmode1..3 (the neck's deviation
-            : from the straight profile between conc and ch, in the equal grid's sine
-            : modes) and ch. The cells c1 c2 c3 (outputs, read by neck2) from them:
-            LOCAL y1, y2, y3, yh, dq, u, b1, b2, b3, r1, r2, r3, rh, n1, n3, d1, d2, d3, ud
+            : from the straight profile between conc and ch, in the three-cell chain's
+            : sine modes) and ch; the cells c1 c2 c3 (outputs, read by neck2) from them
+            LOCAL y1, y2, y3, yh, c0, dq, u, b1, b2, b3, r1, r2, r3, rh, d1, d2, d3, w, tau, kn, kd, chinf
             y1 = cmode1
             y2 = cmode2
             y3 = cmode3
             yh = ch
-            dq = 0.25*(yh - conc)
-            u = half_sqrt2*(y1 + y3)
-            b1 = conc + dq + u + y2
-            b2 = conc + 2*dq + y1 - y3
-            b3 = conc + 3*dq + u - y2
-            if (path == 1 && ring_frac > 0) {
+            c0 = conc
+            dq = 0.25*(yh - c0)
+            if (path == 2 || ring_frac == 0) {
+                if (fx == 1) {
+                    : fixed step, equal cells: cnexp's exponential update of each cell
+                    : towards its neighbours, in red-black order (c1, c3 from the step's
+                    : start, then c2, ch from the new c1, c3: a chain of two dependent cells,
+                    : not four; see COMMENT), by the cached factors exp(-2 kc dt) - 1 and
+                    : exp(-kh dt) - 1 (stored divided by dt): no exp(). The cells from the
+                    : states, and the new states from the new cells, assigned (neck_cells
+                    : and neck_modes_from_cells written out: as calls they cost 8 % more
+                    : of the spine's instructions, callgrind 2026-12-02).
+                    tau = dt
+                    kn = tau*decay_neck
+                    kd = tau*decay_head
+                    ceq = salt_per_current*inw
+                    u = 0.70710678118654752*(y1 + y3)
+                    b1 = c0 + dq + u + y2
+                    b2 = c0 + 2*dq + y1 - y3
+                    b3 = c0 + 3*dq + u - y2
+                    b1 = b1 + kn*(b1 - 0.5*(c0 + b2))
+                    b3 = b3 + kn*(b3 - 0.5*(b2 + yh))
+                    b2 = b2 + kn*(b2 - 0.5*(b1 + b3))
+                    yh = yh + kd*(yh - b3 - ceq)
+                    c1 = b1
+                    c2 = b2
+                    c3 = b3
+                    ch = yh
+                    dq = 0.25*(yh - c0)
+                    d1 = b1 - c0 - dq
+                    d2 = b2 - c0 - 2*dq
+                    d3 = b3 - c0 - 3*dq
+                    u = 0.70710678118654752*(d1 + d3)
+                    cmode1 = 0.5*(u + d2)
+                    cmode2 = 0.5*(d1 - d3)
+                    cmode3 = 0.5*(u - d2)
+                    neck2(b1, b2, b3, yh)
+                } else {
+                    : CVODE, equal cells: the law in the modes, whose linear coupling is
+                    : (nearly) diagonal, the only part of the Jacobian CVODE sees (ch's rate
+                    : written with ch itself: dch'/dch = -kh/4, as c3 follows ch)
+                    u = half_sqrt2*(y1 + y3)
+                    ceq = salt_per_current*inw
+                    rh = kh*(u - y2 - dq + ceq)
+                    cmode1' = kc*mode_rate1*cmode1 - mode_feed1*rh
+                    cmode2' = kc*mode_rate2*cmode2 - mode_feed2*rh
+                    cmode3' = kc*mode_rate3*cmode3 - mode_feed3*rh
+                    ch' = kh*(u - y2 - 0.25*(ch - conc) + ceq)
+                    neck_cells()
+                    neck2(c1, c2, c3, yh)
+                }
+            } else {
                 : with a neck ring (see COMMENT): node c2 on the ring, gamma fraction fr
                 : on its dendrite side (cells fr/2, fr/2), 1 - fr on its head side; the
                 : ring's inward current irn feeds c2 with t- irn/F, the head gets
                 : t- (inw - irn)/F. Rates from kc, kh (equal cells) by the cells'
                 : gammas and volumes (proportional to gamma, as for equal cells).
+                u = half_sqrt2*(y1 + y3)
                 fr = ring_frac
                 wa = kc/(2*fr)
                 wb = kc/(2*(1 - fr))
                 q = kc/kh + 0.5 - fr
                 irn = ineckring()
                 ceq = salt_per_current*kc
+                b1 = conc + dq + u + y2
+                b2 = conc + 2*dq + y1 - y3
+                b3 = conc + 3*dq + u - y2
                 if (fx == 1) {
                     : cnexp's exponential update of the cells in the order c1 c2 c3 ch
-                    : (each towards its neighbours' newest values), exp() per step
-                    n1 = 0.5*(conc + b2)
-                    n1 = n1 + (b1 - n1)*exp(-dt*wa/fr)
-                    r2 = (wa*n1 + wb*b3 + ceq*irn)/(wa + wb)
-                    r2 = r2 + (b2 - r2)*exp(-dt*(wa + wb))
-                    n3 = 0.5*(r2 + yh)
-                    n3 = n3 + (b3 - n3)*exp(-dt*wb/(1 - fr))
-                    rh = n3 + ceq*(inw - irn)/wb
-                    rh = rh + (yh - rh)*exp(-dt*wb/q)
-                    : as rates over the step (cnexp's Euler form dt*rate is the update)
-                    r1 = (n1 - b1)/dt
-                    r3 = (n3 - b3)/dt
-                    rh = (rh - yh)/dt
-                    r2 = (r2 - b2)/dt
+                    : (each towards its neighbours' newest values), exp() per step; the
+                    : new states from the new cells
+                    c1 = 0.5*(conc + b2)
+                    c1 = c1 + (b1 - c1)*exp(-dt*wa/fr)
+                    c2 = (wa*c1 + wb*b3 + ceq*irn)/(wa + wb)
+                    c2 = c2 + (b2 - c2)*exp(-dt*(wa + wb))
+                    c3 = 0.5*(c2 + yh)
+                    c3 = c3 + (b3 - c3)*exp(-dt*wb/(1 - fr))
+                    chinf = c3 + ceq*(inw - irn)/wb
+                    ch = chinf + (yh - chinf)*exp(-dt*wb/q)
+                    neck_modes_from_cells()
                 } else {
+                    : CVODE: the modes' rates from the cells', de_j = dc_j - (j/4) dch,
+                    : dcmode = V^T de/2 (neck_salt.inc), with the diagonal CVODE sees
+                    : written as the equal grid's (exact for a ring at the middle)
                     r1 = wa/(2*fr)*(conc - 2*b1 + b2)
                     r2 = wa*(b1 - b2) + wb*(b3 - b2) + ceq*irn
                     r3 = wb/(2*(1 - fr))*(b2 - 2*b3 + yh)
                     rh = wb/q*(b3 - yh) + ceq/q*(inw - irn)
-                }
-            } else if (fx == 1) {
-                : cnexp's exponential update of each cell towards its neighbours, in
-                : red-black order (c1, c3 from the step's start, then c2, ch from the
-                : new c1, c3: a chain of two dependent cells, not four; see COMMENT), by
-                : cached rates (exp(-2 kc dt) - 1)/dt and (exp(-kh dt) - 1)/dt: no exp()
-                ra1 = decay_neck
-                ceq = salt_per_current*inw
-                r1 = ra1*(b1 - 0.5*(conc + b2))
-                r3 = ra1*(b3 - 0.5*(b2 + yh))
-                n1 = b1 + dt*r1
-                n3 = b3 + dt*r3
-                r2 = ra1*(b2 - 0.5*(n1 + n3))
-                rh = decay_head*(yh - n3 - ceq)
-            }
-            if (fx == 1 || ring_frac > 0) {
-                : the modes' rates from the cells' rates: de_j = dc_j - (j/4) dch,
-                : dcmode = V^T de/2 (neck_salt.inc)
-                d1 = r1 - 0.25*rh
-                d2 = r2 - 0.5*rh
-                d3 = r3 - 0.75*rh
-                ud = half_sqrt2*(d1 + d3)
-                if (fx == 1) {
-                    cmode1' = 0.5*(ud + d2)
-                    cmode2' = 0.5*(d1 - d3)
-                    cmode3' = 0.5*(ud - d2)
-                    ch' = rh
-                } else {
-                    : CVODE, neck ring: the modal rates, the diagonal CVODE sees
-                    : written as the equal grid's (exact for a ring at the middle)
-                    cmode1' = kc*mode_rate1*cmode1 + (0.5*(ud + d2) - kc*mode_rate1*y1)
-                    cmode2' = kc*mode_rate2*cmode2 + (0.5*(d1 - d3) - kc*mode_rate2*y2)
-                    cmode3' = kc*mode_rate3*cmode3 + (0.5*(ud - d2) - kc*mode_rate3*y3)
-                    ch' = -0.25*wb/q*ch + (rh + 0.25*wb/q*yh)
-                }
-                if (fx == 1) {
-                    : the cells at the step's end
-                    c1 = b1 + dt*r1
-                    c2 = b2 + dt*r2
-                    c3 = b3 + dt*r3
-                } else {
                     c1 = b1
                     c2 = b2
                     c3 = b3
+                    d1 = r1 - 0.25*rh
+                    d2 = r2 - 0.5*rh
+                    d3 = r3 - 0.75*rh
+                    w = half_sqrt2*(d1 + d3)
+                    cmode1' = kc*mode_rate1*cmode1 + (0.5*(w + d2) - kc*mode_rate1*y1)
+                    cmode2' = kc*mode_rate2*cmode2 + (0.5*(d1 - d3) - kc*mode_rate2*y2)
+                    cmode3' = kc*mode_rate3*cmode3 + (0.5*(w - d2) - kc*mode_rate3*y3)
+                    ch' = -0.25*wb/q*ch + (rh + 0.25*wb/q*yh)
                 }
-            } else {
-                : CVODE, equal cells: the law in the modes, whose linear coupling is
-                : (nearly) diagonal, the only part of the Jacobian CVODE sees
-                : (ch's rate written with ch itself: dch'/dch = -kh/4, as c3 follows ch)
-                ceq = salt_per_current*inw
-                rh = kh*(u - y2 - 0.25*(yh - conc) + ceq)
-                cmode1' = kc*mode_rate1*cmode1 - mode_feed1*rh
-                cmode2' = kc*mode_rate2*cmode2 - mode_feed2*rh
-                cmode3' = kc*mode_rate3*cmode3 - mode_feed3*rh
-                ch' = kh*(u - y2 - 0.25*(ch - conc) + ceq)
-                c1 = b1
-                c2 = b2
-                c3 = b3
-            }
-            if (ring_frac > 0) {
                 neck2r()
-            } else {
-                neck2()
             }
         }
     }
