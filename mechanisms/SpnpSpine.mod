@@ -34,7 +34,7 @@ Neck laws (x = vhead - v, VT = k T/e from NEURON's celsius, C = conc, D = diff):
               ineck = (x - ediff)/rdyn,  rdyn = VT/(F (D + D-)) integral dgamma/c,
               ediff = -VT (D - D-)/(D + D-) ln(chead/conc),
             and c obeys ambipolar diffusion, D_a = 2 D D-/(D + D-), along the neck
-            (4 cells of equal gamma, states c1 c2 c3, c = conc at the dendrite; with a
+            (4 cells of equal gamma, c1 c2 c3, c = conc at the dendrite; with a
             neck ring the middle node is on the ring, see "Neck ring") into a
             well-mixed head of volume pi head_diam^3/6 (state ch) fed by t- ineck/F,
             t- = D-/(D + D-). The resistance integral uses the exact logarithmic mean of
@@ -45,6 +45,11 @@ Neck laws (x = vhead - v, VT = k T/e from NEURON's celsius, C = conc, D = diff):
             scale V_head L/(D_a S) (ms). Concentrations are floored at cmin for the
             conductance; a head emptied of salt (chead -> 0) is the physical limit of the
             model: watch chead. The neck volume is neck_vol (0: the cylinder's).
+            The states are ch and cmode1..3, the neck's deviation from the straight
+            profile between conc and ch in the three-cell chain's sine modes
+            (neck_salt.inc): the same law in variables whose coupling is nearly
+            diagonal, so CVODE (which uses only the diagonal of the Jacobian) takes
+            about as many steps as in mode 1; c1 c2 c3 are outputs.
   Segment law: a neck segment of gamma_seg carries isat_seg (w_a - w_b), isat_seg =
   2 C D F/gamma_seg (already a current: no further factor VT).
 Head currents (positive = into the head):
@@ -144,10 +149,11 @@ The fast configurations: a spine that is in mode 1 or 2 with all four ring condu
   then c2 and ch from the new c1 and c3. That is cnexp's exponential update in another
   Gauss-Seidel order (unconditionally stable, positive, first order; against CVODE its
   error equals that of cnexp's c1 c2 c3 ch order to 0.1 % in tests/test_spine_dynamics),
-  with a dependency chain of two cells instead of four: the mode 2 step is bound by
-  latency, not by arithmetic. With a neck ring (ring node grid): cnexp's exponential
-  update in the order c1 c2 c3 ch, exp() per step. Under CVODE the cells' ODEs are
-  integrated as they are. The mode 2 neck conductance and diffusion potential (neck2,
+  with a dependency chain of two cells instead of four. The cells are computed from the
+  states and the new states from the new cells (an exact change of basis). With a neck
+  ring (ring node grid): cnexp's exponential update in the order c1 c2 c3 ch, exp() per
+  step. Under CVODE the states' ODEs (neck_salt.inc) are integrated as they are. The
+  mode 2 neck conductance and diffusion potential (neck2,
   neck2r with a neck ring) are recomputed after each state update and in every
   BREAKPOINT that solves. Parameters are read at every solve,
   except geometry, mode, conc, diff, diff_anion, rneck, ra, ring_pos, ring_gamma, the
@@ -158,7 +164,8 @@ Outputs: vhead (mV), vring (mV, with a neck ring; otherwise v), ineck (nA), reff
   in use), isat (nA, saturation current: an outward current larger than isat cannot be
   drawn through the neck), vt (mV), gampa, gnmda (uS), gtot (uS, the di/dv handed to
   NEURON), niter (evaluations of F so far that needed exp() or the full solver, a cost
-  counter: the fast path's exp-free first Newton step is not counted), and, as FUNCTIONs (for tests),
+  counter: the fast path's exp-free first Newton step is not counted), c1 c2 c3 (mM, mode
+  2: the neck cells' salt), and, as FUNCTIONs (for tests),
   the ring's rates alpha_m, beta_m, alpha_h, beta_h (/ms) at a given voltage.
 Refused parameters and validity (spine_checks.inc, spine_validity.inc): at finitialize
   a spine whose parameters leave the model's domain (non-positive lengths, diameters,
@@ -169,7 +176,9 @@ Refused parameters and validity (spine_checks.inc, spine_validity.inc): at finit
   at saturation, 4 mode-2 salt at its floor, 8 |vhead| > 1000 mV) from tinvalid on.
   The code tables are spinepnp.validity.BADPARAM and INVALID.
 Shared code (INCLUDEd): hh_rates.inc (HH Na rates, with SpnpRing and SpnpRHH),
-  boltzmann.inc (Boltzmann activation, with SpnpRing), mg_block.inc (NMDA Mg block).
+  boltzmann.inc (Boltzmann activation, with SpnpRing), mg_block.inc (NMDA Mg block);
+  its own: neck_salt.inc (the mode 2 neck's states, cells, conductance and diffusion
+  potential).
 Sources: the electro-diffusion I-V paper (eq 5-7, 14-18), P. Latham's biophysics summary
   (eq 13), Jahr & Stevens, J Neurosci 10:3178 (1990).
 ENDCOMMENT
