@@ -679,26 +679,31 @@ DERIVATIVE states {
                     kn = tau*decay_neck
                     kd = tau*decay_head
                     ceq = salt_per_current*inw
+                    : the cells' and the head's excess over conc (x_j = j dq + e_j)
                     u = 0.70710678118654752*(y1 + y3)
-                    b1 = c0 + dq + u + y2
-                    b2 = c0 + 2*dq + y1 - y3
-                    b3 = c0 + 3*dq + u - y2
-                    b1 = b1 + kn*(b1 - 0.5*(c0 + b2))
-                    b3 = b3 + kn*(b3 - 0.5*(b2 + yh))
+                    w = yh - c0
+                    b1 = dq + u + y2
+                    b2 = 2*dq + y1 - y3
+                    b3 = 3*dq + u - y2
+                    b1 = b1 + kn*(b1 - 0.5*b2)
+                    b3 = b3 + kn*(b3 - 0.5*(b2 + w))
                     b2 = b2 + kn*(b2 - 0.5*(b1 + b3))
-                    yh = yh + kd*(yh - b3 - ceq)
-                    c1 = b1
-                    c2 = b2
-                    c3 = b3
+                    yh = yh + kd*(w - b3 - ceq)
                     ch = yh
                     dq = 0.25*(yh - c0)
-                    d1 = b1 - c0 - dq
-                    d2 = b2 - c0 - 2*dq
-                    d3 = b3 - c0 - 3*dq
+                    d1 = b1 - dq
+                    d2 = b2 - 2*dq
+                    d3 = b3 - 3*dq
                     u = 0.70710678118654752*(d1 + d3)
                     cmode1 = 0.5*(u + d2)
                     cmode2 = 0.5*(d1 - d3)
                     cmode3 = 0.5*(u - d2)
+                    b1 = c0 + b1
+                    b2 = c0 + b2
+                    b3 = c0 + b3
+                    c1 = b1
+                    c2 = b2
+                    c3 = b3
                     neck2(b1, b2, b3, yh)
                 } else {
                     : CVODE, equal cells: the law in the modes, whose linear coupling is
