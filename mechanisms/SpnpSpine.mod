@@ -34,7 +34,7 @@ Neck laws (x = vhead - v, VT = k T/e from NEURON's celsius, C = conc, D = diff):
               ineck = (x - ediff)/rdyn,  rdyn = VT/(F (D + D-)) integral dgamma/c,
               ediff = -VT (D - D-)/(D + D-) ln(chead/conc),
             and c obeys ambipolar diffusion, D_a = 2 D D-/(D + D-), along the neck
-            (4 cells of equal gamma, states c1 c2 c3, c = conc at the dendrite; with a
+            (4 cells of equal gamma, c1 c2 c3, c = conc at the dendrite; with a
             neck ring the middle node is on the ring, see "Neck ring") into a
             well-mixed head of volume pi head_diam^3/6 (state ch) fed by t- ineck/F,
             t- = D-/(D + D-). The resistance integral uses the exact logarithmic mean of
@@ -45,6 +45,11 @@ Neck laws (x = vhead - v, VT = k T/e from NEURON's celsius, C = conc, D = diff):
             scale V_head L/(D_a S) (ms). Concentrations are floored at cmin for the
             conductance; a head emptied of salt (chead -> 0) is the physical limit of the
             model: watch chead. The neck volume is neck_vol (0: the cylinder's).
+            The states are ch and cmode1..3, the neck's deviation from the straight
+            profile between conc and ch in the three-cell chain's sine modes
+            (neck_salt.inc): the same law in variables whose coupling is nearly
+            diagonal, so CVODE (which uses only the diagonal of the Jacobian) takes
+            about as many steps as in mode 1; c1 c2 c3 are outputs.
   Segment law: a neck segment of gamma_seg carries isat_seg (w_a - w_b), isat_seg =
   2 C D F/gamma_seg (already a current: no further factor VT).
 Head currents (positive = into the head):
@@ -144,10 +149,11 @@ The fast configurations: a spine that is in mode 1 or 2 with all four ring condu
   then c2 and ch from the new c1 and c3. That is cnexp's exponential update in another
   Gauss-Seidel order (unconditionally stable, positive, first order; against CVODE its
   error equals that of cnexp's c1 c2 c3 ch order to 0.1 % in tests/test_spine_dynamics),
-  with a dependency chain of two cells instead of four: the mode 2 step is bound by
-  latency, not by arithmetic. With a neck ring (ring node grid): cnexp's exponential
-  update in the order c1 c2 c3 ch, exp() per step. Under CVODE the cells' ODEs are
-  integrated as they are. The mode 2 neck conductance and diffusion potential (neck2,
+  with a dependency chain of two cells instead of four. The cells are computed from the
+  states and the new states from the new cells (an exact change of basis). With a neck
+  ring (ring node grid): cnexp's exponential update in the order c1 c2 c3 ch, exp() per
+  step. Under CVODE the states' ODEs (neck_salt.inc) are integrated as they are. The
+  mode 2 neck conductance and diffusion potential (neck2,
   neck2r with a neck ring) are recomputed after each state update and in every
   BREAKPOINT that solves. Parameters are read at every solve,
   except geometry, mode, conc, diff, diff_anion, rneck, ra, ring_pos, ring_gamma, the
@@ -158,7 +164,8 @@ Outputs: vhead (mV), vring (mV, with a neck ring; otherwise v), ineck (nA), reff
   in use), isat (nA, saturation current: an outward current larger than isat cannot be
   drawn through the neck), vt (mV), gampa, gnmda (uS), gtot (uS, the di/dv handed to
   NEURON), niter (evaluations of F so far that needed exp() or the full solver, a cost
-  counter: the fast path's exp-free first Newton step is not counted), and, as FUNCTIONs (for tests),
+  counter: the fast path's exp-free first Newton step is not counted), c1 c2 c3 (mM, mode
+  2: the neck cells' salt), and, as FUNCTIONs (for tests),
   the ring's rates alpha_m, beta_m, alpha_h, beta_h (/ms) at a given voltage.
 Refused parameters and validity (spine_checks.inc, spine_validity.inc): at finitialize
   a spine whose parameters leave the model's domain (non-positive lengths, diameters,
@@ -169,7 +176,9 @@ Refused parameters and validity (spine_checks.inc, spine_validity.inc): at finit
   at saturation, 4 mode-2 salt at its floor, 8 |vhead| > 1000 mV) from tinvalid on.
   The code tables are spinepnp.validity.BADPARAM and INVALID.
 Shared code (INCLUDEd): hh_rates.inc (HH Na rates, with SpnpRing and SpnpRHH),
-  boltzmann.inc (Boltzmann activation, with SpnpRing), mg_block.inc (NMDA Mg block).
+  boltzmann.inc (Boltzmann activation, with SpnpRing), mg_block.inc (NMDA Mg block);
+  its own: neck_salt.inc (the mode 2 neck's states, cells, conductance and diffusion
+  potential).
 Sources: the electro-diffusion I-V paper (eq 5-7, 14-18), P. Latham's biophysics summary
   (eq 13), Jahr & Stevens, J Neurosci 10:3178 (1990).
 ENDCOMMENT
@@ -185,7 +194,7 @@ NEURON {
     RANGE gna_head, ena, ah0, gbz_head, ebz, vhalf_bz, slope_bz
     RANGE gna_neck, gbz_neck, ring_pos, ring_gamma, vring, refresh
     RANGE vhead, ineck, reff, chead, r0, isat, vt, gampa, gnmda, gtot, niter
-    RANGE badparam, invalid, tinvalid
+    RANGE badparam, invalid, tinvalid, c1, c2, c3
 }
 
 UNITS {
@@ -290,6 +299,9 @@ ASSIGNED {
     ediff (mV)
     v_linear (mV)
     ring_frac (1)
+    c1 (mM)
+    c2 (mM)
+    c3 (mM)
 }
 
 STATE {
@@ -301,14 +313,15 @@ STATE {
     h (1)
     mn (1)
     hn (1)
-    c1 (mM)
-    c2 (mM)
-    c3 (mM)
+    cmode1 (mM)
+    cmode2 (mM)
+    cmode3 (mM)
     ch (mM)
 }
 
 INCLUDE "spine_checks.inc"
 INCLUDE "spine_validity.inc"
+INCLUDE "neck_salt.inc"
 
 INITIAL {
     LOCAL tp, k, am, bm, ah, bh, vg
@@ -364,6 +377,9 @@ INITIAL {
         c1 = conc
         c2 = conc
         c3 = conc
+        cmode1 = 0
+        cmode2 = 0
+        cmode3 = 0
         vhead = v
         vring = v
         dt_decay = -1
@@ -391,6 +407,7 @@ INITIAL {
                     c3 = conc + 0.75*(chead - conc)
                 }
                 ch = chead
+                neck_modes_from_cells()
                 necks()
             }
             spine(1, v)
@@ -507,9 +524,9 @@ DERIVATIVE states {
         h' = 0
         mn' = 0
         hn' = 0
-        c1' = 0
-        c2' = 0
-        c3' = 0
+        cmode1' = 0
+        cmode2' = 0
+        cmode3' = 0
         ch' = 0
     } else {
         rna = 0
@@ -619,9 +636,9 @@ DERIVATIVE states {
                 hn' = 0
             }
             if (mode != 2) {
-                c1' = 0
-                c2' = 0
-                c3' = 0
+                cmode1' = 0
+                cmode2' = 0
+                cmode3' = 0
                 ch' = 0
             }
             : stay on this path while anything but the AMPA states and the neck is in use
@@ -638,50 +655,120 @@ DERIVATIVE states {
             }
         }
         if (path == 2 || (path == 1 && mode == 2)) {
-            : the dynamic neck (cells c1 c2 c3 and the head ch)
-            if (path == 1 && ring_frac > 0) {
+            : the dynamic neck (neck_salt.inc): states cmode1..3 (the neck's deviation
+            : from the straight profile between conc and ch, in the three-cell chain's
+            : sine modes) and ch; the cells c1 c2 c3 (outputs, read by neck2) from them
+            LOCAL y1, y2, y3, yh, c0, dq, u, b1, b2, b3, r1, r2, r3, rh, d1, d2, d3, w, tau, kn, kd, chinf
+            y1 = cmode1
+            y2 = cmode2
+            y3 = cmode3
+            yh = ch
+            c0 = conc
+            dq = 0.25*(yh - c0)
+            if (path == 2 || ring_frac == 0) {
+                if (fx == 1) {
+                    : fixed step, equal cells: cnexp's exponential update of each cell
+                    : towards its neighbours, in red-black order (c1, c3 from the step's
+                    : start, then c2, ch from the new c1, c3: a chain of two dependent cells,
+                    : not four; see COMMENT), by the cached factors exp(-2 kc dt) - 1 and
+                    : exp(-kh dt) - 1 (stored divided by dt): no exp(). The cells from the
+                    : states, and the new states from the new cells, assigned (neck_cells
+                    : and neck_modes_from_cells written out: as calls they cost 8 % more
+                    : of the spine's instructions, callgrind 2026-12-02).
+                    tau = dt
+                    kn = tau*decay_neck
+                    kd = tau*decay_head
+                    ceq = salt_per_current*inw
+                    : the cells' and the head's excess over conc (x_j = j dq + e_j)
+                    u = 0.70710678118654752*(y1 + y3)
+                    w = yh - c0
+                    b1 = dq + u + y2
+                    b2 = 2*dq + y1 - y3
+                    b3 = 3*dq + u - y2
+                    b1 = b1 + kn*(b1 - 0.5*b2)
+                    b3 = b3 + kn*(b3 - 0.5*(b2 + w))
+                    b2 = b2 + kn*(b2 - 0.5*(b1 + b3))
+                    yh = yh + kd*(w - b3 - ceq)
+                    ch = yh
+                    dq = 0.25*(yh - c0)
+                    d1 = b1 - dq
+                    d2 = b2 - 2*dq
+                    d3 = b3 - 3*dq
+                    u = 0.70710678118654752*(d1 + d3)
+                    cmode1 = 0.5*(u + d2)
+                    cmode2 = 0.5*(d1 - d3)
+                    cmode3 = 0.5*(u - d2)
+                    b1 = c0 + b1
+                    b2 = c0 + b2
+                    b3 = c0 + b3
+                    c1 = b1
+                    c2 = b2
+                    c3 = b3
+                    neck2(b1, b2, b3, yh)
+                } else {
+                    : CVODE, equal cells: the law in the modes, whose linear coupling is
+                    : (nearly) diagonal, the only part of the Jacobian CVODE sees (ch's rate
+                    : written with ch itself: dch'/dch = -kh/4, as c3 follows ch)
+                    u = half_sqrt2*(y1 + y3)
+                    ceq = salt_per_current*inw
+                    rh = kh*(u - y2 - dq + ceq)
+                    cmode1' = kc*mode_rate1*cmode1 - mode_feed1*rh
+                    cmode2' = kc*mode_rate2*cmode2 - mode_feed2*rh
+                    cmode3' = kc*mode_rate3*cmode3 - mode_feed3*rh
+                    ch' = kh*(u - y2 - 0.25*(ch - conc) + ceq)
+                    neck_cells()
+                    neck2(c1, c2, c3, yh)
+                }
+            } else {
                 : with a neck ring (see COMMENT): node c2 on the ring, gamma fraction fr
                 : on its dendrite side (cells fr/2, fr/2), 1 - fr on its head side; the
                 : ring's inward current irn feeds c2 with t- irn/F, the head gets
                 : t- (inw - irn)/F. Rates from kc, kh (equal cells) by the cells'
                 : gammas and volumes (proportional to gamma, as for equal cells).
-                : cnexp's exponential update, fixed step and CVODE alike.
+                u = half_sqrt2*(y1 + y3)
                 fr = ring_frac
                 wa = kc/(2*fr)
                 wb = kc/(2*(1 - fr))
                 q = kc/kh + 0.5 - fr
                 irn = ineckring()
                 ceq = salt_per_current*kc
-                c1' = wa/(2*fr)*(conc - 2*c1 + c2)
-                c2' = wa*(c1 - c2) + wb*(c3 - c2) + ceq*irn
-                c3' = wb/(2*(1 - fr))*(c2 - 2*c3 + ch)
-                ch' = wb/q*(c3 - ch) + ceq/q*(inw - irn)
-                neck2r()
-            } else {
+                b1 = conc + dq + u + y2
+                b2 = conc + 2*dq + y1 - y3
+                b3 = conc + 3*dq + u - y2
                 if (fx == 1) {
-                    : cnexp's exponential update of each cell towards its neighbours, in
-                    : red-black order (c1, c3 from the step's start, then c2, ch from the
-                    : new c1, c3: a chain of two dependent cells, not four; see COMMENT), by
-                    : cached rates (exp(-2 kc dt) - 1)/dt and (exp(-kh dt) - 1)/dt: no exp()
-                    ra1 = decay_neck
-                    ra2 = decay_head
-                    ceq = salt_per_current*inw
-                    ka = c1
-                    kbb = c2
-                    ra3 = c3
-                    ra4 = ch
-                    c1' = ra1*(ka - 0.5*(conc + kbb))
-                    c3' = ra1*(ra3 - 0.5*(kbb + ra4))
-                    c2' = ra1*(kbb - 0.5*(c1 + c3))
-                    ch' = ra2*(ra4 - c3 - ceq)
+                    : cnexp's exponential update of the cells in the order c1 c2 c3 ch
+                    : (each towards its neighbours' newest values), exp() per step; the
+                    : new states from the new cells
+                    c1 = 0.5*(conc + b2)
+                    c1 = c1 + (b1 - c1)*exp(-dt*wa/fr)
+                    c2 = (wa*c1 + wb*b3 + ceq*irn)/(wa + wb)
+                    c2 = c2 + (b2 - c2)*exp(-dt*(wa + wb))
+                    c3 = 0.5*(c2 + yh)
+                    c3 = c3 + (b3 - c3)*exp(-dt*wb/(1 - fr))
+                    chinf = c3 + ceq*(inw - irn)/wb
+                    ch = chinf + (yh - chinf)*exp(-dt*wb/q)
+                    neck_modes_from_cells()
                 } else {
-                    ceq = salt_per_current*inw
-                    c1' = kc*(conc - 2*c1 + c2)
-                    c2' = kc*(c1 - 2*c2 + c3)
-                    c3' = kc*(c2 - 2*c3 + ch)
-                    ch' = kh*(c3 - ch + ceq)
+                    : CVODE: the modes' rates from the cells', de_j = dc_j - (j/4) dch,
+                    : dcmode = V^T de/2 (neck_salt.inc), with the diagonal CVODE sees
+                    : written as the equal grid's (exact for a ring at the middle)
+                    r1 = wa/(2*fr)*(conc - 2*b1 + b2)
+                    r2 = wa*(b1 - b2) + wb*(b3 - b2) + ceq*irn
+                    r3 = wb/(2*(1 - fr))*(b2 - 2*b3 + yh)
+                    rh = wb/q*(b3 - yh) + ceq/q*(inw - irn)
+                    c1 = b1
+                    c2 = b2
+                    c3 = b3
+                    d1 = r1 - 0.25*rh
+                    d2 = r2 - 0.5*rh
+                    d3 = r3 - 0.75*rh
+                    w = half_sqrt2*(d1 + d3)
+                    cmode1' = kc*mode_rate1*cmode1 + (0.5*(w + d2) - kc*mode_rate1*y1)
+                    cmode2' = kc*mode_rate2*cmode2 + (0.5*(d1 - d3) - kc*mode_rate2*y2)
+                    cmode3' = kc*mode_rate3*cmode3 + (0.5*(w - d2) - kc*mode_rate3*y3)
+                    ch' = -0.25*wb/q*ch + (rh + 0.25*wb/q*yh)
                 }
-                neck2()
+                neck2r()
             }
         }
     }
@@ -744,6 +831,9 @@ PROCEDURE refuse() {
     c2 = 0
     c3 = 0
     ch = 0
+    cmode1 = 0
+    cmode2 = 0
+    cmode3 = 0
     t_reuse = -1e300
     t_solved = -1e300
     : state path 3 marks the refused spine: BREAKPOINT never solves, the state block
@@ -821,124 +911,6 @@ FUNCTION fring() (1) {
     if (f < 1e-6) { f = 1e-6 }
     if (f > 1 - 1e-6) { f = 1 - 1e-6 }
     fring = f
-}
-
-FUNCTION ilm(a (mM), b (mM)) (/mM) {
-    : 1/logmean(a, b) = ln(b/a)/(b - a), continuous at b = a; arguments already floored
-    : > 0. With z = (b - a)/(b + a), ln(b/a) = 2 atanh(z): ilm = 2 atanh(z)/(z (a + b)),
-    : for |z| < 0.02 the series 2/(a + b) (1 + z^2/3 + z^4/5 + z^6/7 + z^8/9), truncation
-    : below z^10/11 < 1e-18 relative: one division and no log in the quiet regime
-    LOCAL q, z, z2
-    q = 1/(a + b)
-    z = (b - a)*q
-    if (fabs(z) < 0.02) {
-        z2 = z*z
-        ilm = 2*q*((1 + z2*(1/3)) + z2*z2*((1/5 + z2*(1/7)) + z2*z2*(1/9)))
-    } else {
-        ilm = log(b/a)/(b - a)
-    }
-}
-
-PROCEDURE neck2() {
-    : mode 2: conductance and diffusion potential of the neck from the salt profile (the
-    : exact logarithmic mean of c over each cell); called whenever the profile changed.
-    : Stores L = sum over the cells of 1/logmean (the conductance is gco/L: spine2 then
-    : needs one division, not two). The series in Estrin's form (shorter dependency
-    : chain than Horner's; the mode 2 step is bound by latency, not by arithmetic).
-    LOCAL a0, a1, a2, a3, a4, l1, l2, l3, l4, q, z, y, y2
-    a0 = conc
-    a1 = c1
-    a2 = c2
-    a3 = c3
-    a4 = ch
-    if (a1 <= cmin || a2 <= cmin || a3 <= cmin || a4 <= cmin) {
-        : the salt ran out somewhere (validity flag 4, states set >= 0)
-        check_validity()
-        if (a1 < cmin) { a1 = cmin }
-        if (a2 < cmin) { a2 = cmin }
-        if (a3 < cmin) { a3 = cmin }
-        if (a4 < cmin) { a4 = cmin }
-    }
-    : 1/logmean over each cell: ilm(), with its quiet-regime series written out here
-    : (neck2 runs every step in mode 2; bench_spine, 2026-12-01: four ilm() calls
-    : instead cost 8-16 % of the mode 2 spine, median 0.83/0.80x -> 0.90/0.93x explicit)
-    q = 1/(a0 + a1)
-    z = (a1 - a0)*q
-    if (fabs(z) < 0.02) {
-        y = z*z
-        y2 = y*y
-        l1 = 2*q*((1 + y*(1/3)) + y2*((1/5 + y*(1/7)) + y2*(1/9)))
-    } else {
-        l1 = ilm(a0, a1)
-    }
-    q = 1/(a1 + a2)
-    z = (a2 - a1)*q
-    if (fabs(z) < 0.02) {
-        y = z*z
-        y2 = y*y
-        l2 = 2*q*((1 + y*(1/3)) + y2*((1/5 + y*(1/7)) + y2*(1/9)))
-    } else {
-        l2 = ilm(a1, a2)
-    }
-    q = 1/(a2 + a3)
-    z = (a3 - a2)*q
-    if (fabs(z) < 0.02) {
-        y = z*z
-        y2 = y*y
-        l3 = 2*q*((1 + y*(1/3)) + y2*((1/5 + y*(1/7)) + y2*(1/9)))
-    } else {
-        l3 = ilm(a2, a3)
-    }
-    q = 1/(a3 + a4)
-    z = (a4 - a3)*q
-    if (fabs(z) < 0.02) {
-        y = z*z
-        y2 = y*y
-        l4 = 2*q*((1 + y*(1/3)) + y2*((1/5 + y*(1/7)) + y2*(1/9)))
-    } else {
-        l4 = ilm(a3, a4)
-    }
-    sum_ilm = (l1 + l2 + l3 + l4)
-    : ediff = KED ln(a4/a0), the logarithm as the sum over the cells of
-    : ln(a_k+1/a_k) = (a_k+1 - a_k) ilm(a_k, a_k+1): no log() per step
-    ediff = ediff_per_log*((a1 - a0)*l1 + (a2 - a1)*l2 + (a3 - a2)*l3 + (a4 - a3)*l4)
-}
-
-PROCEDURE necks() {
-    : mode 2: the neck's L and diffusion potential for its grid (neck2 for equal cells,
-    : neck2r with a neck ring); the per-step state update calls the two directly
-    if (ring_frac > 0) {
-        neck2r()
-    } else {
-        neck2()
-    }
-}
-
-PROCEDURE neck2r() {
-    : neck2 for the grid with a neck ring (ring_frac = fr > 0): cells of gamma fr/2 on the
-    : dendrite side of the ring node c2 and (1 - fr)/2 on the head side, in units of the
-    : equal cell gamma/4 (not on any fast path: ilm() per cell)
-    LOCAL a0, a1, a2, a3, a4, l1, l2, l3, l4, fr
-    fr = ring_frac
-    a0 = conc
-    a1 = c1
-    a2 = c2
-    a3 = c3
-    a4 = ch
-    if (a1 <= cmin || a2 <= cmin || a3 <= cmin || a4 <= cmin) {
-        : the salt ran out somewhere (validity flag 4, states set >= 0)
-        check_validity()
-        if (a1 < cmin) { a1 = cmin }
-        if (a2 < cmin) { a2 = cmin }
-        if (a3 < cmin) { a3 = cmin }
-        if (a4 < cmin) { a4 = cmin }
-    }
-    l1 = ilm(a0, a1)
-    l2 = ilm(a1, a2)
-    l3 = ilm(a2, a3)
-    l4 = ilm(a3, a4)
-    sum_ilm = 2*(fr*(l1 + l2) + (1 - fr)*(l3 + l4))
-    ediff = ediff_per_log*((a1 - a0)*l1 + (a2 - a1)*l2 + (a3 - a2)*l3 + (a4 - a3)*l4)
 }
 
 INCLUDE "hh_rates.inc"
