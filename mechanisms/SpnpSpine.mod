@@ -269,7 +269,8 @@ ASSIGNED {
     fan (/ms)
     fbn (/ms)
     cfg (1)
-    t_reuse (ms)
+    t_refresh (ms)
+    t_current (ms)
     v_refresh (mV)
     iinj_refresh (nA)
     state_path (1)
@@ -279,7 +280,6 @@ ASSIGNED {
     w_anchor (1)
     gsat (uS)
     conc_per_isat (mM/nA)
-    t_solved (ms)
     dt_decay (ms)
     decay_neck (/ms)
     decay_head (/ms)
@@ -355,7 +355,8 @@ INITIAL {
         factor_nmda = 1/(-exp(-tp/nmda_tau1) + exp(-tp/nmda_tau2))
         niter = 0
         gnmda = 0
-        t_reuse = -1e300
+        t_refresh = -1e300
+        t_current = -1e300
         v_refresh = 0
         iinj_refresh = 0
         state_path = 1
@@ -376,7 +377,6 @@ INITIAL {
         vhead = v
         vring = v
         dt_decay = -1
-        t_solved = -1e300
         m = 0
         h = 1
         mn = 0
@@ -425,44 +425,42 @@ INITIAL {
 }
 
 BREAKPOINT {
+    LOCAL since_refresh
     SOLVE states METHOD cnexp
     : v passed explicitly: with CONDUCTANCE, nocmodl's nrn_cur hands the BREAKPOINT the
     : node voltage but does not update the copy a PROCEDURE would read.
-    : With refresh = 1 the fixed-step state update ends with the head solved for the new v
-    : and states and stamps t_reuse with the time of the next evaluation (half a step later),
-    : which then reuses that solution unless an event arrived (NET_RECEIVE clears t_reuse) or
-    : v or iinj changed. Under CVODE no state update runs between evaluations, the stamp
-    : never matches and every evaluation solves. With refresh = 0 the head is solved here,
-    : outputs included (they then lag v by one step). An evaluation that solves stamps
-    : t_solved with its time (the fixed-step state update comes half a step later) and clears t_reuse.
-    if (t != t_reuse || v != v_refresh || iinj != iinj_refresh) {
+    : The solution of the fixed-step refresh (stamped t_refresh, see COMMENT "When it
+    : runs") is reused by the evaluation half a step later if v and iinj are unchanged
+    : and no event arrived (NET_RECEIVE clears t_refresh); otherwise the head is solved
+    : here, with the outputs if refresh = 0. Every evaluation stamps t_current.
+    since_refresh = t - t_refresh
+    if (since_refresh < 0.25*dt || since_refresh > 0.75*dt || v != v_refresh
+        || iinj != iinj_refresh) {
         if (state_path != 3) {
             : (3: a refused spine, which never solves: its ineck and gtot stay 0)
-            t_solved = t
-            t_reuse = -1e300
+            t_refresh = -1e300
             if (mode == 2) {
                 necks()
             }
             spine(1 - refresh, v)
         }
     }
+    t_current = t
     i = -ineck
     CONDUCTANCE gtot
 }
 
 DERIVATIVE states {
     LOCAL path, busy, ka, kbb, rna, rnn, am, bm, ah, bh, fx, ra1, ra2, ceq, inw, ra3, ra4,
-          fr, wa, wb, irn, q, vg
+          fr, wa, wb, irn, q, vg, since_current
     : (the derivatives use LOCALs only: CoreNEURON's NMODL cannot parse units in them)
-    : Fixed step (see COMMENT): this state update comes half a step after an evaluation
-    : that reused the refresh stamped t_reuse, or after one that solved and stamped t_solved. The
-    : cached decay factors are checked against dt in the second case only: a new dt
-    : moves the evaluation off t_reuse, so that evaluation solves. Under CVODE every
-    : evaluation solves, at the time of its state functions, so fx stays 0.
+    : fx = 1: the fixed step's state update, half a step after the last current evaluation
+    : (t_current); the decay factors for dt are then used. Under CVODE the state functions
+    : are evaluated at the time of their current evaluation (t = t_current): fx = 0, the
+    : plain derivatives (see COMMENT, "When it runs").
     fx = 0
-    if (t == t_reuse + 0.5*dt) {
-        fx = 1
-    } else if (t == t_solved + 0.5*dt) {
+    since_current = t - t_current
+    if (since_current > 0.25*dt && since_current < 0.75*dt) {
         fx = 1
         if (dt != dt_decay) {
             decay()
@@ -703,9 +701,12 @@ DERIVATIVE states {
         } else {
             spine(1, v)
         }
-        t_reuse = (t + 0.5*dt)
-        v_refresh = v
-        iinj_refresh = iinj
+        if (fx == 1) {
+            : (fixed step: the next current evaluation, half a step later, may reuse it)
+            t_refresh = t
+            v_refresh = v
+            iinj_refresh = iinj
+        }
     }
 }
 
@@ -722,7 +723,7 @@ NET_RECEIVE(w_ampa (uS), w_nmda (uS)) {
         : the NMDA states are in use: the full state block and solver
         state_path = 1
     }
-    t_reuse = -1e300
+    t_refresh = -1e300
 }
 
 PROCEDURE refuse() {
@@ -753,8 +754,8 @@ PROCEDURE refuse() {
     c2 = 0
     c3 = 0
     ch = 0
-    t_reuse = -1e300
-    t_solved = -1e300
+    t_refresh = -1e300
+    t_current = -1e300
     : state path 3 marks the refused spine: BREAKPOINT never solves, the state block
     : writes zero derivatives and no refresh (the check costs no read per step)
     state_path = 3
