@@ -1,25 +1,29 @@
 TITLE SpnpSpine: a whole spine (electro-diffusive neck, synapses, rings) as one point process
 
 COMMENT
-A spine as ONE point process placed in a dendrite segment. The spine head is an internal
-node in quasi-static balance: at every
+A spine as ONE point process placed in a dendrite segment: an electro-diffusive neck, a
+head with synapses and channel rings, and the neck's own ring of channels.
+
+Physics. The spine head is an internal node in quasi-static balance: at every
 evaluation the head voltage vhead solves
 
     ineck(vhead - v) = ihead(vhead)                                          (1)
 
-where ineck is the current through the neck (positive from the head to the dendrite) and
-ihead the sum of the currents entering the head across its membrane. The head capacitance
-is dropped (its charging time R0*C_head is ~1 us, far below any dt; the head error this
-causes is ~ R0 C_head dvhead/dt). The current handed to the dendrite is then a function of
-the dendrite's v given the mechanism's states, and its derivative (the series combination
-of neck and head slope conductances, supplied analytically through CONDUCTANCE) makes the
-coupling implicit: fixed step, CVODE, threads and CoreNEURON treat it like a synapse.
-
+where v is the dendrite's membrane potential at the segment, ineck the current through
+the neck from the head to the dendrite and ihead the sum of the membrane currents into
+the head. Assumptions: the head capacitance is dropped (its charging time R0 C_head is
+~1 us, far below any dt; the head error this causes is ~ R0 C_head dvhead/dt); the neck
+is electroneutral and carries a binary salt of concentration conc at the dendrite end
+(the neck's own membrane currents are neglected, except a neck ring); the head is well
+mixed. The current handed to the dendrite is a function of v given the mechanism's
+states, and its derivative gtot (the series combination of neck and head slope
+conductances, supplied analytically through CONDUCTANCE) makes the coupling implicit:
+fixed step, CVODE, threads and CoreNEURON treat the spine like a synapse.
 Sign convention: NEURON point-process currents are outward positive (leaving the
-dendrite). The neck current enters the dendrite, so i = -ineck: a depolarising spine shows
-a negative i.
-
-Neck laws (x = vhead - v, VT = k T/e from NEURON's celsius, C = conc, D = diff):
+dendrite). The neck current enters the dendrite, so i = -ineck: a depolarising spine
+shows a negative i.
+Neck laws (neck_laws.inc; x = vhead - v, VT = k T/e from NEURON's celsius, C = conc,
+D = diff):
   mode = 0  Ohmic: ineck = x/r0. r0 = rneck if rneck > 0, else ra*gamma if ra > 0, else
             the Ohmic limit of the PNP law VT/isat (then mode 0 differs from mode 1 only
             by the nonlinearity).
@@ -45,8 +49,9 @@ Neck laws (x = vhead - v, VT = k T/e from NEURON's celsius, C = conc, D = diff):
             scale V_head L/(D_a S) (ms). Concentrations are floored at cmin for the
             conductance; a head emptied of salt (chead -> 0) is the physical limit of the
             model: watch chead. The neck volume is neck_vol (0: the cylinder's).
-  Segment law: a neck segment of gamma_seg carries isat_seg (w_a - w_b), isat_seg =
-  2 C D F/gamma_seg (already a current: no further factor VT).
+  Segment law (a neck ring splits the neck): a segment of gamma_seg carries
+  isat_seg (w_a - w_b), isat_seg = 2 C D F/gamma_seg, w = exp(V/VT) at its ends relative
+  to the dendrite (already a current: no further factor VT).
 Head currents (positive = into the head):
   iinj (constant, for I-V protocols), a leak gleak to eleak (plus a floor conductance
   gfloor, 1 pS by default, that keeps (1) solvable when the neck saturates), AMPA double
@@ -76,69 +81,87 @@ Neck ring: gna_neck (HH Na, states mn hn) and gbz_neck (Boltzmann, same kinetic
   The steady state is exactly mode 1's two-segment network (c linear in gamma on each
   side of the ring). A neck ring switched on during a mode 2 run that had none at
   finitialize is ignored until the next finitialize (the grid is set there).
-Solving (1): F(x) = ineck(x) - ihead(v + x) is increasing and convex with passive head
-  currents; NMDA and Boltzmann rings can make it non-monotone with several roots. Newton
-  from the previous solution (warm start); while F keeps its sign the walk goes in the
-  direction -F (where the dropped head capacitance would carry vhead) with capped,
-  doubling steps; once the sign changes the root is bracketed and Newton is safeguarded by
-  bisection. So the physical branch is followed continuously and left only at a fold
-  (hysteresis). In mode 1, Newton steps from the left are clipped at VT ln(1 + ihead/isat),
-  an upper bound of the root where ihead decreases with vhead (ghv > 0). Tolerance 1e-10 mV. With a
-  neck ring the ring node is the outer unknown and the head balance the inner one.
-  A plain Newton step is accepted without a further evaluation when it is final: F linear
-  (modes 0 and 2 with a linear head) or, in mode 1, its error (dx)^2/(2 VT) below the
-  tolerance.
-Fast path (PROCEDURE spine, the code a thousand spines run every step): with a linear
-  head (no NMDA conductance, no Boltzmann ring, no neck ring; an HH head ring is linear at
-  given m, h) F is linear in modes 0 and 2, and increasing and convex in mode 1, where
-  Newton runs from an anchor (x_anchor, w_anchor = exp(x_anchor/VT): the last point where the law was
-  evaluated with exp()). Between inputs the first Newton step is final without any exp;
-  otherwise a few Newton steps with exp() (monotone from the second on, by convexity);
-  steps over 5 mV, steps towards exp overflow and everything else go to the full solver
-  above. With an NMDA conductance in an otherwise linear head (spinenm, any mode): Newton
-  from the last solution, its first step checked against a bound M of |F''| (Kantorovich:
-  M |dx| <= F'/2, so the root it converges to is the first one in the direction -F,
-  the branch the full solver's walk keeps) and final without a further evaluation when
-  its error bound M dx^2/(2 (F' - 2 M |dx|)) is below the tolerance: mostly one
-  evaluation per step instead of the full solver's two. A fold (F' <= 0), a jump or a
-  large step goes to the full solver.
+Solving (1) (head_solver.inc, the one solver of the head balance): F(x) = ineck(x) -
+  ihead(v + x) is increasing and convex with passive head currents; NMDA and Boltzmann
+  rings can make it non-monotone with several roots. Newton from the previous solution
+  (warm start); while F keeps its sign the walk goes in the direction -F (where the
+  dropped head capacitance would carry vhead) with capped, doubling steps; once the sign
+  changes the root is bracketed and Newton is safeguarded by bisection. So the physical
+  branch is followed continuously and left only at a fold (hysteresis). Tolerance 1e-10
+  mV; a Newton step is final without a further evaluation when the error bound from the
+  laws' curvature bounds (neck_law, head_law) is below it (one evaluation for a linear
+  F). After 200 evaluations it stops and raises validity flag 1. With a neck ring the ring
+  node is the outer unknown (the same safeguarded Newton) and the head balance the inner
+  one.
 When it runs: in BREAKPOINT (the node's v passed explicitly) and, if refresh = 1, again
-  at the end of the state update, so that a recorded vhead belongs to the recorded v. The
-  refresh stamps t_reuse with the time of the next BREAKPOINT (t + dt/2, as NEURON's fixed step
-  advances t), which then reuses its ineck and gtot unless an event arrived (NET_RECEIVE
-  clears t_reuse) or v or iinj changed: one solve per step. Other parameters changed from hoc
-  or Python between steps take effect at that step's refresh (within one dt). Under
-  CVODE no state update runs between evaluations, the stamp never matches and every
-  evaluation solves. refresh = 0: solved in BREAKPOINT only, outputs included (they lag
-  v by one step, like NEURON's currents). A BREAKPOINT that solves stamps t_solved with its
-  time and clears t_reuse.
-Synaptic states under fixed step: the state update runs half a step after the BREAKPOINT
-  (t = t_reuse + dt/2 after a BREAKPOINT that reused the refresh, t = t_solved + dt/2 after one
-  that solved, as NEURON and CoreNEURON advance t). There the AMPA and NMDA states
-  decay by cached exact factors exp(-dt/tau), written as the rate
-  fa = (exp(-dt/tau1) - 1)/dt so that cnexp's update X + dt fa X is that decay: the
-  same values as cnexp's exponential update without an exp() per step. Under CVODE
-  the state functions are evaluated at the time of their BREAKPOINT, never half a step
-  later, so the DERIVATIVE form (-X/tau) is used. tau1, tau2, nmda_tau1 and nmda_tau2
-  are read at INITIAL; the factors follow dt changes. A synaptic state that has decayed
-  below 1e-290 uS is set to exactly 0 there: decaying further it would become a
-  subnormal number that never reaches 0 (its decrement rounds to 0) and costs a
-  microcode assist in every operation on it (Exp2Syn's A sits there 44 % of the time
-  at 5 Hz input; 1e-290 uS is no conductance at all).
-Unused states cost nothing: the NMDA states, the ring states (m h, mn hn) and the mode 2
-  neck states are integrated only while in use (NMDA: from an event with an NMDA weight
-  until both are exactly 0); with none in use the DERIVATIVE block touches only the AMPA
-  states, except in one evaluation after finitialize and after the last is switched off
-  (state_path), which writes zero derivatives so that CVODE never integrates a stale one.
-The fast configurations: a spine that is in mode 1 or 2 with all four ring conductances 0
-  at finitialize runs this whole run without rings (cfg = 1 or 3): its per-step code
-  reads no ring or mode parameter, since on a thousand spines memory traffic is the cost.
-  In mode 2 the neck current at the new v for the head's salt flux is then the last
-  solution moved along its exact (linear) slope. A ring switched on during such a run is ignored until
-  the next finitialize; to switch a ring on and off during a run, give it a conductance
-  > 0 at finitialize (1e-12 uS will do). In every other configuration ring conductances
-  are read at every solve.
-  Mode 2 neck under fixed step (without a neck ring): each cell relaxes exponentially,
+  at the end of the state update, so that a recorded vhead belongs to the recorded v
+  (refresh = 0: solved in BREAKPOINT only, outputs included; they lag v by one step, like
+  NEURON's currents). Parameters are read at every solve, except geometry, mode, conc,
+  diff, diff_anion, rneck, ra, ring_pos, ring_gamma, the synaptic time constants and
+  celsius, which are read at INITIAL; other parameters changed from hoc or Python between
+  fixed steps take effect at that step's refresh (within one dt).
+Outputs: vhead (mV), vring (mV, with a neck ring; otherwise v), ineck (nA), reff (MOhm,
+  (vhead - v)/ineck; the slope value at ineck = 0), chead (mM: the mode 2 head state; in
+  mode 1 its steady value conc (1 + ineck/isat); conc in mode 0), r0 (MOhm, Ohmic limit
+  in use), isat (nA, saturation current: an outward current larger than isat cannot be
+  drawn through the neck), vt (mV), gampa, gnmda (uS), gtot (uS, the di/dv handed to
+  NEURON), niter (evaluations of (1) so far by the head solver or with exp(), a cost
+  counter: the fast path's exp-free first Newton step is not counted), and, as FUNCTIONs
+  (for tests), the ring's rates alpha_m, beta_m, alpha_h, beta_h (/ms) at a given voltage.
+Refused parameters and validity (spine_checks.inc, spine_validity.inc): at finitialize
+  a spine whose parameters leave the model's domain (non-positive lengths, diameters,
+  concentrations or diffusion coefficients, mode not 0, 1 or 2, a neck ring at an end,
+  negative resistances, gamma or conductances, non-positive time constants, any value
+  not finite) sets badparam to the rule's code, prints one line and delivers no current.
+  While running, invalid collects flags (1 solver did not converge, 2 mode-1 neck current
+  at saturation, 4 mode-2 salt at its floor, 8 |vhead| > 1000 mV) from tinvalid on.
+  The code tables are spinepnp.validity.BADPARAM and INVALID.
+Shared code (INCLUDEd): head_solver.inc (the head balance's solver), neck_laws.inc (the
+  neck laws), hh_rates.inc (HH Na rates, with SpnpRing and SpnpRHH), boltzmann.inc
+  (Boltzmann activation, with SpnpRing), mg_block.inc (NMDA Mg block).
+Sources: the electro-diffusion I-V paper (eq 5-7, 14-18), P. Latham's biophysics summary
+  (eq 13), Jahr & Stevens, J Neurosci 10:3178 (1990).
+
+Speed (what each trick buys: python -m spinepnp.bench.spine --repeat 7, median ratio
+  with the trick removed, 2026-12-01/02, shared 2-core VM):
+- Mode 1 fast path (PROCEDURE spine, the fast configuration with no NMDA conductance):
+  Newton from the anchor (x_anchor, w_anchor = exp(x_anchor/VT), the last point where
+  the law was evaluated with exp()); a first step whose error (dx)^2/(2 VT) is below the
+  tolerance is final with no exp() (the quiet regime between inputs); otherwise a few
+  steps moving w by a Taylor series of exp; large steps go to head_solver.inc. Without
+  it: mode 1 0.99x -> 2.52x Exp2Syn. Within it, exp() instead of the Taylor moves:
+  0.50x -> 0.61x explicit; outputs() called instead of written out: 0.50x -> 0.58x.
+- Mode 2 one-step solve (PROCEDURE spine2, the fast configuration in mode 2 with no
+  NMDA conductance: F is linear). Without it: mode 2 0.83x -> 1.42x explicit.
+- Reuse of the refresh: the fixed-step state update comes half a step after its
+  current evaluation (NEURON and CoreNEURON advance t by dt/2 twice per step); its
+  refresh stamps t_refresh, and the next evaluation, half a step later, reuses that
+  solution if v and iinj are unchanged and no event arrived (NET_RECEIVE clears
+  t_refresh): one solve per step. Both are recognised by their distance in time
+  (between dt/4 and 3 dt/4), not by equality of time stamps; under CVODE the state
+  functions run at the time of their evaluation, so nothing is reused. Without it
+  (every evaluation solving): mode 1 1.07x -> 1.31x Exp2Syn, mode 2 0.86x -> 1.21x
+  explicit.
+- Synaptic decay under fixed step by cached factors exp(-dt/tau), written as the rate
+  (exp(-dt/tau1) - 1)/dt so that cnexp's update X + dt rate X is that decay (no exp()
+  per step; the factors follow dt changes); under CVODE the plain -X/tau. A synaptic
+  state below 1e-290 uS is set to exactly 0: decaying further it would become a
+  subnormal number that never reaches 0 and costs a microcode assist in every operation
+  on it (Exp2Syn's A sits there 44 % of the time at 5 Hz input).
+- Unused states cost nothing: the NMDA states, the ring states (m h, mn hn) and the mode
+  2 neck states are integrated only while in use (NMDA: from an event with an NMDA
+  weight until both are exactly 0); with none in use the DERIVATIVE block touches only
+  the AMPA states, except in one evaluation after finitialize and after the last is
+  switched off (state_path), which writes zero derivatives so that CVODE never
+  integrates a stale one.
+- The fast configurations: a spine in mode 1 or 2 with all four ring conductances 0 at
+  finitialize runs this whole run without rings (cfg = 1 or 3): its per-step code reads
+  no ring or mode parameter (on a thousand spines memory traffic is the cost). In mode
+  2 the neck current at the new v for the head's salt flux is then the last solution
+  moved along its exact (linear) slope. A ring switched on during such a run is ignored
+  until the next finitialize; to switch a ring on and off during a run, give it a
+  conductance > 0 at finitialize (1e-12 uS will do).
+- Mode 2 neck under fixed step (without a neck ring): each cell relaxes exponentially,
   by cached factors exp(-2 kc dt) and exp(-kh dt) (no exp() per step), towards its
   neighbours' values, in red-black order: c1 and c3 from the values at the step's start,
   then c2 and ch from the new c1 and c3. That is cnexp's exponential update in another
@@ -149,29 +172,7 @@ The fast configurations: a spine that is in mode 1 or 2 with all four ring condu
   update in the order c1 c2 c3 ch, exp() per step. Under CVODE the cells' ODEs are
   integrated as they are. The mode 2 neck conductance and diffusion potential (neck2,
   neck2r with a neck ring) are recomputed after each state update and in every
-  BREAKPOINT that solves. Parameters are read at every solve,
-  except geometry, mode, conc, diff, diff_anion, rneck, ra, ring_pos, ring_gamma, the
-  synaptic time constants and celsius, which are read at INITIAL.
-Outputs: vhead (mV), vring (mV, with a neck ring; otherwise v), ineck (nA), reff (MOhm,
-  (vhead - v)/ineck; the slope value at ineck = 0), chead (mM: the mode 2 head state; in
-  mode 1 its steady value conc (1 + ineck/isat); conc in mode 0), r0 (MOhm, Ohmic limit
-  in use), isat (nA, saturation current: an outward current larger than isat cannot be
-  drawn through the neck), vt (mV), gampa, gnmda (uS), gtot (uS, the di/dv handed to
-  NEURON), niter (evaluations of F so far that needed exp() or the full solver, a cost
-  counter: the fast path's exp-free first Newton step is not counted), and, as FUNCTIONs (for tests),
-  the ring's rates alpha_m, beta_m, alpha_h, beta_h (/ms) at a given voltage.
-Refused parameters and validity (spine_checks.inc, spine_validity.inc): at finitialize
-  a spine whose parameters leave the model's domain (non-positive lengths, diameters,
-  concentrations or diffusion coefficients, mode not 0, 1 or 2, a neck ring at an end,
-  negative resistances, gamma or conductances, non-positive time constants, any value
-  not finite) sets badparam to the rule's code, prints one line and delivers no current.
-  While running, invalid collects flags (1 solver did not converge, 2 mode-1 neck current
-  at saturation, 4 mode-2 salt at its floor, 8 |vhead| > 1000 mV) from tinvalid on.
-  The code tables are spinepnp.validity.BADPARAM and INVALID.
-Shared code (INCLUDEd): hh_rates.inc (HH Na rates, with SpnpRing and SpnpRHH),
-  boltzmann.inc (Boltzmann activation, with SpnpRing), mg_block.inc (NMDA Mg block).
-Sources: the electro-diffusion I-V paper (eq 5-7, 14-18), P. Latham's biophysics summary
-  (eq 13), Jahr & Stevens, J Neurosci 10:3178 (1990).
+  BREAKPOINT that solves.
 ENDCOMMENT
 
 NEURON {
@@ -968,16 +969,18 @@ FUNCTION clip(vh (mV)) (mV) {
 }
 
 PROCEDURE spine(full, vnow (mV)) {
-    : The head solve of every evaluation (see COMMENT, "Solving (1)"). In the fast
-    : configuration (cfg = 1: mode 1, no rings this run) with no NMDA conductance (state_path = 0)
-    : F is increasing and convex and Newton runs from the anchor (x_anchor, w_anchor = exp(x_anchor/VT),
-    : the last point where the law was evaluated with exp()): a step whose error
-    : (dx)^2/(2 VT) is below the tolerance is final without a further evaluation, the
-    : quiet regime between inputs; otherwise a few Newton steps, monotone from the second
-    : on; steps over 5 mV or towards exp overflow go to the full solve (solve_spine). This is
-    : the code a thousand spines run every step: it reads as few fields as it can (memory
-    : traffic, not arithmetic, is its cost). Other
-    : configurations: solve_spine.
+    : The head solve of every evaluation: (1) for the dendrite voltage vnow; sets ineck,
+    : gtot and, if full = 1, the recorded outputs. Every configuration goes to
+    : solve_spine (head_solver.inc), except two fast paths (see COMMENT, "Speed"):
+    : mode 1 in the fast configuration (cfg = 1) with no NMDA conductance (state_path =
+    : 0): F is increasing and convex and Newton runs from the anchor (x_anchor, w_anchor
+    : = exp(x_anchor/VT), the last point where the law was evaluated with exp()); a step
+    : whose error (dx)^2/(2 VT) is below the tolerance is final without a further
+    : evaluation, the quiet regime between inputs; otherwise a few Newton steps,
+    : monotone from the second on; steps over 5 mV or towards exp overflow go to
+    : solve_spine. It reads as few fields as it can (on a thousand spines memory traffic,
+    : not arithmetic, is the cost). Buys: mode 1 2.52x -> 0.99x Exp2Syn (bench spine,
+    : median). Mode 2 in its fast configuration: spine2.
     LOCAL ga, gl, gh, i0, x, w, iv, div, dfv, rdf, dx, xn, done, k, go, t, is, sv
     if (state_path == 0) {
         : the fast configuration (cfg = 1) with no NMDA conductance
@@ -1010,9 +1013,9 @@ PROCEDURE spine(full, vnow (mV)) {
                         : to x + dx: w = exp((x + dx)/VT) from w by a Taylor series of
                         : exp(t), t = dx/VT, for |t| < 2e-3 (degree 4: truncation
                         : < 3e-16, an ulp), at most 512 times in a row (rounding drift
-                        : < 3e-13); else exp(). (bench_spine, 2026-12-01: exp() every
-                        : time, with neck2's inline series removed as well, cost 6-12 %
-                        : of the mode 1 spine, median 0.96/1.01x -> 1.08/1.09x Exp2Syn)
+                        : < 3e-13); else exp(). (bench spine, 2026-12-02, median of 5,
+                        : load 4-6: exp() every time cost mode 1 0.50x/0.46x ->
+                        : 0.61x/0.62x explicit)
                         t = dx/vt
                         if (fabs(t) < 2e-3 && nw < 512) {
                             w = w*(1 + t*(1 + t*(0.5 + t*(1/6 + t/24))))
@@ -1038,8 +1041,9 @@ PROCEDURE spine(full, vnow (mV)) {
                     vhead = vnow + xn
                     vring = vnow
                     gampa = ga
-                    : PROCEDURE outputs, written out: GCC keeps it a call, and the call
-                    : costs 4 % of the spine's instructions per step (callgrind)
+                    : PROCEDURE outputs written out, its validity check behind a
+                    : pre-test (bench spine, 2026-12-02, median of 5, load 4-6: calling
+                    : outputs() instead cost mode 1 0.50x/0.46x -> 0.58x/0.61x explicit)
                     if (fabs(ineck/(1 (nA))) > 1e-12) {
                         reff = xn/ineck
                     } else {
@@ -1066,7 +1070,8 @@ PROCEDURE spine(full, vnow (mV)) {
 
 PROCEDURE spine2(full, vnow (mV)) {
     : spine() in the fast configuration in mode 2 (cfg = 3) with no NMDA conductance
-    : (F is linear, ineck = (x - ediff) gdyn: one step solves it). A procedure of its
+    : (F is linear, ineck = (x - ediff) gdyn: one step solves it). Buys: mode 2 1.42x ->
+    : 0.83x explicit (bench spine, median) against solve_spine. A procedure of its
     : own: inside spine() it costs the mode 1 fast path registers (callgrind).
     : With gdyn = gco/L (neck2): x = (L (i0 - gh v) + gco ed)/(gco + gh L), ineck =
     : gco (i0 - gh (v + ed))/(gco + gh L), gtot = gco gh/(gco + gh L): one division.
