@@ -998,6 +998,9 @@ PROCEDURE spine(full, vnow (mV)) {
             go = 1
             while (go == 1) {
                 go = 0
+                : the steady law (neck_laws.inc's segment_law with w_near = 1) written
+                : out (bench spine, 2026-12-02, median of 5, load 4-6: calling
+                : segment_law here cost mode 1 0.53x/0.56x -> 0.73x/0.63x explicit)
                 iv = is*(w - 1)
                 div = sv*w
                 dfv = div + gh
@@ -1121,7 +1124,10 @@ PROCEDURE neck_law(x (mV)) {
     LOCAL w
     if (head_to_ring == 1) {
         if (mode == 1) {
-            segment_law(ring_w, boltzmann_ratio(x, vt), ring_isat_b, vt)
+            : (w first: CoreNEURON's nmodl (NEURON 9.0.2) drops a FUNCTION call passed as an
+            : argument to an inlined PROCEDURE, leaving its value uninitialised)
+            w = boltzmann_ratio(x, vt)
+            segment_law(ring_w, w, ring_isat_b, vt)
         } else {
             linear_law(x - ring_x, ring_ediff_b, ring_g_b)
         }
@@ -1227,8 +1233,8 @@ PROCEDURE solve_spine(full, vnow (mV)) {
         solve_ring(vnow)
     } else {
         x = solve_head(vnow, x_anchor)
-        niter = niter + root_evals[0]
-        if (root_status[0] == 3) {
+        niter = niter + root_evals0
+        if (root_status0 == 3) {
             set_flag(1)
         }
         ineck = neck_current
@@ -1310,7 +1316,7 @@ PROCEDURE solve_ring(vnow (mV)) {
     xr = vring - vnow
     xh = x_anchor
     root_start(1)
-    while (root_status[1] == 0) {
+    while (root_status1 == 0) {
         : segment a and the ring's channels at the ring node
         if (mode == 1) {
             ring_w = boltzmann_ratio(xr, vt)
@@ -1328,8 +1334,8 @@ PROCEDURE solve_ring(vnow (mV)) {
         head_to_ring = 1
         xh = solve_head(vnow, xh)
         head_to_ring = 0
-        niter = niter + root_evals[0]
-        if (root_status[0] == 3) {
+        niter = niter + root_evals0
+        if (root_status0 == 3) {
             set_flag(1)
         }
         g = ia - neck_current - ring_current
@@ -1340,7 +1346,7 @@ PROCEDURE solve_ring(vnow (mV)) {
         }
         xr = root_next(1, xr, g, dg, -1)
     }
-    if (root_status[1] == 3) {
+    if (root_status1 == 3) {
         set_flag(1)
     }
     x_anchor = xh

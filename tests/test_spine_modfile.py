@@ -97,3 +97,23 @@ def test_one_head_solver():
     # past x/VT = 50 with it); the fast path's Taylor steps move it, they do not redefine it
     assert "exp(50)*(1 + u - 50)" in laws_inc.read_text()
     assert "e50" not in text
+
+
+def test_no_function_call_as_procedure_argument():
+    """CoreNEURON's nmodl (NEURON 9.0.2) inlines a PROCEDURE call whose argument is a
+    FUNCTION call without computing that function: the argument is left uninitialised
+    (the ring spines' traces differed from NEURON's by 100 mV). Such calls are written
+    with a LOCAL in between; this checks every mechanism source for the pattern."""
+    sources = [MOD] + INCLUDES
+    procedures = set()
+    for f in sources:
+        procedures |= set(re.findall(r"^PROCEDURE (\w+)\(", f.read_text(), re.M))
+    bad = []
+    for f in sources:
+        code = f.read_text().split("ENDCOMMENT", 1)[1]
+        for ln in code.splitlines():
+            stmt = ln.split(":")[0]
+            m = re.match(r"\s*(\w+)\((.*)\)\s*$", stmt)
+            if m and m.group(1) in procedures and re.search(r"\w\(", m.group(2)):
+                bad.append(f"{f.name}: {stmt.strip()}")
+    assert bad == []
