@@ -1,25 +1,29 @@
 TITLE SpnpSpine: a whole spine (electro-diffusive neck, synapses, rings) as one point process
 
 COMMENT
-A spine as ONE point process placed in a dendrite segment. The spine head is an internal
-node in quasi-static balance: at every
+A spine as ONE point process placed in a dendrite segment: an electro-diffusive neck, a
+head with synapses and channel rings, and the neck's own ring of channels.
+
+Physics. The spine head is an internal node in quasi-static balance: at every
 evaluation the head voltage vhead solves
 
     ineck(vhead - v) = ihead(vhead)                                          (1)
 
-where ineck is the current through the neck (positive from the head to the dendrite) and
-ihead the sum of the currents entering the head across its membrane. The head capacitance
-is dropped (its charging time R0*C_head is ~1 us, far below any dt; the head error this
-causes is ~ R0 C_head dvhead/dt). The current handed to the dendrite is then a function of
-the dendrite's v given the mechanism's states, and its derivative (the series combination
-of neck and head slope conductances, supplied analytically through CONDUCTANCE) makes the
-coupling implicit: fixed step, CVODE, threads and CoreNEURON treat it like a synapse.
-
+where v is the dendrite's membrane potential at the segment, ineck the current through
+the neck from the head to the dendrite and ihead the sum of the membrane currents into
+the head. Assumptions: the head capacitance is dropped (its charging time R0 C_head is
+~1 us, far below any dt; the head error this causes is ~ R0 C_head dvhead/dt); the neck
+is electroneutral and carries a binary salt of concentration conc at the dendrite end
+(the neck's own membrane currents are neglected, except a neck ring); the head is well
+mixed. The current handed to the dendrite is a function of v given the mechanism's
+states, and its derivative gtot (the series combination of neck and head slope
+conductances, supplied analytically through CONDUCTANCE) makes the coupling implicit:
+fixed step, CVODE, threads and CoreNEURON treat the spine like a synapse.
 Sign convention: NEURON point-process currents are outward positive (leaving the
-dendrite). The neck current enters the dendrite, so i = -ineck: a depolarising spine shows
-a negative i.
-
-Neck laws (x = vhead - v, VT = k T/e from NEURON's celsius, C = conc, D = diff):
+dendrite). The neck current enters the dendrite, so i = -ineck: a depolarising spine
+shows a negative i.
+Neck laws (neck_laws.inc; x = vhead - v, VT = k T/e from NEURON's celsius, C = conc,
+D = diff):
   mode = 0  Ohmic: ineck = x/r0. r0 = rneck if rneck > 0, else ra*gamma if ra > 0, else
             the Ohmic limit of the PNP law VT/isat (then mode 0 differs from mode 1 only
             by the nonlinearity).
@@ -50,8 +54,9 @@ Neck laws (x = vhead - v, VT = k T/e from NEURON's celsius, C = conc, D = diff):
             (neck_salt.inc): the same law in variables whose coupling is nearly
             diagonal, so CVODE (which uses only the diagonal of the Jacobian) takes
             about as many steps as in mode 1; c1 c2 c3 are outputs.
-  Segment law: a neck segment of gamma_seg carries isat_seg (w_a - w_b), isat_seg =
-  2 C D F/gamma_seg (already a current: no further factor VT).
+  Segment law (a neck ring splits the neck): a segment of gamma_seg carries
+  isat_seg (w_a - w_b), isat_seg = 2 C D F/gamma_seg, w = exp(V/VT) at its ends relative
+  to the dendrite (already a current: no further factor VT).
 Head currents (positive = into the head):
   iinj (constant, for I-V protocols), a leak gleak to eleak (plus a floor conductance
   gfloor, 1 pS by default, that keeps (1) solvable when the neck saturates), AMPA double
@@ -81,69 +86,88 @@ Neck ring: gna_neck (HH Na, states mn hn) and gbz_neck (Boltzmann, same kinetic
   The steady state is exactly mode 1's two-segment network (c linear in gamma on each
   side of the ring). A neck ring switched on during a mode 2 run that had none at
   finitialize is ignored until the next finitialize (the grid is set there).
-Solving (1): F(x) = ineck(x) - ihead(v + x) is increasing and convex with passive head
-  currents; NMDA and Boltzmann rings can make it non-monotone with several roots. Newton
-  from the previous solution (warm start); while F keeps its sign the walk goes in the
-  direction -F (where the dropped head capacitance would carry vhead) with capped,
-  doubling steps; once the sign changes the root is bracketed and Newton is safeguarded by
-  bisection. So the physical branch is followed continuously and left only at a fold
-  (hysteresis). In mode 1, Newton steps from the left are clipped at VT ln(1 + ihead/isat),
-  an upper bound of the root where ihead decreases with vhead (ghv > 0). Tolerance 1e-10 mV. With a
-  neck ring the ring node is the outer unknown and the head balance the inner one.
-  A plain Newton step is accepted without a further evaluation when it is final: F linear
-  (modes 0 and 2 with a linear head) or, in mode 1, its error (dx)^2/(2 VT) below the
-  tolerance.
-Fast path (PROCEDURE spine, the code a thousand spines run every step): with a linear
-  head (no NMDA conductance, no Boltzmann ring, no neck ring; an HH head ring is linear at
-  given m, h) F is linear in modes 0 and 2, and increasing and convex in mode 1, where
-  Newton runs from an anchor (x_anchor, w_anchor = exp(x_anchor/VT): the last point where the law was
-  evaluated with exp()). Between inputs the first Newton step is final without any exp;
-  otherwise a few Newton steps with exp() (monotone from the second on, by convexity);
-  steps over 5 mV, steps towards exp overflow and everything else go to the full solver
-  above. With an NMDA conductance in an otherwise linear head (spinenm, any mode): Newton
-  from the last solution, its first step checked against a bound M of |F''| (Kantorovich:
-  M |dx| <= F'/2, so the root it converges to is the first one in the direction -F,
-  the branch the full solver's walk keeps) and final without a further evaluation when
-  its error bound M dx^2/(2 (F' - 2 M |dx|)) is below the tolerance: mostly one
-  evaluation per step instead of the full solver's two. A fold (F' <= 0), a jump or a
-  large step goes to the full solver.
+Solving (1) (head_solver.inc, the one solver of the head balance): F(x) = ineck(x) -
+  ihead(v + x) is increasing and convex with passive head currents; NMDA and Boltzmann
+  rings can make it non-monotone with several roots. Newton from the previous solution
+  (warm start); while F keeps its sign the walk goes in the direction -F (where the
+  dropped head capacitance would carry vhead) with capped, doubling steps; once the sign
+  changes the root is bracketed and Newton is safeguarded by bisection. So the physical
+  branch is followed continuously and left only at a fold (hysteresis). Tolerance 1e-10
+  mV; a Newton step is final without a further evaluation when the error bound from the
+  laws' curvature bounds (neck_law, head_law) is below it (one evaluation for a linear
+  F). After 200 evaluations it stops and raises validity flag 1. With a neck ring the ring
+  node is the outer unknown (the same safeguarded Newton) and the head balance the inner
+  one.
 When it runs: in BREAKPOINT (the node's v passed explicitly) and, if refresh = 1, again
-  at the end of the state update, so that a recorded vhead belongs to the recorded v. The
-  refresh stamps t_reuse with the time of the next BREAKPOINT (t + dt/2, as NEURON's fixed step
-  advances t), which then reuses its ineck and gtot unless an event arrived (NET_RECEIVE
-  clears t_reuse) or v or iinj changed: one solve per step. Other parameters changed from hoc
-  or Python between steps take effect at that step's refresh (within one dt). Under
-  CVODE no state update runs between evaluations, the stamp never matches and every
-  evaluation solves. refresh = 0: solved in BREAKPOINT only, outputs included (they lag
-  v by one step, like NEURON's currents). A BREAKPOINT that solves stamps t_solved with its
-  time and clears t_reuse.
-Synaptic states under fixed step: the state update runs half a step after the BREAKPOINT
-  (t = t_reuse + dt/2 after a BREAKPOINT that reused the refresh, t = t_solved + dt/2 after one
-  that solved, as NEURON and CoreNEURON advance t). There the AMPA and NMDA states
-  decay by cached exact factors exp(-dt/tau), written as the rate
-  fa = (exp(-dt/tau1) - 1)/dt so that cnexp's update X + dt fa X is that decay: the
-  same values as cnexp's exponential update without an exp() per step. Under CVODE
-  the state functions are evaluated at the time of their BREAKPOINT, never half a step
-  later, so the DERIVATIVE form (-X/tau) is used. tau1, tau2, nmda_tau1 and nmda_tau2
-  are read at INITIAL; the factors follow dt changes. A synaptic state that has decayed
-  below 1e-290 uS is set to exactly 0 there: decaying further it would become a
-  subnormal number that never reaches 0 (its decrement rounds to 0) and costs a
-  microcode assist in every operation on it (Exp2Syn's A sits there 44 % of the time
-  at 5 Hz input; 1e-290 uS is no conductance at all).
-Unused states cost nothing: the NMDA states, the ring states (m h, mn hn) and the mode 2
-  neck states are integrated only while in use (NMDA: from an event with an NMDA weight
-  until both are exactly 0); with none in use the DERIVATIVE block touches only the AMPA
-  states, except in one evaluation after finitialize and after the last is switched off
-  (state_path), which writes zero derivatives so that CVODE never integrates a stale one.
-The fast configurations: a spine that is in mode 1 or 2 with all four ring conductances 0
-  at finitialize runs this whole run without rings (cfg = 1 or 3): its per-step code
-  reads no ring or mode parameter, since on a thousand spines memory traffic is the cost.
-  In mode 2 the neck current at the new v for the head's salt flux is then the last
-  solution moved along its exact (linear) slope. A ring switched on during such a run is ignored until
-  the next finitialize; to switch a ring on and off during a run, give it a conductance
-  > 0 at finitialize (1e-12 uS will do). In every other configuration ring conductances
-  are read at every solve.
-  Mode 2 neck under fixed step (without a neck ring): each cell relaxes exponentially,
+  at the end of the state update, so that a recorded vhead belongs to the recorded v
+  (refresh = 0: solved in BREAKPOINT only, outputs included; they lag v by one step, like
+  NEURON's currents). Parameters are read at every solve, except geometry, mode, conc,
+  diff, diff_anion, rneck, ra, ring_pos, ring_gamma, the synaptic time constants and
+  celsius, which are read at INITIAL; other parameters changed from hoc or Python between
+  fixed steps take effect at that step's refresh (within one dt).
+Outputs: vhead (mV), vring (mV, with a neck ring; otherwise v), ineck (nA), reff (MOhm,
+  (vhead - v)/ineck; the slope value at ineck = 0), chead (mM: the mode 2 head state; in
+  mode 1 its steady value conc (1 + ineck/isat); conc in mode 0), r0 (MOhm, Ohmic limit
+  in use), isat (nA, saturation current: an outward current larger than isat cannot be
+  drawn through the neck), vt (mV), gampa, gnmda (uS), gtot (uS, the di/dv handed to
+  NEURON), niter (evaluations of (1) so far by the head solver or with exp(), a cost
+  counter: the fast path's exp-free first Newton step is not counted), c1 c2 c3 (mM,
+  mode 2: the neck cells' salt), and, as FUNCTIONs (for tests), the ring's rates alpha_m, beta_m, alpha_h, beta_h (/ms) at a given voltage.
+Refused parameters and validity (spine_checks.inc, spine_validity.inc): at finitialize
+  a spine whose parameters leave the model's domain (non-positive lengths, diameters,
+  concentrations or diffusion coefficients, mode not 0, 1 or 2, a neck ring at an end,
+  negative resistances, gamma or conductances, non-positive time constants, any value
+  not finite) sets badparam to the rule's code, prints one line and delivers no current.
+  While running, invalid collects flags (1 solver did not converge, 2 mode-1 neck current
+  at saturation, 4 mode-2 salt at its floor, 8 |vhead| > 1000 mV) from tinvalid on.
+  The code tables are spinepnp.validity.BADPARAM and INVALID.
+Shared code (INCLUDEd): head_solver.inc (the head balance's solver), neck_laws.inc (the
+  neck laws), hh_rates.inc (HH Na rates, with SpnpRing and SpnpRHH), boltzmann.inc
+  (Boltzmann activation, with SpnpRing), mg_block.inc (NMDA Mg block); its own:
+  neck_salt.inc (the mode 2 neck's states, cells, conductance and diffusion potential).
+Sources: the electro-diffusion I-V paper (eq 5-7, 14-18), P. Latham's biophysics summary
+  (eq 13), Jahr & Stevens, J Neurosci 10:3178 (1990).
+
+Speed (what each trick buys: python -m spinepnp.bench.spine --repeat 7, median ratio
+  with the trick removed, 2026-12-01/02, shared 2-core VM):
+- Mode 1 fast path (PROCEDURE spine, the fast configuration with no NMDA conductance):
+  Newton from the anchor (x_anchor, w_anchor = exp(x_anchor/VT), the last point where
+  the law was evaluated with exp()); a first step whose error (dx)^2/(2 VT) is below the
+  tolerance is final with no exp() (the quiet regime between inputs); otherwise a few
+  steps moving w by a Taylor series of exp; large steps go to head_solver.inc. Without
+  it: mode 1 0.99x -> 2.52x Exp2Syn. Within it, exp() instead of the Taylor moves:
+  0.50x -> 0.61x explicit; outputs() called instead of written out: 0.50x -> 0.58x.
+- Mode 2 one-step solve (PROCEDURE spine2, the fast configuration in mode 2 with no
+  NMDA conductance: F is linear). Without it: mode 2 0.83x -> 1.42x explicit.
+- Reuse of the refresh: the fixed-step state update comes half a step after its
+  current evaluation (NEURON and CoreNEURON advance t by dt/2 twice per step); its
+  refresh stamps t_refresh, and the next evaluation, half a step later, reuses that
+  solution if v and iinj are unchanged and no event arrived (NET_RECEIVE clears
+  t_refresh): one solve per step. Both are recognised by their distance in time
+  (between dt/4 and 3 dt/4), not by equality of time stamps; under CVODE the state
+  functions run at the time of their evaluation, so nothing is reused. Without it
+  (every evaluation solving): mode 1 1.07x -> 1.31x Exp2Syn, mode 2 0.86x -> 1.21x
+  explicit.
+- Synaptic decay under fixed step by cached factors exp(-dt/tau), written as the rate
+  (exp(-dt/tau1) - 1)/dt so that cnexp's update X + dt rate X is that decay (no exp()
+  per step; the factors follow dt changes); under CVODE the plain -X/tau. A synaptic
+  state below 1e-290 uS is set to exactly 0: decaying further it would become a
+  subnormal number that never reaches 0 and costs a microcode assist in every operation
+  on it (Exp2Syn's A sits there 44 % of the time at 5 Hz input).
+- Unused states cost nothing: the NMDA states, the ring states (m h, mn hn) and the mode
+  2 neck states are integrated only while in use (NMDA: from an event with an NMDA
+  weight until both are exactly 0); with none in use the DERIVATIVE block touches only
+  the AMPA states, except in one evaluation after finitialize and after the last is
+  switched off (state_path), which writes zero derivatives so that CVODE never
+  integrates a stale one.
+- The fast configurations: a spine in mode 1 or 2 with all four ring conductances 0 at
+  finitialize runs this whole run without rings (cfg = 1 or 3): its per-step code reads
+  no ring or mode parameter (on a thousand spines memory traffic is the cost). In mode
+  2 the neck current at the new v for the head's salt flux is then the last solution
+  moved along its exact (linear) slope. A ring switched on during such a run is ignored
+  until the next finitialize; to switch a ring on and off during a run, give it a
+  conductance > 0 at finitialize (1e-12 uS will do).
+- Mode 2 neck under fixed step (without a neck ring): each cell relaxes exponentially,
   by cached factors exp(-2 kc dt) and exp(-kh dt) (no exp() per step), towards its
   neighbours' values, in red-black order: c1 and c3 from the values at the step's start,
   then c2 and ch from the new c1 and c3. That is cnexp's exponential update in another
@@ -155,32 +179,7 @@ The fast configurations: a spine that is in mode 1 or 2 with all four ring condu
   step. Under CVODE the states' ODEs (neck_salt.inc) are integrated as they are. The
   mode 2 neck conductance and diffusion potential (neck2,
   neck2r with a neck ring) are recomputed after each state update and in every
-  BREAKPOINT that solves. Parameters are read at every solve,
-  except geometry, mode, conc, diff, diff_anion, rneck, ra, ring_pos, ring_gamma, the
-  synaptic time constants and celsius, which are read at INITIAL.
-Outputs: vhead (mV), vring (mV, with a neck ring; otherwise v), ineck (nA), reff (MOhm,
-  (vhead - v)/ineck; the slope value at ineck = 0), chead (mM: the mode 2 head state; in
-  mode 1 its steady value conc (1 + ineck/isat); conc in mode 0), r0 (MOhm, Ohmic limit
-  in use), isat (nA, saturation current: an outward current larger than isat cannot be
-  drawn through the neck), vt (mV), gampa, gnmda (uS), gtot (uS, the di/dv handed to
-  NEURON), niter (evaluations of F so far that needed exp() or the full solver, a cost
-  counter: the fast path's exp-free first Newton step is not counted), c1 c2 c3 (mM, mode
-  2: the neck cells' salt), and, as FUNCTIONs (for tests),
-  the ring's rates alpha_m, beta_m, alpha_h, beta_h (/ms) at a given voltage.
-Refused parameters and validity (spine_checks.inc, spine_validity.inc): at finitialize
-  a spine whose parameters leave the model's domain (non-positive lengths, diameters,
-  concentrations or diffusion coefficients, mode not 0, 1 or 2, a neck ring at an end,
-  negative resistances, gamma or conductances, non-positive time constants, any value
-  not finite) sets badparam to the rule's code, prints one line and delivers no current.
-  While running, invalid collects flags (1 solver did not converge, 2 mode-1 neck current
-  at saturation, 4 mode-2 salt at its floor, 8 |vhead| > 1000 mV) from tinvalid on.
-  The code tables are spinepnp.validity.BADPARAM and INVALID.
-Shared code (INCLUDEd): hh_rates.inc (HH Na rates, with SpnpRing and SpnpRHH),
-  boltzmann.inc (Boltzmann activation, with SpnpRing), mg_block.inc (NMDA Mg block);
-  its own: neck_salt.inc (the mode 2 neck's states, cells, conductance and diffusion
-  potential).
-Sources: the electro-diffusion I-V paper (eq 5-7, 14-18), P. Latham's biophysics summary
-  (eq 13), Jahr & Stevens, J Neurosci 10:3178 (1990).
+  BREAKPOINT that solves.
 ENDCOMMENT
 
 NEURON {
@@ -278,7 +277,8 @@ ASSIGNED {
     fan (/ms)
     fbn (/ms)
     cfg (1)
-    t_reuse (ms)
+    t_refresh (ms)
+    t_current (ms)
     v_refresh (mV)
     iinj_refresh (nA)
     state_path (1)
@@ -288,7 +288,6 @@ ASSIGNED {
     w_anchor (1)
     gsat (uS)
     conc_per_isat (mM/nA)
-    t_solved (ms)
     dt_decay (ms)
     decay_neck (/ms)
     decay_head (/ms)
@@ -302,6 +301,14 @@ ASSIGNED {
     c1 (mM)
     c2 (mM)
     c3 (mM)
+    head_to_ring (1)
+    ring_x (mV)
+    ring_w (1)
+    ring_isat_b (nA)
+    ring_g_b (uS)
+    ring_ediff_b (mV)
+    ring_current (nA)
+    ring_slope (uS)
 }
 
 STATE {
@@ -360,7 +367,8 @@ INITIAL {
         factor_nmda = 1/(-exp(-tp/nmda_tau1) + exp(-tp/nmda_tau2))
         niter = 0
         gnmda = 0
-        t_reuse = -1e300
+        t_refresh = -1e300
+        t_current = -1e300
         v_refresh = 0
         iinj_refresh = 0
         state_path = 1
@@ -373,6 +381,7 @@ INITIAL {
             ring_frac = fring()
         }
         nw = 0
+        head_to_ring = 0
         ch = conc
         c1 = conc
         c2 = conc
@@ -383,7 +392,6 @@ INITIAL {
         vhead = v
         vring = v
         dt_decay = -1
-        t_solved = -1e300
         m = 0
         h = 1
         mn = 0
@@ -433,44 +441,42 @@ INITIAL {
 }
 
 BREAKPOINT {
+    LOCAL since_refresh
     SOLVE states METHOD cnexp
     : v passed explicitly: with CONDUCTANCE, nocmodl's nrn_cur hands the BREAKPOINT the
     : node voltage but does not update the copy a PROCEDURE would read.
-    : With refresh = 1 the fixed-step state update ends with the head solved for the new v
-    : and states and stamps t_reuse with the time of the next evaluation (half a step later),
-    : which then reuses that solution unless an event arrived (NET_RECEIVE clears t_reuse) or
-    : v or iinj changed. Under CVODE no state update runs between evaluations, the stamp
-    : never matches and every evaluation solves. With refresh = 0 the head is solved here,
-    : outputs included (they then lag v by one step). An evaluation that solves stamps
-    : t_solved with its time (the fixed-step state update comes half a step later) and clears t_reuse.
-    if (t != t_reuse || v != v_refresh || iinj != iinj_refresh) {
+    : The solution of the fixed-step refresh (stamped t_refresh, see COMMENT "When it
+    : runs") is reused by the evaluation half a step later if v and iinj are unchanged
+    : and no event arrived (NET_RECEIVE clears t_refresh); otherwise the head is solved
+    : here, with the outputs if refresh = 0. Every evaluation stamps t_current.
+    since_refresh = t - t_refresh
+    if (since_refresh < 0.25*dt || since_refresh > 0.75*dt || v != v_refresh
+        || iinj != iinj_refresh) {
         if (state_path != 3) {
             : (3: a refused spine, which never solves: its ineck and gtot stay 0)
-            t_solved = t
-            t_reuse = -1e300
+            t_refresh = -1e300
             if (mode == 2) {
                 necks()
             }
             spine(1 - refresh, v)
         }
     }
+    t_current = t
     i = -ineck
     CONDUCTANCE gtot
 }
 
 DERIVATIVE states {
     LOCAL path, busy, ka, kbb, rna, rnn, am, bm, ah, bh, fx, ra1, ra2, ceq, inw, ra3, ra4,
-          fr, wa, wb, irn, q, vg
+          fr, wa, wb, irn, q, vg, since_current
     : (the derivatives use LOCALs only: CoreNEURON's NMODL cannot parse units in them)
-    : Fixed step (see COMMENT): this state update comes half a step after an evaluation
-    : that reused the refresh stamped t_reuse, or after one that solved and stamped t_solved. The
-    : cached decay factors are checked against dt in the second case only: a new dt
-    : moves the evaluation off t_reuse, so that evaluation solves. Under CVODE every
-    : evaluation solves, at the time of its state functions, so fx stays 0.
+    : fx = 1: the fixed step's state update, half a step after the last current evaluation
+    : (t_current); the decay factors for dt are then used. Under CVODE the state functions
+    : are evaluated at the time of their current evaluation (t = t_current): fx = 0, the
+    : plain derivatives (see COMMENT, "When it runs").
     fx = 0
-    if (t == t_reuse + 0.5*dt) {
-        fx = 1
-    } else if (t == t_solved + 0.5*dt) {
+    since_current = t - t_current
+    if (since_current > 0.25*dt && since_current < 0.75*dt) {
         fx = 1
         if (dt != dt_decay) {
             decay()
@@ -781,9 +787,12 @@ DERIVATIVE states {
         } else {
             spine(1, v)
         }
-        t_reuse = (t + 0.5*dt)
-        v_refresh = v
-        iinj_refresh = iinj
+        if (fx == 1) {
+            : (fixed step: the next current evaluation, half a step later, may reuse it)
+            t_refresh = t
+            v_refresh = v
+            iinj_refresh = iinj
+        }
     }
 }
 
@@ -800,7 +809,7 @@ NET_RECEIVE(w_ampa (uS), w_nmda (uS)) {
         : the NMDA states are in use: the full state block and solver
         state_path = 1
     }
-    t_reuse = -1e300
+    t_refresh = -1e300
 }
 
 PROCEDURE refuse() {
@@ -834,8 +843,8 @@ PROCEDURE refuse() {
     cmode1 = 0
     cmode2 = 0
     cmode3 = 0
-    t_reuse = -1e300
-    t_solved = -1e300
+    t_refresh = -1e300
+    t_current = -1e300
     : state path 3 marks the refused spine: BREAKPOINT never solves, the state block
     : writes zero derivatives and no refresh (the check costs no read per step)
     state_path = 3
@@ -930,16 +939,18 @@ FUNCTION clip(vh (mV)) (mV) {
 }
 
 PROCEDURE spine(full, vnow (mV)) {
-    : The head solve of every evaluation (see COMMENT, "Solving (1)"). In the fast
-    : configuration (cfg = 1: mode 1, no rings this run) with no NMDA conductance (state_path = 0)
-    : F is increasing and convex and Newton runs from the anchor (x_anchor, w_anchor = exp(x_anchor/VT),
-    : the last point where the law was evaluated with exp()): a step whose error
-    : (dx)^2/(2 VT) is below the tolerance is final without a further evaluation, the
-    : quiet regime between inputs; otherwise a few Newton steps, monotone from the second
-    : on; steps over 5 mV or towards exp overflow go to the full solve (headsolve). This is
-    : the code a thousand spines run every step: it reads as few fields as it can (memory
-    : traffic, not arithmetic, is its cost). Other
-    : configurations: spinegen.
+    : The head solve of every evaluation: (1) for the dendrite voltage vnow; sets ineck,
+    : gtot and, if full = 1, the recorded outputs. Every configuration goes to
+    : solve_spine (head_solver.inc), except two fast paths (see COMMENT, "Speed"):
+    : mode 1 in the fast configuration (cfg = 1) with no NMDA conductance (state_path =
+    : 0): F is increasing and convex and Newton runs from the anchor (x_anchor, w_anchor
+    : = exp(x_anchor/VT), the last point where the law was evaluated with exp()); a step
+    : whose error (dx)^2/(2 VT) is below the tolerance is final without a further
+    : evaluation, the quiet regime between inputs; otherwise a few Newton steps,
+    : monotone from the second on; steps over 5 mV or towards exp overflow go to
+    : solve_spine. It reads as few fields as it can (on a thousand spines memory traffic,
+    : not arithmetic, is the cost). Buys: mode 1 2.52x -> 0.99x Exp2Syn (bench spine,
+    : median). Mode 2 in its fast configuration: spine2.
     LOCAL ga, gl, gh, i0, x, w, iv, div, dfv, rdf, dx, xn, done, k, go, t, is, sv
     if (state_path == 0) {
         : the fast configuration (cfg = 1) with no NMDA conductance
@@ -957,6 +968,9 @@ PROCEDURE spine(full, vnow (mV)) {
             go = 1
             while (go == 1) {
                 go = 0
+                : the steady law (neck_laws.inc's segment_law with w_near = 1) written
+                : out (bench spine, 2026-12-02, median of 5, load 4-6: calling
+                : segment_law here cost mode 1 0.53x/0.56x -> 0.73x/0.63x explicit)
                 iv = is*(w - 1)
                 div = sv*w
                 dfv = div + gh
@@ -972,9 +986,9 @@ PROCEDURE spine(full, vnow (mV)) {
                         : to x + dx: w = exp((x + dx)/VT) from w by a Taylor series of
                         : exp(t), t = dx/VT, for |t| < 2e-3 (degree 4: truncation
                         : < 3e-16, an ulp), at most 512 times in a row (rounding drift
-                        : < 3e-13); else exp(). (bench_spine, 2026-12-01: exp() every
-                        : time, with neck2's inline series removed as well, cost 6-12 %
-                        : of the mode 1 spine, median 0.96/1.01x -> 1.08/1.09x Exp2Syn)
+                        : < 3e-13); else exp(). (bench spine, 2026-12-02, median of 5,
+                        : load 4-6: exp() every time cost mode 1 0.50x/0.46x ->
+                        : 0.61x/0.62x explicit)
                         t = dx/vt
                         if (fabs(t) < 2e-3 && nw < 512) {
                             w = w*(1 + t*(1 + t*(0.5 + t*(1/6 + t/24))))
@@ -1000,8 +1014,9 @@ PROCEDURE spine(full, vnow (mV)) {
                     vhead = vnow + xn
                     vring = vnow
                     gampa = ga
-                    : PROCEDURE outputs, written out: GCC keeps it a call, and the call
-                    : costs 4 % of the spine's instructions per step (callgrind)
+                    : PROCEDURE outputs written out, its validity check behind a
+                    : pre-test (bench spine, 2026-12-02, median of 5, load 4-6: calling
+                    : outputs() instead cost mode 1 0.50x/0.46x -> 0.58x/0.61x explicit)
                     if (fabs(ineck/(1 (nA))) > 1e-12) {
                         reff = xn/ineck
                     } else {
@@ -1017,18 +1032,19 @@ PROCEDURE spine(full, vnow (mV)) {
             }
         }
         if (done == 0) {
-            headsolve(full, vnow)
+            solve_spine(full, vnow)
         }
     } else if (state_path == 2) {
         spine2(full, vnow)
     } else {
-        spinegen(full, vnow)
+        solve_spine(full, vnow)
     }
 }
 
 PROCEDURE spine2(full, vnow (mV)) {
     : spine() in the fast configuration in mode 2 (cfg = 3) with no NMDA conductance
-    : (F is linear, ineck = (x - ediff) gdyn: one step solves it). A procedure of its
+    : (F is linear, ineck = (x - ediff) gdyn: one step solves it). Buys: mode 2 1.42x ->
+    : 0.83x explicit (bench spine, median) against solve_spine. A procedure of its
     : own: inside spine() it costs the mode 1 fast path registers (callgrind).
     : With gdyn = gco/L (neck2): x = (L (i0 - gh v) + gco ed)/(gco + gh L), ineck =
     : gco (i0 - gh (v + ed))/(gco + gh L), gtot = gco gh/(gco + gh L): one division.
@@ -1064,258 +1080,167 @@ PROCEDURE spine2(full, vnow (mV)) {
             }
         }
     } else {
-        headsolve(full, vnow)
+        solve_spine(full, vnow)
     }
 }
 
-PROCEDURE spinegen(full, vnow (mV)) {
-    : spine() outside its fast paths: a fast configuration with an NMDA conductance, and
-    : every other configuration (modes 0 and 2, rings), with a fast path of its own for a
-    : linear head (no NMDA conductance, no Boltzmann ring, no neck ring): F is linear in x
-    : in modes 0 and 2 (one step solves it); in mode 1 the steps of spine(). An NMDA
-    : conductance in an otherwise linear head goes to spinenm; large steps (over 5 mV or
-    : towards exp overflow) and anything else to the full solve (headsolve).
-    LOCAL md, ga, gl, gh, i0, gs, x, w, iv, div, dfv, rdf, dx, xn, done, k, go, t
-    md = mode
-    done = 0
-    : (a fast configuration here has an NMDA conductance: to spinenm below)
-    if (cfg == 2 && Bn == An && gbz_head == 0 && gna_neck == 0 && gbz_neck == 0
-        && (md != 1 || w_anchor > 0)) {
-        ga = B - A
-        gl = gleak + gfloor
-        gh = gl + ga
-        i0 = iinj + gl*eleak + ga*e_ampa
+INCLUDE "head_solver.inc"
+INCLUDE "neck_laws.inc"
+
+PROCEDURE neck_law(x (mV)) {
+    : head_solver.inc's neck law at x = vhead - v: the current from the head into the
+    : dendrite (or, while solve_ring solves the head at a fixed ring node, into the ring
+    : node through segment b) and its slope and curvature bound (neck_laws.inc)
+    LOCAL w
+    if (head_to_ring == 1) {
+        if (mode == 1) {
+            : (w first: CoreNEURON's nmodl (NEURON 9.0.2) drops a FUNCTION call passed as an
+            : argument to an inlined PROCEDURE, leaving its value uninitialised)
+            w = boltzmann_ratio(x, vt)
+            segment_law(ring_w, w, ring_isat_b, vt)
+        } else {
+            linear_law(x - ring_x, ring_ediff_b, ring_g_b)
+        }
+    } else if (mode == 1) {
+        w = boltzmann_ratio(x, vt)
+        segment_law(1, w, isat, vt)
+        : the anchor of spine()'s fast path: the last x where exp(x/VT) was evaluated
+        x_anchor = x
+        w_anchor = 0
+        if (x < 40*vt) {
+            w_anchor = w
+        }
+    } else if (mode == 0) {
+        linear_law(x, 0, 1/r0)
+    } else {
+        linear_law(x, ediff, gneck_per_conc/sum_ilm)
+    }
+    neck_current = law_current
+    neck_slope = law_slope
+    neck_curvature = law_curvature
+}
+
+PROCEDURE head_law(vh (mV)) {
+    : head_solver.inc's head law: the membrane currents into the head at vhead = vh (see
+    : COMMENT, "Head currents"), their slope conductance -d/dvh and a bound of their
+    : curvature within curv_radius of vh. NMDA: I = gn B(vh) (vh - e_nmda) with the Mg
+    : block B, |B'| <= 0.062/4 /mV, |B''| <= 0.062^2/(6 sqrt 3) = 3.70e-4 /mV2, so
+    : |I''| <= gn (3.70e-4 /mV2 (|vh - e_nmda| + r) + 2 0.062/4 /mV). Boltzmann ring:
+    : |b'| <= 1/(4 s), |b''| <= 1/(6 sqrt 3 s^2) = 0.0962/s^2 (s = slope_bz). An HH ring
+    : is linear in vh at given gates m, h.
+    LOCAL gl, ga, gn, gs, b, db, dv, ad, sb
+    gl = gleak + gfloor
+    ga = B - A
+    head_current = iinj - gl*(vh - eleak) - ga*(vh - e_ampa)
+    head_slope = gl + ga
+    head_curvature = 0
+    gn = Bn - An
+    if (gn != 0) {
+        b = mg_block(vh, mg/(3.57 (mM)))
+        db = 0.062 (/mV)*b*(1 - b)
+        dv = vh - e_nmda
+        ad = fabs(dv/(1 (mV)))*(1 (mV))
+        head_current = head_current - gn*b*dv
+        head_slope = head_slope + gn*(b + db*dv)
+        head_curvature = head_curvature + fabs(gn/(1 (uS)))*(1 (uS))*((3.70e-4 (/mV2))*(ad
+                         + curv_radius) + 0.031 (/mV))
+    }
+    if (cfg == 2) {
+        : (in a fast configuration no ring takes part in this run)
         if (gna_head > 0) {
             gs = gna_head*m*m*m*h
-            gh = gh + gs
-            i0 = i0 + gs*ena
+            head_current = head_current - gs*(vh - ena)
+            head_slope = head_slope + gs
         }
-        x = x_anchor
-        w = w_anchor
-        k = 0
-        go = 1
-        while (go == 1) {
-            go = 0
-            if (md == 1) {
-                iv = isat*(w - 1)
-                div = gsat*w
-            } else if (md == 0) {
-                iv = x/r0
-                div = 1/r0
-            } else {
-                div = gneck_per_conc/(sum_ilm)
-                iv = (x - ediff)*div
-            }
-            dfv = div + gh
-            if (dfv > 0) {
-                rdf = 1/dfv
-                dx = -(iv + gh*(vnow + x) - i0)*rdf
-                : final if (dx)^2/(2 VT) < 1e-10 mV
-                if (md != 1 || dx*dx < 2e-10 (mV)*vt) {
-                    done = 1
-                } else if (k < 5 && fabs(dx/(1 (mV))) < 5 && x + dx < 40*vt) {
-                    : a further Newton step (F convex: from the second step on the
-                    : iterates decrease monotonically to the root). The anchor moves to
-                    : x + dx: w = exp((x + dx)/VT) from w by a Taylor series of exp(t),
-                    : t = dx/VT, for |t| < 2e-3 (degree 4: truncation < 3e-16, an ulp),
-                    : at most 512 times in a row (rounding drift < 3e-13); else exp()
-                    t = dx/vt
-                    if (fabs(t) < 2e-3 && nw < 512) {
-                        w = w*(1 + t*(1 + t*(0.5 + t*(1/6 + t/24))))
-                        nw = nw + 1
-                    } else {
-                        w = exp((x + dx)/vt)
-                        nw = 0
-                    }
-                    x = x + dx
-                    x_anchor = x
-                    w_anchor = w
-                    niter = niter + 1
-                    k = k + 1
-                    go = 1
-                }
-            }
+        if (gbz_head > 0) {
+            sb = slope_bz
+            b = boltzmann_act(vh, vhalf_bz, sb)
+            db = b*(1 - b)/sb
+            dv = vh - ebz
+            ad = fabs(dv/(1 (mV)))*(1 (mV))
+            head_current = head_current - gbz_head*b*dv
+            head_slope = head_slope + gbz_head*(b + db*dv)
+            sb = fabs(sb/(1 (mV)))*(1 (mV))
+            head_curvature = head_curvature + gbz_head*(0.0962*(ad + curv_radius)/(sb*sb)
+                             + 0.5/sb)
         }
-    }
-    if (done == 1) {
-        xn = x + dx
-        ineck = iv + div*dx
-        gtot = div*gh*rdf
-        if (md != 1) {
-            x_anchor = xn
-            w_anchor = 0
-        }
-        v_linear = -1e300
-        : (niter counts the evaluations beyond this exp-free first one; gnmda is 0 here
-        : and was zeroed when the NMDA states came to rest: memory traffic is the cost)
-        if (full == 1) {
-            vhead = vnow + xn
-            vring = vnow
-            gampa = ga
-            : PROCEDURE outputs, written out: GCC keeps it a call, and the call costs 4 %
-            : of the spine's instructions per step (callgrind, bench_spine's model)
-            if (fabs(ineck/(1 (nA))) > 1e-12) {
-                reff = xn/ineck
-            } else {
-                reff = 1/div
-            }
-            if (md == 1) {
-                chead = conc_per_isat*(isat + ineck)
-            } else if (md == 0) {
-                chead = conc
-            } else {
-                chead = ch
-            }
-            if (vhead > vhead_limit || vhead < -vhead_limit
-                || (md == 1 && ineck < (2*csat - 1)*isat)) {
-                check_validity()
-            }
-        }
-    } else if (Bn != An && (cfg != 2 || (gbz_head == 0 && gna_neck == 0 && gbz_neck == 0))) {
-        : an NMDA conductance in an otherwise linear head
-        spinenm(full, vnow)
-    } else {
-        headsolve(full, vnow)
     }
 }
 
-PROCEDURE spinenm(full, vnow (mV)) {
-    : spine() with an NMDA conductance in an otherwise linear head (no Boltzmann ring, no
-    : neck ring; an HH head ring is linear at given m, h), any mode. F(x) = ineck(x) -
-    : ihead(v + x) is then neither linear nor convex, but |F''| has a bound M on any
-    : interval: the law's isat w/VT^2 (w = exp(x/VT) at the interval's end) and NMDA's
-    : gn (|B''| |vh - e_nmda| + 2 |B'|), |B'| <= 0.062/4 /mV, |B''| <= 0.062^2/(6 sqrt 3)
-    : /mV^2 (B the Mg block). Newton from the last solution (warm start x0, where w is
-    : known), with M over [x0 - 2|dx|, x0 + 2|dx|]: if M |dx| <= F'(x0)/2 (Kantorovich)
-    : the root within 2|dx| of x0 is unique and Newton converges to it; it is the first
-    : root in the direction -F, the one the full solver's walk would reach, so the branch
-    : is kept. A step is final when its error bound M dx^2/(2 (F' - 2 M |dx|)) is below
-    : the tolerance (no further evaluation); otherwise up to 5 more steps. Anything else
-    : (a fold, F' <= 0, a jump, exp overflow) goes to the full solve (headsolve).
-    LOCAL md, ga, gl, gh, i0, gs, gn, en, kmg, x, w, iv, div, vh, bl, db, ihv, ghv,
-          fv, dfv, dx, adx, mm, u, k, go, done, t, xn, lg, gc, ed, tol, rvt
-    md = mode
-    ga = B - A
-    gn = Bn - An
-    gl = gleak + gfloor
-    gh = gl + ga
-    i0 = iinj + gl*eleak + ga*e_ampa
-    if (cfg == 2 && gna_head > 0) {
-        gs = gna_head*m*m*m*h
-        gh = gh + gs
-        i0 = i0 + gs*ena
+PROCEDURE ring_channels(vr (mV)) {
+    : the neck ring's current INTO the neck at the ring node's potential vr (HH Na
+    : gna_neck mn^3 hn (vr - ena) and the Boltzmann ring, both inward positive here) and
+    : its slope conductance -d/dvr
+    LOCAL gs, b, dv
+    ring_current = 0
+    ring_slope = 0
+    if (gna_neck > 0) {
+        gs = gna_neck*mn*mn*mn*hn
+        ring_current = -gs*(vr - ena)
+        ring_slope = gs
     }
-    en = e_nmda
-    kmg = mg/(3.57 (mM))
-    tol = 1e-10 (mV)
-    rvt = 1/vt
-    x = x_anchor
-    w = 1
-    done = 0
-    go = 1
-    if (md == 1) {
-        if (x > 40*vt) {
-            go = 0
-        } else if (w_anchor > 0) {
-            w = w_anchor
-        } else {
-            w = exp(x/vt)
-            nw = 0
-        }
-    } else if (md == 2) {
-        lg = sum_ilm
-        gc = gneck_per_conc
-        ed = ediff
-    }
-    k = 0
-    while (go == 1) {
-        go = 0
-        vh = vnow + x
-        if (md == 1) {
-            iv = isat*(w - 1)
-            div = gsat*w
-        } else if (md == 0) {
-            iv = x/r0
-            div = 1/r0
-        } else {
-            div = gc/lg
-            iv = (x - ed)*div
-        }
-        bl = mg_block(vh, kmg)
-        db = 0.062 (/mV) * bl*(1 - bl)
-        ihv = i0 - gh*vh - gn*bl*(vh - en)
-        ghv = gh + gn*(bl + db*(vh - en))
-        fv = iv - ihv
-        dfv = div + ghv
-        niter = niter + 1
-        if (dfv > 0) {
-            dx = -fv/dfv
-            adx = fabs(dx/(1 (mV)))*(1 (mV))
-            : M over [x - 2|dx|, x + 2|dx|] (mode 1: exp(u) <= 1 + u (1 + u) for u <= 1)
-            mm = gn*((3.70e-4 (/mV2))*(fabs((vh - en)/(1 (mV)))*(1 (mV)) + 2*adx)
-                     + 0.031 (/mV))
-            u = 2*adx*rvt
-            if (md == 1) {
-                mm = mm + div*(1 + u*(1 + u))*rvt
-            }
-            if (u <= 1 && (k > 0 || 2*mm*adx <= dfv)) {
-                if (mm*dx*dx < 2*tol*(dfv - 2*mm*(adx + tol)) && 4*mm*(adx + tol) < dfv) {
-                    done = 1
-                } else if (k < 5 && fabs(dx/(1 (mV))) < 5 && x + dx < 40*vt) {
-                    : a further Newton step (inside the Kantorovich ball of x0); mode 1
-                    : moves the anchor w by a Taylor series of exp as in spine()
-                    if (md == 1) {
-                        t = dx*rvt
-                        if (fabs(t) < 2e-3 && nw < 512) {
-                            w = w*(1 + t*(1 + t*(0.5 + t*(1/6 + t/24))))
-                            nw = nw + 1
-                        } else {
-                            w = exp((x + dx)*rvt)
-                            nw = 0
-                        }
-                    }
-                    x = x + dx
-                    k = k + 1
-                    go = 1
-                }
-            }
-        }
-    }
-    if (done == 1) {
-        xn = x + dx
-        ineck = iv + div*dx
-        gtot = div*ghv/dfv
-        if (md == 1) {
-            x_anchor = x
-            w_anchor = w
-        } else {
-            x_anchor = xn
-            w_anchor = 0
-        }
-        v_linear = -1e300
-        if (full == 1) {
-            vhead = vnow + xn
-            vring = vnow
-            gampa = ga
-            gnmda = gn
-            outputs(xn, div)
-        }
-    } else {
-        if (md == 1 && k > 0) {
-            : (the anchor where w is known: headsolve starts there)
-            x_anchor = x
-            w_anchor = w
-        }
-        headsolve(full, vnow)
+    if (gbz_neck > 0) {
+        b = boltzmann_act(vr, vhalf_bz, slope_bz)
+        dv = vr - ebz
+        ring_current = ring_current - gbz_neck*b*dv
+        ring_slope = ring_slope + gbz_neck*(b + b*(1 - b)/slope_bz*dv)
     }
 }
 
-PROCEDURE outputs(x (mV), div (uS)) {
-    : reff and chead from the solution x = vhead - v and the neck slope div
+FUNCTION ineckring() (nA) {
+    : the neck ring's current into the neck at the present vring (the mode 2 ring node's
+    : salt source)
+    ring_channels(vring)
+    ineckring = ring_current
+}
+
+PROCEDURE solve_spine(full, vnow (mV)) {
+    : the head balance (1) by head_solver.inc for the dendrite voltage vnow: sets ineck,
+    : gtot and, if full = 1, the recorded outputs. With a neck ring the ring node is the
+    : outer unknown (solve_ring).
+    LOCAL x
+    if (cfg == 2 && (gna_neck > 0 || gbz_neck > 0) && (mode != 2 || ring_frac > 0)) {
+        solve_ring(vnow)
+    } else {
+        x = solve_head(vnow, x_anchor)
+        niter = niter + root_evals0
+        if (root_status0 == 3) {
+            set_flag(1)
+        }
+        ineck = neck_current
+        if (neck_slope + head_slope > 0) {
+            gtot = neck_slope*head_slope/(neck_slope + head_slope)
+        } else {
+            : at a fold of the head balance: no finite series conductance
+            gtot = neck_slope
+        }
+        if (mode != 1) {
+            x_anchor = x
+            w_anchor = 0
+        }
+        : a linear F (mode 2, linear head): the neck current at another v follows exactly
+        : along gtot (the mode 2 neck update reads v_linear)
+        v_linear = -1e300
+        if (mode == 2 && neck_curvature + head_curvature == 0) {
+            v_linear = vnow
+        }
+        if (full == 1) {
+            vhead = vnow + x
+            vring = vnow
+            outputs(x, neck_slope)
+        }
+    }
+}
+
+PROCEDURE outputs(x (mV), gneck (uS)) {
+    : the recorded outputs besides vhead, vring from the solution x = vhead - v, ineck and
+    : the neck's slope gneck; then the validity flags
+    gampa = B - A
+    gnmda = Bn - An
     if (fabs(ineck/(1 (nA))) > 1e-12) {
         reff = x/ineck
     } else {
-        reff = 1/div
+        reff = 1/gneck
     }
     if (mode == 2) {
         chead = ch
@@ -1327,259 +1252,24 @@ PROCEDURE outputs(x (mV), div (uS)) {
     check_validity()
 }
 
-PROCEDURE headsolve(full, vnow (mV)) {
-    : Full solve of F(x) = ineck(x) - ihead(vnow + x) = 0 for x = vhead - vnow (see
-    : COMMENT); sets ineck, gtot, the anchor (x_anchor, w_anchor) and, if full = 1, the recorded
-    : outputs vhead, vring, reff, chead, gampa, gnmda. Every field is read once into a
-    : LOCAL, and only when the feature using it is on.
-    LOCAL gsn, gbn, vv, md, x, xn, lo, hi, blo, bhi, cap, k, done, tol, xup, arg, ii, gl,
-          el, ga, ea, gn, en, kmg, gs, es, gb, eb, vhb, sb, is, vtt, rr, ed, vh, u, e, bl,
-          db, fv, dfv, iv, div, ihv, ghv, e50, xw, ww
-    done = 0
-    vv = vnow
-    md = mode
-    ga = B - A
-    gn = Bn - An
-    ii = iinj
-    gl = gleak + gfloor
-    el = eleak
-    ea = 0
-    en = 0
-    kmg = 0
-    gs = 0
-    es = 0
-    gsn = 0
-    eb = 0
-    vhb = 0
-    sb = 1 (mV)
-    is = 1 (nA)
-    vtt = 1 (mV)
-    e50 = 1
-    rr = 1 (MOhm)
-    ed = 0
-    xw = 0
-    ww = 0
-    if (ga != 0) {
-        ea = e_ampa
-    }
-    if (gn != 0) {
-        en = e_nmda
-        kmg = mg/(3.57 (mM))
-    }
-    gb = 0
-    gbn = 0
-    if (cfg == 2) {
-        : (in the fast configuration no ring takes part in this run)
-        if (gna_head > 0) {
-            gs = gna_head*m*m*m*h
-            es = ena
-        }
-        if (gna_neck > 0) {
-            gsn = gna_neck*mn*mn*mn*hn
-            es = ena
-        }
-        gb = gbz_head
-        gbn = gbz_neck
-    }
-    if (gb > 0 || gbn > 0) {
-        eb = ebz
-        vhb = vhalf_bz
-        sb = slope_bz
-    }
-    if (md == 1) {
-        is = isat
-        vtt = vt
-        e50 = exp(50)
-        xw = x_anchor
-        ww = w_anchor
-    } else if (md == 0) {
-        rr = r0
-    } else {
-        rr = sum_ilm/(gneck_per_conc)
-        ed = ediff
-    }
-    if ((gsn > 0 || gbn > 0) && (md != 2 || ring_frac > 0)) {
-        ringsolve(vv, ga, gn, ii, gl, gs, gb, gsn, gbn)
-    } else {
-        : start at the last solution (mode 1: the anchor, whose exp is known if w_anchor > 0)
-        x = x_anchor
-        blo = 0
-        bhi = 0
-        cap = 20 (mV)
-        k = 0
-        while (done == 0) {
-            : evaluate F and F' at x: neck current iv and its slope div, head current into
-            : the head ihv and its slope conductance ghv = -d ihv / d vhead
-            vh = vv + x
-            if (md == 1) {
-                u = x/vtt
-                if (u > 50) {
-                    iv = is*(e50*(1 + u - 50) - 1)
-                    div = is*e50/vtt
-                } else {
-                    if (x == xw && ww > 0) {
-                        e = ww
-                    } else {
-                        e = exp(u)
-                        xw = x
-                        ww = e
-                    }
-                    iv = is*(e - 1)
-                    div = is*e/vtt
-                }
-            } else {
-                iv = (x - ed)/rr
-                div = 1/rr
-            }
-            ihv = ii - gl*(vh - el) - ga*(vh - ea) - gs*(vh - es)
-            ghv = gl + ga + gs
-            if (gn > 0) {
-                bl = mg_block(vh, kmg)
-                db = 0.062 (/mV) * bl*(1 - bl)
-                ihv = ihv - gn*bl*(vh - en)
-                ghv = ghv + gn*(bl + db*(vh - en))
-            }
-            if (gb > 0) {
-                bl = boltzmann_act(vh, vhb, sb)
-                db = bl*(1 - bl)/sb
-                ihv = ihv - gb*bl*(vh - eb)
-                ghv = ghv + gb*(bl + db*(vh - eb))
-            }
-            fv = iv - ihv
-            dfv = div + ghv
-            k = k + 1
-            if (fv == 0 || k >= 200) {
-                done = 1
-                if (fv != 0) {
-                    set_flag(1)
-                }
-            } else {
-                if (fv < 0) {
-                    lo = x
-                    blo = 1
-                } else {
-                    hi = x
-                    bhi = 1
-                }
-                if (blo == 1 && bhi == 1) {
-                    : bracketed: Newton safeguarded by bisection
-                    xn = lo - 1 (mV)
-                    if (dfv > 0) {
-                        xn = x - fv/dfv
-                    }
-                    if (xn <= lo || xn >= hi) {
-                        xn = 0.5*(lo + hi)
-                    }
-                } else {
-                    : walking towards the root in the direction -F
-                    if (dfv > 0) {
-                        xn = x - fv/dfv
-                    } else if (fv < 0) {
-                        xn = x + cap
-                    } else {
-                        xn = x - cap
-                    }
-                    if (md == 1 && fv < 0 && xn - x > 1 (mV) && ghv > 0) {
-                        : upper bound of the root if ihead decreases with vhead (a
-                        : guard against large overshoots only: smaller Newton steps
-                        : from the left overshoot by < (xn - x)^2/(2 VT)). Only where
-                        : ihead decreases here (ghv > 0): where it increases (NMDA, a
-                        : Boltzmann ring, past a fold) the bound does not hold, and
-                        : clipping to it crept by ~0.02 mV per step through 200
-                        : iterations (not converged, flag 1) at a fold under CVODE.
-                        arg = 1 + ihv/is
-                        if (arg > 0) {
-                            xup = vtt*log(arg)
-                            if (xup > x && xn > xup) {
-                                xn = xup
-                            }
-                        }
-                    }
-                    if (xn - x > cap) {
-                        xn = x + cap
-                        cap = 2*cap
-                    } else if (x - xn > cap) {
-                        xn = x - cap
-                        cap = 2*cap
-                    }
-                }
-                tol = 1e-10 (mV) + 1e-13*fabs(x/(1 (mV)))*(1 (mV))
-                if (fabs((xn - x)/(1 (mV))) < tol/(1 (mV))) {
-                    done = 1
-                } else if (dfv > 0 && xn == x - fv/dfv && gn == 0 && gb == 0
-                           && (md != 1 || (xn - x)*(xn - x) < 2*vtt*tol)) {
-                    : a plain Newton step that is final: F is linear (modes 0, 2 with a
-                    : linear head) or its curvature, at most F'/VT in mode 1, leaves an
-                    : error (xn - x)^2/(2 VT) below tol. Accept it without evaluating.
-                    iv = iv + div*(xn - x)
-                    x = xn
-                    done = 1
-                } else {
-                    x = xn
-                }
-            }
-        }
-        niter = niter + k
-        v_linear = -1e300
-        ineck = iv
-        if (md == 1 && ww > 0) {
-            x_anchor = xw
-            w_anchor = ww
-            nw = 0
-        } else {
-            x_anchor = x
-            w_anchor = 0
-        }
-        if (dfv > 0) {
-            gtot = div*ghv/dfv
-        } else {
-            : at a fold of the head balance: no finite series conductance
-            gtot = div
-        }
-        if (full == 1) {
-            vhead = vv + x
-            vring = vv
-            gampa = ga
-            gnmda = gn
-            outputs(x, div)
-        }
-    }
-}
-
-PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS),
-                    gsn (uS), gbn (uS)) {
-    : Head balance with a ring of channels part-way along the neck. The steady neck is
-    : linear in w = exp((V - v)/VT) (mode 1) or in V (mode 0): segment a (dendrite to
-    : ring) carries ia*(wr - 1), segment b (ring to head) ib*(wh - wr). In mode 2 each
-    : segment is a conductor with a diffusion potential, given the salt profile (the
-    : ring node is c2): ia = (xr - eda)/rsa, ib = (xh - xr - edb)/rsb. Unknowns
-    : xr = vring - v (outer) and xh = vhead - v (inner, the head balance at fixed xr,
-    : as in headsolve); both by the walking/bracketed Newton.
-    LOCAL md, vtt, e50, el, ea, en, kmg, es, eb, vhb, sb, ia, ib, rsa, rsb, xr, xrn, lo,
-          hi, blo, bhi, cap, k, done, tol, xh, xhn, lo2, hi2, blo2, bhi2, cap2, k2, done2,
-          u, wr, dwr, wh, dwh, ian, dia, pp, dpp, qq, dqq, vh, vr, ihv, ghv, irv, grv, bl,
-          db, f1, df1, g, dg, arg, xup, sh, tt, fr, eda, edb, a1, a2, l1, l2, gc
-    md = mode
-    vtt = vt
-    e50 = exp(50)
-    el = eleak
-    ea = e_ampa
-    en = e_nmda
-    kmg = mg/(3.57 (mM))
-    es = ena
-    eb = ebz
-    vhb = vhalf_bz
-    sb = slope_bz
+PROCEDURE solve_ring(vnow (mV)) {
+    : the head balance with a ring of channels part-way along the neck (see COMMENT,
+    : "Neck ring"). Segment a (dendrite to ring node) carries ia(xr), segment b (ring node
+    : to head) ib(xh, xr), the ring's channels inject ring_current at the ring node:
+    : G(xr) = ia(xr) - ib(xh(xr), xr) - ring_current(v + xr) = 0 with xh(xr) the head
+    : balance at the fixed ring node (solve_head, level 0). G is solved by the same
+    : safeguarded Newton at level 1; dG/dxr = ia' + ring_slope + q head_slope/(neck_slope
+    : + head_slope), q = -d ib/d xr, the head moving with the ring node.
+    LOCAL fr, xr, xh, ia, dia, q, g, dg, a1, a2, l1, l2, eda, rsa, sh, tt
     fr = fring()
-    ia = isat/fr
-    ib = isat/(1 - fr)
+    ring_isat_b = isat/(1 - fr)
+    ring_g_b = 1/(r0*(1 - fr))
     rsa = r0*fr
-    rsb = r0*(1 - fr)
     eda = 0
-    edb = 0
-    if (md == 2) {
+    ring_ediff_b = 0
+    if (mode == 2) {
         : segment a from the salt profile (floored as in neck2r); segment b is the rest
-        : of neck2r's whole-neck L and diffusion potential (same states)
+        : of neck2r's whole-neck resistance and diffusion potential (same states)
         fr = ring_frac
         a1 = c1
         a2 = c2
@@ -1587,245 +1277,80 @@ PROCEDURE ringsolve(vv (mV), ga (uS), gn (uS), ii (nA), gl (uS), gs (uS), gb (uS
         if (a2 < cmin) { a2 = cmin }
         l1 = ilm(conc, a1)
         l2 = ilm(a1, a2)
-        gc = gneck_per_conc
-        rsa = 2*fr*(l1 + l2)/gc
-        rsb = (sum_ilm - 2*fr*(l1 + l2))/gc
+        rsa = 2*fr*(l1 + l2)/gneck_per_conc
+        ring_g_b = gneck_per_conc/(sum_ilm - 2*fr*(l1 + l2))
         eda = ediff_per_log*((a1 - conc)*l1 + (a2 - a1)*l2)
-        edb = ediff - eda
+        ring_ediff_b = ediff - eda
     }
-    : warm start: the ring node's last offset from the dendrite
-    xr = vring - vv
+    : warm start: the ring node's and the head's last offsets from the dendrite
+    xr = vring - vnow
     xh = x_anchor
-    blo = 0
-    bhi = 0
-    cap = 20 (mV)
-    k = 0
-    done = 0
-    while (done == 0) {
-        : ring node: neck segments and ring currents at xr
-        vr = vv + xr
-        if (md == 1) {
-            u = xr/vtt
-            if (u > 50) {
-                wr = e50*(1 + u - 50)
-                dwr = e50/vtt
-            } else {
-                wr = exp(u)
-                dwr = wr/vtt
-            }
-            ian = ia*(wr - 1)
-            dia = ia*dwr
-            qq = ib*wr
-            dqq = ib*dwr
+    root_start(1)
+    while (root_status1 == 0) {
+        : segment a and the ring's channels at the ring node
+        if (mode == 1) {
+            ring_w = boltzmann_ratio(xr, vt)
+            segment_law(1, ring_w, isat/fr, vt)
+            q = ring_isat_b*law_slope/(isat/fr)
         } else {
-            ian = (xr - eda)/rsa
-            dia = 1/rsa
-            qq = xr/rsb
-            dqq = 1/rsb
+            linear_law(xr, eda, 1/rsa)
+            q = ring_g_b
         }
-        irv = -gsn*(vr - es)
-        grv = gsn
-        if (gbn > 0) {
-            bl = boltzmann_act(vr, vhb, sb)
-            db = bl*(1 - bl)/sb
-            irv = irv - gbn*bl*(vr - eb)
-            grv = grv + gbn*(bl + db*(vr - eb))
+        ia = law_current
+        dia = law_slope
+        ring_channels(vnow + xr)
+        : the head at this ring node
+        ring_x = xr
+        head_to_ring = 1
+        xh = solve_head(vnow, xh)
+        head_to_ring = 0
+        niter = niter + root_evals0
+        if (root_status0 == 3) {
+            set_flag(1)
         }
-        : inner: head balance pp(xh) - qq = ihead(v + xh)
-        blo2 = 0
-        bhi2 = 0
-        cap2 = 20 (mV)
-        k2 = 0
-        done2 = 0
-        while (done2 == 0) {
-            vh = vv + xh
-            if (md == 1) {
-                u = xh/vtt
-                if (u > 50) {
-                    wh = e50*(1 + u - 50)
-                    dwh = e50/vtt
-                } else {
-                    wh = exp(u)
-                    dwh = wh/vtt
-                }
-                pp = ib*wh
-                dpp = ib*dwh
-            } else {
-                pp = (xh - edb)/rsb
-                dpp = 1/rsb
-            }
-            ihv = ii - gl*(vh - el) - ga*(vh - ea) - gs*(vh - es)
-            ghv = gl + ga + gs
-            if (gn > 0) {
-                bl = mg_block(vh, kmg)
-                db = 0.062 (/mV) * bl*(1 - bl)
-                ihv = ihv - gn*bl*(vh - en)
-                ghv = ghv + gn*(bl + db*(vh - en))
-            }
-            if (gb > 0) {
-                bl = boltzmann_act(vh, vhb, sb)
-                db = bl*(1 - bl)/sb
-                ihv = ihv - gb*bl*(vh - eb)
-                ghv = ghv + gb*(bl + db*(vh - eb))
-            }
-            f1 = pp - qq - ihv
-            df1 = dpp + ghv
-            k2 = k2 + 1
-            if (f1 == 0 || k2 >= 200) {
-                done2 = 1
-                if (f1 != 0) {
-                    set_flag(1)
-                }
-            } else {
-                if (f1 < 0) {
-                    lo2 = xh
-                    blo2 = 1
-                } else {
-                    hi2 = xh
-                    bhi2 = 1
-                }
-                if (blo2 == 1 && bhi2 == 1) {
-                    xhn = lo2 - 1 (mV)
-                    if (df1 > 0) {
-                        xhn = xh - f1/df1
-                    }
-                    if (xhn <= lo2 || xhn >= hi2) {
-                        xhn = 0.5*(lo2 + hi2)
-                    }
-                } else {
-                    if (df1 > 0) {
-                        xhn = xh - f1/df1
-                    } else if (f1 < 0) {
-                        xhn = xh + cap2
-                    } else {
-                        xhn = xh - cap2
-                    }
-                    if (md == 1 && f1 < 0 && ghv > 0) {
-                        : (the bound holds where ihead decreases; see headsolve)
-                        arg = (qq + ihv)/ib
-                        if (arg > 0) {
-                            xup = vtt*log(arg)
-                            if (xup > xh && xhn > xup) {
-                                xhn = xup
-                            }
-                        }
-                    }
-                    if (xhn - xh > cap2) {
-                        xhn = xh + cap2
-                        cap2 = 2*cap2
-                    } else if (xh - xhn > cap2) {
-                        xhn = xh - cap2
-                        cap2 = 2*cap2
-                    }
-                }
-                tol = 1e-10 (mV) + 1e-13*fabs(xh/(1 (mV)))*(1 (mV))
-                if (fabs((xhn - xh)/(1 (mV))) < tol/(1 (mV))) {
-                    done2 = 1
-                } else {
-                    xh = xhn
-                }
-            }
-        }
-        niter = niter + k2
-        : outer: current balance at the ring node
-        g = ian - (pp - qq) - irv
-        if (dpp + ghv > 0) {
-            dg = dia + dqq*ghv/(dpp + ghv) + grv
+        g = ia - neck_current - ring_current
+        if (neck_slope + head_slope > 0) {
+            dg = dia + ring_slope + q*head_slope/(neck_slope + head_slope)
         } else {
-            dg = dia + dqq + grv
+            dg = dia + ring_slope + q
         }
-        k = k + 1
-        if (g == 0 || k >= 200) {
-            done = 1
-            if (g != 0) {
-                set_flag(1)
-            }
-        } else {
-            if (g < 0) {
-                lo = xr
-                blo = 1
-            } else {
-                hi = xr
-                bhi = 1
-            }
-            if (blo == 1 && bhi == 1) {
-                xrn = lo - 1 (mV)
-                if (dg > 0) {
-                    xrn = xr - g/dg
-                }
-                if (xrn <= lo || xrn >= hi) {
-                    xrn = 0.5*(lo + hi)
-                }
-            } else {
-                if (dg > 0) {
-                    xrn = xr - g/dg
-                } else if (g < 0) {
-                    xrn = xr + cap
-                } else {
-                    xrn = xr - cap
-                }
-                if (xrn - xr > cap) {
-                    xrn = xr + cap
-                    cap = 2*cap
-                } else if (xr - xrn > cap) {
-                    xrn = xr - cap
-                    cap = 2*cap
-                }
-            }
-            tol = 1e-10 (mV) + 1e-13*fabs(xr/(1 (mV)))*(1 (mV))
-            if (fabs((xrn - xr)/(1 (mV))) < tol/(1 (mV))) {
-                done = 1
-            } else {
-                xr = xrn
-            }
-        }
+        xr = root_next(1, xr, g, dg, -1)
+    }
+    if (root_status1 == 3) {
+        set_flag(1)
     }
     x_anchor = xh
     w_anchor = 0
     v_linear = -1e300
-    vhead = vv + xh
-    vring = vv + xr
-    ineck = ian
-    gampa = ga
-    gnmda = gn
-    : di/dv of the chain dendrite -a- ring(grv) -b- head(ghv), all slopes in x
-    if (dpp + ghv > 0) {
-        sh = dpp*ghv/(dpp + ghv)
-        tt = dqq*ghv/(dpp + ghv)
+    vhead = vnow + xh
+    vring = vnow + xr
+    ineck = ia
+    gampa = B - A
+    gnmda = Bn - An
+    : di/dv of the chain dendrite -a- ring node (ring_slope) -b- head (head_slope)
+    if (neck_slope + head_slope > 0) {
+        sh = neck_slope*head_slope/(neck_slope + head_slope)
+        tt = q*head_slope/(neck_slope + head_slope)
     } else {
-        sh = dpp
-        tt = dqq
+        sh = neck_slope
+        tt = q
     }
-    if (dia + grv + tt > 0) {
-        gtot = dia*(grv + sh)/(dia + grv + tt)
+    if (dia + ring_slope + tt > 0) {
+        gtot = dia*(ring_slope + sh)/(dia + ring_slope + tt)
     } else {
         gtot = dia
     }
-    if (fabs(ian/(1 (nA))) > 1e-12) {
-        reff = xh/ian
+    if (fabs(ia/(1 (nA))) > 1e-12) {
+        reff = xh/ia
     } else {
-        reff = 1/dia + 1/dqq
+        reff = 1/dia + 1/q
     }
-    if (md == 1) {
-        chead = conc*wh
-    } else if (md == 2) {
+    if (mode == 1) {
+        chead = conc*boltzmann_ratio(xh, vt)
+    } else if (mode == 2) {
         chead = ch
     } else {
         chead = conc
     }
     check_validity()
-}
-
-FUNCTION ineckring() (nA) {
-    : current of the neck ring into the neck at vring (inward positive), as ringsolve
-    : counts it
-    LOCAL ir
-    ir = 0
-    if (gna_neck > 0) {
-        ir = -gna_neck*mn*mn*mn*hn*(vring - ena)
-    }
-    if (gbz_neck > 0) {
-        ir = ir - gbz_neck*(vring - ebz)*boltzmann_act(vring, vhalf_bz, slope_bz)
-    }
-    ineckring = ir
 }

@@ -107,9 +107,10 @@ def test_fast_path_equals_full_solver(h):
 
 @pytest.mark.parametrize("mode", [1, 2, 0])
 def test_nmda_path_equals_full_solver(h, mode):
-    """Spines with AMPA and NMDA input (the NMDA path: Newton from the last solution,
-    accepted by its error bound) against the same spines with a vanishing Boltzmann ring
-    (every solve by the full walking/bracketed Newton solver)."""
+    """Spines with AMPA and NMDA input (the head solver from the last solution, its final
+    Newton step accepted by the error bound from the NMDA curvature bound) against the
+    same spines with a vanishing Boltzmann ring (the configuration that reads every ring
+    parameter at every evaluation)."""
     h.celsius = 20.0
     dend = passive_dendrite(h)
     fast = poisson_spines(h, dend, 4, mode=mode, weight=0.001, nmda=0.002)
@@ -132,10 +133,13 @@ def test_nmda_path_equals_full_solver(h, mode):
         assert np.max(np.abs(va - vb)) < (3e-10 if mode != 2 else 1e-9)
         slope = (s0.isat + ia.max()) / s0.vt if mode == 1 else 1.0 / s0.r0
         assert np.max(np.abs(ia - ib)) < (3e-10 if mode != 2 else 1e-9) * slope
-    # the NMDA path ran: fewer head evaluations than the full solver's (observed 0.63 of
-    # them in mode 1, 0.53 in mode 2, 0.51 in mode 0: mostly one evaluation per step
-    # instead of two)
-    assert sum(s.niter for s, *_ in fast) < 0.7 * sum(s.niter for s, *_ in full)
+    # the error-bound acceptance ran: fewer than 2 evaluations per solve (without it every
+    # solve costs at least 2: a step and the evaluation at its result). Solves: one per
+    # step (the refresh), two in mode 2 (also the head at the new v for the salt flux),
+    # plus the current evaluations after the ~8 events per spine; observed 1.7, 1.3 and
+    # 1.2 evaluations per solve in modes 1, 2 and 0
+    solves = (200.0 / 0.025) * (2 if mode == 2 else 1) + 20
+    assert sum(s.niter for s, *_ in fast) < 2 * n * solves
 
 
 def test_nmda_path_holds_the_balance_through_a_long_run(h):

@@ -63,3 +63,57 @@ def test_modlunit_clean(tmp_path):
     out = "\n".join(ln for ln in (proc.stdout + proc.stderr).splitlines()
                     if ln.strip() and not ln.startswith(("Checking units of", "INCLUDEing ")))
     assert proc.returncode == 0 and out == "", out
+
+
+def test_one_head_solver():
+    """The head balance has one solver, mechanisms/head_solver.inc: its bisection
+    safeguard and walking cap are written once, there, and SpnpSpine.mod calls it (no
+    second Newton loop with its own bracket); the neck laws are defined once, in
+    neck_laws.inc."""
+    solver = MOD.parent / "head_solver.inc"
+    laws_inc = MOD.parent / "neck_laws.inc"
+    text = MOD.read_text()
+    assert 'INCLUDE "head_solver.inc"' in text and 'INCLUDE "neck_laws.inc"' in text
+    sources = {f.name: f.read_text() for f in [MOD] + INCLUDES}
+    # the bisection step and the doubling of the walking cap (as the six solvers of the
+    # earlier file wrote them: 0.5*(lo + hi), cap = 2*cap)
+    for pattern in (r"0\.5\*\(lo\w* \+ hi\w*\)", r"cap\w*(\[\w+\])? = 2\*cap"):
+        where = [name for name, src in sources.items() if re.search(pattern, src)]
+        assert where == [solver.name], (pattern, where)
+    for name in ("root_start", "root_next", "solve_head"):
+        defs = [n for n, src in sources.items()
+                if re.search(rf"^(PROCEDURE|FUNCTION) {name}\(", src, re.M)]
+        assert defs == [solver.name], (name, defs)
+    for name in ("boltzmann_ratio", "segment_law", "linear_law"):
+        defs = [n for n, src in sources.items()
+                if re.search(rf"^(PROCEDURE|FUNCTION) {name}\(", src, re.M)]
+        assert defs == [laws_inc.name], (name, defs)
+    # the mechanism supplies the solver's two laws, and no procedure of the old solvers
+    for name in ("neck_law", "head_law"):
+        assert re.search(rf"^PROCEDURE {name}\(", text, re.M)
+    for old in ("headsolve", "ringsolve", "spinegen", "spinenm"):
+        assert not re.search(rf"\b{old}\b", text), old
+    # the exponential of the steady law is evaluated in one place (its linear continuation
+    # past x/VT = 50 with it); the fast path's Taylor steps move it, they do not redefine it
+    assert "exp(50)*(1 + u - 50)" in laws_inc.read_text()
+    assert "e50" not in text
+
+
+def test_no_function_call_as_procedure_argument():
+    """CoreNEURON's nmodl (NEURON 9.0.2) inlines a PROCEDURE call whose argument is a
+    FUNCTION call without computing that function: the argument is left uninitialised
+    (the ring spines' traces differed from NEURON's by 100 mV). Such calls are written
+    with a LOCAL in between; this checks every mechanism source for the pattern."""
+    sources = [MOD] + INCLUDES
+    procedures = set()
+    for f in sources:
+        procedures |= set(re.findall(r"^PROCEDURE (\w+)\(", f.read_text(), re.M))
+    bad = []
+    for f in sources:
+        code = f.read_text().split("ENDCOMMENT", 1)[1]
+        for ln in code.splitlines():
+            stmt = ln.split(":")[0]
+            m = re.match(r"\s*(\w+)\((.*)\)\s*$", stmt)
+            if m and m.group(1) in procedures and re.search(r"\w\(", m.group(2)):
+                bad.append(f"{f.name}: {stmt.strip()}")
+    assert bad == []
