@@ -247,10 +247,17 @@ def clamped_resistances(model, geo=SPINE, i_test=1e-3, t_steady=200.0):
         h.fadvance()
         if sign > 0:
             out["R_inst_MOhm"] = (pp.vhead - dend(0.5).v) / pp.ineck
+        # the steady state by CVODE at tight tolerances: the +-1 pA secant moves the
+        # head by ~40 nV, below CVODE's default tolerance
+        atol, rtol = h.cvode.atol(), h.cvode.rtol()
+        h.cvode.atol(1e-10)
+        h.cvode.rtol(1e-10)
         h.cvode_active(1)
         h.cvode.re_init()
         h.continuerun(t_steady)
         h.cvode_active(0)
+        h.cvode.atol(atol)
+        h.cvode.rtol(rtol)
         out[sign] = pp.vhead - dend(0.5).v
         del pp, vc
         _clear(h)
