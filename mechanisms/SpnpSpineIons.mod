@@ -379,6 +379,9 @@ DERIVATIVE states {
     fx = 0
     if (t - t_solved > 0.25*dt && t - t_solved < 0.75*dt) {
         fx = 1
+        : the synapses first, exactly (as cnexp would), so that the head solve at the
+        : step's end sees them as the next BREAKPOINT will
+        decay_synapses()
     }
     if (refused == 1) {
         FROM k = 0 TO NS - 1 {
@@ -467,40 +470,21 @@ DERIVATIVE states {
         an5' = dcs[33] - qd[33]*(an5 - c[33])
         anh' = dcs[34] - qd[34]*(anh - c[34])
     }
-    : synapses: double exponentials (at rest, both states exactly 0: nothing to do).
-    : A state below 1e-290 uS is set to exactly 0: decaying further it would stick as a
-    : subnormal number (its decrement rounds to 0) and make every operation on it a slow
-    : microcode assist (measured: 47 % of the AMPA A states sat there at the end of the
-    : 1000-spine, 5 Hz benchmark; 1e-290 uS is no conductance at all)
-    if (A != 0 || B != 0) {
-        if (fabs(A/(1 (uS))) > 1e-290) {
-            A' = -A/tau1
-        } else {
-            A = 0
-        }
-        if (fabs(B/(1 (uS))) > 1e-290) {
-            B' = -B/tau2
-        } else {
-            B = 0
-        }
-    } else {
+    : synapses: double exponentials; the fixed step's were decayed above (at rest,
+    : both states exactly 0: nothing to do)
+    if (fx == 1 || (A == 0 && B == 0)) {
         A' = 0
         B' = 0
-    }
-    if (An != 0 || Bn != 0) {
-        if (fabs(An/(1 (uS))) > 1e-290) {
-            An' = -An/nmda_tau1
-        } else {
-            An = 0
-        }
-        if (fabs(Bn/(1 (uS))) > 1e-290) {
-            Bn' = -Bn/nmda_tau2
-        } else {
-            Bn = 0
-        }
     } else {
+        A' = -A/tau1
+        B' = -B/tau2
+    }
+    if (fx == 1 || (An == 0 && Bn == 0)) {
         An' = 0
         Bn' = 0
+    } else {
+        An' = -An/nmda_tau1
+        Bn' = -Bn/nmda_tau2
     }
     : HH gates of the head ring
     if (gna_head > 0) {
@@ -664,6 +648,34 @@ PROCEDURE backward_euler() {
     solve_head(v)
     t_refreshed = t
     stamp_inputs(v)
+}
+
+PROCEDURE decay_synapses() {
+    : one fixed step of the synaptic states: their exact exponential decay over dt.
+    : A state below 1e-290 uS is set to exactly 0: decaying further it would stick as a
+    : subnormal number (its decrement rounds to 0) and make every operation on it a slow
+    : microcode assist (measured: 47 % of the AMPA A states sat there at the end of the
+    : 1000-spine, 5 Hz benchmark; 1e-290 uS is no conductance at all)
+    if (A != 0 || B != 0) {
+        A = A*exp(-dt/tau1)
+        B = B*exp(-dt/tau2)
+        if (fabs(A/(1 (uS))) < 1e-290) {
+            A = 0
+        }
+        if (fabs(B/(1 (uS))) < 1e-290) {
+            B = 0
+        }
+    }
+    if (An != 0 || Bn != 0) {
+        An = An*exp(-dt/nmda_tau1)
+        Bn = Bn*exp(-dt/nmda_tau2)
+        if (fabs(An/(1 (uS))) < 1e-290) {
+            An = 0
+        }
+        if (fabs(Bn/(1 (uS))) < 1e-290) {
+            Bn = 0
+        }
+    }
 }
 
 PROCEDURE stamp_inputs(vv (mV)) {
