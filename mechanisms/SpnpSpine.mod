@@ -1050,9 +1050,8 @@ PROCEDURE spine0(full, vnow (mV)) {
     : spine() in the fast configuration in mode 0 (cfg = 0) with no NMDA conductance: an
     : Ohmic neck, x = r0 ineck, and a linear head ihead = i0 - gh (v + x) make (1) linear,
     : solved by one division: ineck = (i0 - gh v)/(1 + gh r0), gtot = gh/(1 + gh r0).
-    : Buys: mode 0 2.1x -> 1.0x its cost before the one head solver (bench spine spine0,
-    : 2026-12-02, best of 3; bench cell fold-ohmic 1.91x -> see the closing note) against
-    : solve_spine.
+    : Buys (against solve_spine): bench spine spine0 1.057 s -> 0.382 s (300 ms, best of
+    : 3), bench cell fold-ohmic 1.91x -> 0.93x Exp2Syn (median of 7), 2026-12-02.
     LOCAL ga, gl, gh, i0, x, rd
     ga = B - A
     gl = gleak + gfloor
