@@ -90,7 +90,8 @@ NMODL translate the block alike (a KINETIC scheme, which would give CVODE the ce
 coupling, is not translated by CoreNEURON's NMODL at this size). Cost of that choice:
 CVODE's Newton sees only each cell's own rate, so while the neck is active its steps
 stay near the cells' diffusion time (h^2/2D, a few us): an EPSP train takes ~15x
-SpnpSpine mode 2's steps. When it runs: every BREAKPOINT (the currents) solves the
+SpnpSpine mode 2's steps. The head balance is solved by the one head solver of
+head_solver.inc (this file defines its neck_law and head_law). When it runs: every BREAKPOINT (the currents) solves the
 head, sets the link rates and checks validity; the fixed step's state update (half a
 step later, the same concentrations and synaptic states) takes the backward-Euler step
 with those rates, so one head solve per step; CVODE's solves it again at its own v. Parameters are read at every evaluation, except the geometry, the
@@ -294,6 +295,7 @@ INCLUDE "hh_rates.inc"
 INCLUDE "boltzmann.inc"
 INCLUDE "mg_block.inc"
 INCLUDE "spine_ions_checks.inc"
+INCLUDE "head_solver.inc"
 
 INITIAL {
     LOCAL s, j, tp, am, bm, ah, bh, k
@@ -342,7 +344,7 @@ INITIAL {
     : the HH gates at their steady state of the resting head (a fixed point: iterate)
     FROM k = 0 TO 19 {
         if (refused == 0) {
-            solve_head(v)
+            balance_head(v)
         } else {
             vhead = v
         }
@@ -398,7 +400,7 @@ DERIVATIVE states {
         : fixed step, not two (measured: see the note at the end of backward_euler)
         backward_euler()
     } else {
-        solve_head(v)
+        balance_head(v)
         derivatives()
     }
     if (fx == 1) {
@@ -597,7 +599,7 @@ PROCEDURE store_states() {
 PROCEDURE backward_euler() {
     : one backward-Euler step of every mobile species (a tridiagonal system over the
     : cells and the head, Thomas algorithm) with the link rates kf, kb set by
-    : solve_head; dcs = (c_new - c)/dt. wd holds the reciprocal pivots: one division
+    : balance_head; dcs = (c_new - c)/dt. wd holds the reciprocal pivots: one division
     : per node instead of four (measured on the 1000-spine benchmark: ratio to
     : SpnpSpine mode 2 15.1x -> 14.2x, medians of 3 rounds). (LOCALs: numbers in
     : um3/ms, mM um3/ms)
@@ -654,7 +656,7 @@ PROCEDURE backward_euler() {
     : are those of the step's end (measured on the 1000-spine benchmark, with the
     : synapses decayed before it: 4.26 -> 2.03 head evaluations per step, ratio to
     : SpnpSpine mode 2 20.5x -> 17.2x)
-    solve_head(v)
+    balance_head(v)
     t_refreshed = t
     stamp_inputs(v)
 }
@@ -945,7 +947,7 @@ PROCEDURE head_currents(vh (mV)) {
     gh = gh_na + gh_k + gh_ca
 }
 
-PROCEDURE neck_law() {
+PROCEDURE neck_params() {
     : resistance rneck [MOhm] and EMF eneck [mV] of the neck from the concentrations;
     : sig and gsum of every link for the field (LOCALs: numbers in mM, um2/ms, um)
     LOCAL l, s, cl, cr, ss, gg, rr, ee, zd
@@ -980,83 +982,46 @@ PROCEDURE neck_law() {
     eneck = vt*ee
 }
 
-PROCEDURE solve_head(vv (mV)) {
-    : the head balance (x - eneck)/rneck = ihead(vv + x), x = vhead - vv, by Newton
-    : from the last solution, safeguarded by bisection once the root is bracketed and
-    : by capped, doubling steps in the direction -F before (F increasing and convex
-    : for a passive head; NMDA and the Boltzmann ring can bend it); then the link rates
-    : of every link and the head sources. LOCALs: numbers in mV, nA, uS, MOhm.
-    LOCAL x, xn, f, df, lo, hi, blo, bhi, cap, k, done, l, s, du, b, rn, en
-    neck_law()
-    ipump = 2*FN*kpump*(c[3*NP + NC] - ca_rest)
-    rn = rneck/(1 (MOhm))
-    en = eneck/(1 (mV))
-    x = x_last/(1 (mV))
-    blo = 0
-    bhi = 0
-    cap = 20
-    k = 0
-    done = 0
-    while (done == 0) {
-        head_currents(vv + x*(1 (mV)))
-        f = (x - en)/rn - (ih_na + ih_k + ih_ca - ipump)/(1 (nA))
-        df = 1/rn + gh/(1 (uS))
-        k = k + 1
-        if (f == 0 || k >= 100) {
-            done = 1
-            if (f != 0) {
-                set_flag(1)
-            }
-        } else {
-            if (f < 0) {
-                lo = x
-                blo = 1
-            } else {
-                hi = x
-                bhi = 1
-            }
-            if (df > 0) {
-                xn = x - f/df
-                if (k == 1 && hcurv >= 0 && hcurv*(xn - x)*(xn - x) < (1e-10 + 1e-13*fabs(xn))*df && hcurv*fabs(xn - x) < 1e-6*df) {
-                    : accept the first Newton step without evaluating again: with the
-                    : neck linear in x and |F''| <= hcurv, its error is below
-                    : hcurv step^2/(2 F') (Kantorovich), under the stopping tolerance,
-                    : and the slopes at the root are these to 1e-6 relative. The head
-                    : currents move to xn along their slopes, so the balance (and
-                    : with it every species' moles) holds to round-off. (Measured on
-                    : the 1000-spine benchmark: 2.03 -> 1.05 head evaluations per
-                    : step, ratio to SpnpSpine mode 2 17.2x -> 15.1x)
-                    ih_na = ih_na - gh_na*(xn - x)*(1 (mV))
-                    ih_k = ih_k - gh_k*(xn - x)*(1 (mV))
-                    ih_ca = ih_ca - gh_ca*(xn - x)*(1 (mV))
-                    done = 1
-                }
-            } else if (f < 0) {
-                xn = x + cap
-            } else {
-                xn = x - cap
-            }
-            if (done == 1) {
-                : (accepted above: no safeguard applies)
-            } else if (blo == 1 && bhi == 1) {
-                if (xn <= lo || xn >= hi) {
-                    xn = 0.5*(lo + hi)
-                }
-            } else if (xn - x > cap) {
-                xn = x + cap
-                cap = 2*cap
-            } else if (x - xn > cap) {
-                xn = x - cap
-                cap = 2*cap
-            }
-            if (fabs(xn - x) < 1e-10 + 1e-13*fabs(x)) {
-                done = 1
-            }
-            x = xn
-        }
+PROCEDURE neck_law(x (mV)) {
+    : the neck for head_solver.inc: linear in x = vhead - v given the concentrations
+    : (rneck, eneck from neck_params)
+    neck_current = (x - eneck)/rneck
+    neck_slope = 1/rneck
+    neck_curvature = 0
+}
+
+PROCEDURE head_law(vh (mV)) {
+    : the head's membrane for head_solver.inc: the ions' currents into the head (pump
+    : out), their slope and a bound of their curvature (hcurv, -1 where none is known)
+    head_currents(vh)
+    head_current = ih_na + ih_k + ih_ca - ipump
+    head_slope = gh
+    if (hcurv >= 0) {
+        head_curvature = hcurv*(1 (uS/mV))
+    } else {
+        head_curvature = -1 (uS/mV)
     }
-    niter = niter + k
-    x_last = x*(1 (mV))
+}
+
+PROCEDURE balance_head(vv (mV)) {
+    : the head balance (x - eneck)/rneck = ihead(vv + x), x = vhead - vv, by the one
+    : head solver (head_solver.inc) from the last solution; then the link rates of
+    : every link and the head sources. LOCALs: numbers in mV.
+    LOCAL x, l, s, du, b
+    neck_params()
+    ipump = 2*FN*kpump*(c[3*NP + NC] - ca_rest)
+    x = solve_head(vv, x_last)
+    if (root_status0 == 2) {
+        : the accepted final Newton step: each ion's current moves along its own slope
+        : (the total as head_solver.inc moved it), so every species' moles balance
+        ih_na = ih_na - gh_na*root_dx0
+        ih_k = ih_k - gh_k*root_dx0
+        ih_ca = ih_ca - gh_ca*root_dx0
+    } else if (root_status0 == 3) {
+        set_flag(1)
+    }
+    niter = niter + root_evals0
+    x_last = x
     vhead = vv + x_last
     ineck = (x_last - eneck)/rneck
     if (gh*rneck > -1) {
@@ -1120,7 +1085,7 @@ PROCEDURE currents(vv (mV)) {
         : these concentrations) is reused when none of its inputs changed since
         if (t - t_refreshed < 0.25*dt || t - t_refreshed > 0.75*dt || inputs_changed(vv) == 1) {
             load_states()
-            solve_head(vv)
+            balance_head(vv)
         }
         check_validity()
         FROM s = 0 TO NSP - 1 {

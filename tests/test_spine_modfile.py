@@ -67,14 +67,20 @@ def test_modlunit_clean(tmp_path):
 
 def test_one_head_solver():
     """The head balance has one solver, mechanisms/head_solver.inc: its bisection
-    safeguard and walking cap are written once, there, and SpnpSpine.mod calls it (no
-    second Newton loop with its own bracket); the neck laws are defined once, in
-    neck_laws.inc."""
+    safeguard and walking cap are written once, there, and both drop-in spines
+    (SpnpSpine.mod, SpnpSpineIons.mod) call it (no second Newton loop with its own
+    bracket); the neck laws are defined once, in neck_laws.inc."""
     solver = MOD.parent / "head_solver.inc"
     laws_inc = MOD.parent / "neck_laws.inc"
+    ions_mod = MOD.parent / "SpnpSpineIons.mod"
     text = MOD.read_text()
     assert 'INCLUDE "head_solver.inc"' in text and 'INCLUDE "neck_laws.inc"' in text
-    sources = {f.name: f.read_text() for f in [MOD] + INCLUDES}
+    ions_text = ions_mod.read_text()
+    assert 'INCLUDE "head_solver.inc"' in ions_text
+    assert re.search(r"= solve_head\(", ions_text)
+    for name in ("neck_law", "head_law"):
+        assert re.search(rf"^PROCEDURE {name}\(", ions_text, re.M), name
+    sources = {f.name: f.read_text() for f in [MOD, ions_mod] + INCLUDES}
     # the bisection step and the doubling of the walking cap (as the six solvers of the
     # earlier file wrote them: 0.5*(lo + hi), cap = 2*cap)
     for pattern in (r"0\.5\*\(lo\w* \+ hi\w*\)", r"cap\w*(\[\w+\])? = 2\*cap"):
