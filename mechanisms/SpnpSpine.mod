@@ -685,13 +685,15 @@ DERIVATIVE states {
                     : and neck_modes_from_cells written out: as calls they cost 8.6 % more
                     : of the spine's instructions (callgrind) and bench spine mode 2 went
                     : from 0.84x to 0.97-0.98x the explicit spines (+16 %, 400 ms, two
-                    : interleaved runs of 3 rounds, quiet, 2026-12-02)).
+                    : interleaved runs of 3 rounds, quiet, 2026-12-02)). The literal s
+                    : (not half_sqrt2): with the CONSTANT here CoreNEURON's results moved
+                    : 6.8e-6 mV from NEURON's (test_coreneuron_equals_neuron, 2026-12-02).
                     tau = dt
                     kn = tau*decay_neck
                     kd = tau*decay_head
                     ceq = salt_per_current*inw
                     : the cells' and the head's excess over conc (x_j = j dq + e_j)
-                    u = half_sqrt2*(y1 + y3)
+                    u = 0.70710678118654752*(y1 + y3)
                     w = yh - c0
                     b1 = dq + u + y2
                     b2 = 2*dq + y1 - y3
@@ -705,7 +707,7 @@ DERIVATIVE states {
                     d1 = b1 - dq
                     d2 = b2 - 2*dq
                     d3 = b3 - 3*dq
-                    u = half_sqrt2*(d1 + d3)
+                    u = 0.70710678118654752*(d1 + d3)
                     cmode1 = 0.5*(u + d2)
                     cmode2 = 0.5*(d1 - d3)
                     cmode3 = 0.5*(u - d2)
