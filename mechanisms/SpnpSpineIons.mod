@@ -91,7 +91,8 @@ coupling, is not translated by CoreNEURON's NMODL at this size). Cost of that ch
 CVODE's Newton sees only each cell's own rate, so while the neck is active its steps
 stay near the cells' diffusion time (h^2/2D, a few us): an EPSP train takes ~15x
 SpnpSpine mode 2's steps. The head balance is solved by the one head solver of
-head_solver.inc (this file defines its neck_law and head_law). When it runs: every BREAKPOINT (the currents) solves the
+head_solver.inc (this file defines its neck_law and head_law; hcurv = -1 passes on
+"no bound"). When it runs: every BREAKPOINT (the currents) solves the
 head, sets the link rates and checks validity; the fixed step's state update (half a
 step later, the same concentrations and synaptic states) takes the backward-Euler step
 with those rates, so one head solve per step; CVODE's solves it again at its own v. Parameters are read at every evaluation, except the geometry, the
@@ -996,11 +997,7 @@ PROCEDURE head_law(vh (mV)) {
     head_currents(vh)
     head_current = ih_na + ih_k + ih_ca - ipump
     head_slope = gh
-    if (hcurv >= 0) {
-        head_curvature = hcurv*(1 (uS/mV))
-    } else {
-        head_curvature = -1 (uS/mV)
-    }
+    head_curvature = hcurv*(1 (uS/mV))
 }
 
 PROCEDURE balance_head(vv (mV)) {
