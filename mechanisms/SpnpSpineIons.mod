@@ -68,7 +68,7 @@ Head currents by ion (positive = into the head):
     (instantaneous Boltzmann, ebz, vhalf_bz, slope_bz) carry Na.
   NET_RECEIVE(w_ampa, w_nmda) [uS] opens AMPA and NMDA as SpnpSpine does.
 
-Numerics. NC neck cells of equal length (equal gamma, equal volume: exact for a
+Numerics. NC = 3 neck cells of equal length (equal gamma, equal volume: exact for a
 cylinder; gamma and neck_vol may be given for another profile) with the concentrations
 at their centres, plus the head. The link between neighbouring nodes has the geometric
 factor A = 1/(gamma between them) [um] (half a cell at the dendrite end and at the head)
@@ -78,26 +78,33 @@ and uses the mean of the two concentrations:
 
 the same finite volumes as the Python reference spinepnp.ions.IonSpine (with
 head_gamma = 0: give gamma for a junction's access), linear in I, conserving each
-species' moles to round-off. The flows
-are set at every evaluation from the solved head and the field. NEURON's fixed step
-takes a backward-Euler step of every species (the rates of the step's start, a
-tridiagonal solve over cells and head: unconditionally stable, first order), handed to
-cnexp as the rate (c_new - c)/dt; under CVODE the block gives the exact derivatives
-with each cell's own outflow rate as the diagonal of CVODE's Newton matrix. The states
-are scalars (na0 .. na5, nah, k0 .., kh, cl.., ca.., an..: cells from the dendrite end,
-then the head), copied into the working array c, so that NEURON's and CoreNEURON's
-NMODL translate the block alike (a KINETIC scheme, which would give CVODE the cells'
-coupling, is not translated by CoreNEURON's NMODL at this size). Cost of that choice:
-CVODE's Newton sees only each cell's own rate, so while the neck is active its steps
-stay near the cells' diffusion time (h^2/2D, a few us): an EPSP train takes ~15x
-SpnpSpine mode 2's steps. The head balance is solved by the one head solver of
-head_solver.inc (this file defines its neck_law and head_law; hcurv = -1 passes on
-"no bound"). When it runs: every BREAKPOINT (the currents) solves the
-head, sets the link rates and checks validity; the fixed step's state update (half a
+species' moles to round-off. Three cells, as mode 2's neck: against six, the time at
+which head Na runs out in the -50 pA full-PNP protocol moves by < 1 % (bound 5 %; the
+tests against the full PNP solver hold it). The field is set at every evaluation from
+the solved head. NEURON's fixed step takes a backward-Euler step of every mobile
+species (the field of the step's start, a tridiagonal solve over cells and head:
+unconditionally stable, first order), handed to cnexp as the rate (c_new - c)/dt; under
+CVODE the block gives the exact derivatives with each node's diffusive exchange rate as
+the diagonal of CVODE's Newton matrix. An immobile anion (d_a = 0) keeps a_conc and
+costs nothing. The states are scalars (na0 na1 na2 nah, k.., cl.., ca.., an..: cells
+from the dendrite end, then the head), copied into working values (wna0 ..), so that
+NEURON's and CoreNEURON's NMODL translate the block alike (a KINETIC scheme, which would
+give CVODE the cells' coupling, is not translated by CoreNEURON's NMODL at this size).
+Cost of that choice: CVODE's Newton sees only each node's own rate, so while the neck is
+active its steps stay near the cells' diffusion time (h^2/2D, ~40 us for a 1 um neck).
+The head balance is solved by the one head solver of head_solver.inc (this file defines
+its neck_law and head_law; hcurv = -1 passes on "no bound").
+When it runs: every BREAKPOINT (the currents) solves the head, sets the field and checks
+validity, unless it reuses the refresh below; the fixed step's state update (half a
 step later, the same concentrations and synaptic states) takes the backward-Euler step
-with those rates, so one head solve per step; CVODE's solves it again at its own v. Parameters are read at every evaluation, except the geometry, the
-diffusion coefficients, ca_buffer, ca_tau, cfloor_frac and celsius, read at INITIAL
-(as is the synapses' peak normalisation).
+with that field and then refreshes: the head solved at the step's end (this v, the new
+concentrations), which the next BREAKPOINT reuses unless v, an injected current or the
+dendrite's concentrations changed or an event arrived: one head solve per step, and a
+recorded vhead belongs to the recorded v. CVODE solves at every evaluation.
+Parameters are read at every solve (those changed between fixed steps take effect at
+the next refresh, within one dt), except the geometry, the diffusion coefficients,
+ca_buffer, ca_tau, cfloor_frac and celsius, read at INITIAL (as is the synapses' peak
+normalisation).
 
 Validity (invalid, a sum of flags, from tinvalid on; spinepnp.validity.INVALID_IONS):
 1 the head balance did not converge; 2 a mobile species at or below cfloor_frac of its
@@ -123,12 +130,7 @@ Stevens, J Neurosci 10:3178 (1990); buffer and extrusion defaults: Sabatini, Oer
 & Svoboda, Neuron 33:439 (2002) (capacity ~20, decay ~12 ms).
 ENDCOMMENT
 
-DEFINE NC 6          : neck cells
-DEFINE NP 7          : nodes per species: NC cells and the head
-DEFINE NL 7          : links per species: dendrite-cell, NC - 1 cell-cell, cell-head
-DEFINE NSP 5         : species: na, k, cl, ca, anion
-DEFINE NS 35         : concentration states NSP*NP
-DEFINE NIN 28        : inputs of a head solve compared before its reuse (inputs_changed)
+DEFINE NC 3          : neck cells
 
 NEURON {
     THREADSAFE
@@ -199,9 +201,11 @@ PARAMETER {
     site_gamma = 0  (/um)     : release site: int f^2 dx/S over the head (0: well mixed)
 }
 
+
 ASSIGNED {
     v (mV)
     celsius (degC)
+    dt (ms)
     nai (mM)
     nao (mM)
     ki (mM)
@@ -238,19 +242,101 @@ ASSIGNED {
     refused (1)
     factor_ampa (1)
     factor_nmda (1)
-    vol[NS] (um3)
-    zs[NSP] (1)
-    ds[NSP] (um2/ms)
-    alink[NL] (um)
-    sig[NL] (mM um2/ms)
-    gsum[NL] (mM um2/ms)
-    kf[NS] (um3/ms)
-    kb[NS] (um3/ms)
-    src[NSP] (mM um3/ms)
-    cdend[NSP] (mM)
-    cfl[NSP] (mM)
-    ca_rest (mM)
-    kpump (um3/ms)
+    : --- the internal working values below are plain numbers in the units named (one
+    : conversion where a state or parameter enters, none in the arithmetic) ---
+    : geometry, set at INITIAL: the links' A = 1/gamma [um] (a_end: the half cells at the
+    : dendrite and the head, a_mid: between cells), the cell and head volumes [um3], the
+    : head's Ca volume with its buffer, the pump's rate [um3/ms], F in nA ms/(mM um3)
+    a_end (1)
+    a_mid (1)
+    vcell (1)
+    vhd (1)
+    vhd_ca (1)
+    kpump (1)
+    fn (1)
+    vtn (1)
+    ca_rest (1)
+    : floors [mM] (cfloor_frac of the dendrite's value at finitialize)
+    fl_na (1)
+    fl_k (1)
+    fl_cl (1)
+    fl_ca (1)
+    fl_a (1)
+    : the concentrations the solves work on: the states' values, or the fixed
+    : step's new values once its backward-Euler step has been taken
+    wna0 (mM)
+    wna1 (mM)
+    wna2 (mM)
+    wnah (mM)
+    wk0 (mM)
+    wk1 (mM)
+    wk2 (mM)
+    wkh (mM)
+    wcl0 (mM)
+    wcl1 (mM)
+    wcl2 (mM)
+    wclh (mM)
+    wca0 (mM)
+    wca1 (mM)
+    wca2 (mM)
+    wcah (mM)
+    wan0 (mM)
+    wan1 (mM)
+    wan2 (mM)
+    wanh (mM)
+    : their rates handed to the DERIVATIVE block
+    rna0 (mM/ms)
+    rna1 (mM/ms)
+    rna2 (mM/ms)
+    rnah (mM/ms)
+    rk0 (mM/ms)
+    rk1 (mM/ms)
+    rk2 (mM/ms)
+    rkh (mM/ms)
+    rcl0 (mM/ms)
+    rcl1 (mM/ms)
+    rcl2 (mM/ms)
+    rclh (mM/ms)
+    rca0 (mM/ms)
+    rca1 (mM/ms)
+    rca2 (mM/ms)
+    rcah (mM/ms)
+    ran0 (mM/ms)
+    ran1 (mM/ms)
+    ran2 (mM/ms)
+    ranh (mM/ms)
+    : CVODE's diagonal per species: a cell's diffusive exchange with its
+    : neighbours per unit D a_mid/vcell (q_), the head's (qh_)
+    q_na (/ms)
+    q_k (/ms)
+    q_cl (/ms)
+    q_ca (/ms)
+    q_a (/ms)
+    qh_na (/ms)
+    qh_k (/ms)
+    qh_cl (/ms)
+    qh_ca (/ms)
+    qh_a (/ms)
+    : the field per link du [1] (dendrite-cell 0, cell 0-1, 1-2, cell 2-head), the
+    : reciprocal conductivities 1/sigma [ms/(mM um2)] and the diffusion sums g
+    du0 (1)
+    du1 (1)
+    du2 (1)
+    du3 (1)
+    isg0 (1)
+    isg1 (1)
+    isg2 (1)
+    isg3 (1)
+    gs0 (1)
+    gs1 (1)
+    gs2 (1)
+    gs3 (1)
+    : results of one species' backward-Euler step or flows (be_species, flows_species)
+    nw0 (1)
+    nw1 (1)
+    nw2 (1)
+    nwh (1)
+    : head currents by ion [nA, into the head], the pump's [nA, out], slopes [uS]
     ipump (nA)
     ih_na (nA)
     ih_k (nA)
@@ -261,29 +347,29 @@ ASSIGNED {
     gh_ca (uS)
     hcurv (1)
     x_last (mV)
-    dcs[NS] (mM/ms)
-    qd[NS] (/ms)
-    c[NS] (mM)
-    wd[NP] (1)
-    wu[NP] (1)
-    wr[NP] (1)
-    wx[NP] (1)
+    : the fixed step's refresh (see COMMENT "When it runs") and its inputs
     t_solved (ms)
     t_refreshed (ms)
-    inp[NIN] (1)
-    dt (ms)
-    nmob (1)
+    v_refreshed (mV)
+    inj_refreshed (nA)
+    cd_refreshed (mM)
+    : cached synaptic decay factors exp(-dt/tau) for dt_decay
+    dt_decay (ms)
+    f_tau1 (1)
+    f_tau2 (1)
+    f_ntau1 (1)
+    f_ntau2 (1)
 }
 
 STATE {
-    : neck cells 0 (dendrite end) .. 5 and the head (h) of each species: na, k, cl,
+    : neck cells 0 (dendrite end) .. 2 and the head (h) of each species: na, k, cl,
     : ca (free) and the fixed anion an. (CVODE's absolute tolerance of each state is
     : cvode.atol() times the factor <.>: 1e-10 mM and 1e-9 uS at the default 1e-3)
-    na0 (mM) <1e-7> na1 (mM) <1e-7> na2 (mM) <1e-7> na3 (mM) <1e-7> na4 (mM) <1e-7> na5 (mM) <1e-7> nah (mM) <1e-7>
-    k0 (mM) <1e-7> k1 (mM) <1e-7> k2 (mM) <1e-7> k3 (mM) <1e-7> k4 (mM) <1e-7> k5 (mM) <1e-7> kh (mM) <1e-7>
-    cl0 (mM) <1e-7> cl1 (mM) <1e-7> cl2 (mM) <1e-7> cl3 (mM) <1e-7> cl4 (mM) <1e-7> cl5 (mM) <1e-7> clh (mM) <1e-7>
-    ca0 (mM) <1e-7> ca1 (mM) <1e-7> ca2 (mM) <1e-7> ca3 (mM) <1e-7> ca4 (mM) <1e-7> ca5 (mM) <1e-7> cah (mM) <1e-7>
-    an0 (mM) <1e-7> an1 (mM) <1e-7> an2 (mM) <1e-7> an3 (mM) <1e-7> an4 (mM) <1e-7> an5 (mM) <1e-7> anh (mM) <1e-7>
+    na0 (mM) <1e-7> na1 (mM) <1e-7> na2 (mM) <1e-7> nah (mM) <1e-7>
+    k0 (mM) <1e-7> k1 (mM) <1e-7> k2 (mM) <1e-7> kh (mM) <1e-7>
+    cl0 (mM) <1e-7> cl1 (mM) <1e-7> cl2 (mM) <1e-7> clh (mM) <1e-7>
+    ca0 (mM) <1e-7> ca1 (mM) <1e-7> ca2 (mM) <1e-7> cah (mM) <1e-7>
+    an0 (mM) <1e-7> an1 (mM) <1e-7> an2 (mM) <1e-7> anh (mM) <1e-7>
     A (uS) <1e-6>
     B (uS) <1e-6>
     An (uS) <1e-6>
@@ -299,7 +385,7 @@ INCLUDE "spine_ions_checks.inc"
 INCLUDE "head_solver.inc"
 
 INITIAL {
-    LOCAL s, j, tp, am, bm, ah, bh, k
+    LOCAL tp, am, bm, ah, bh, k
     invalid = 0
     tinvalid = -1
     niter = 0
@@ -310,21 +396,46 @@ INITIAL {
         refused = 0
     }
     setup()
-    FROM s = 0 TO NSP - 1 {
-        cfl[s] = cfloor_frac*cdend[s]
-        FROM j = 0 TO NP - 1 {
-            if (refused == 0) {
-                c[s*NP + j] = cdend[s]
-            } else {
-                : (a refused spine's states: 0, finite whatever its inputs)
-                c[s*NP + j] = 0
-            }
-        }
+    if (refused == 0) {
+        : every node at the dendrite's concentrations
+        wna0 = nai
+        wk0 = ki
+        wcl0 = cli
+        wca0 = cai
+        wan0 = a_conc
+    } else {
+        : (a refused spine's states: 0, finite whatever its inputs)
+        wna0 = 0
+        wk0 = 0
+        wcl0 = 0
+        wca0 = 0
+        wan0 = 0
     }
-    ca_rest = cai
+    wna1 = wna0
+    wna2 = wna0
+    wnah = wna0
+    wk1 = wk0
+    wk2 = wk0
+    wkh = wk0
+    wcl1 = wcl0
+    wcl2 = wcl0
+    wclh = wcl0
+    wca1 = wca0
+    wca2 = wca0
+    wcah = wca0
+    wan1 = wan0
+    wan2 = wan0
+    wanh = wan0
+    fl_na = cfloor_frac*nai/(1 (mM))
+    fl_k = cfloor_frac*ki/(1 (mM))
+    fl_cl = cfloor_frac*cli/(1 (mM))
+    fl_ca = cfloor_frac*cai/(1 (mM))
+    fl_a = cfloor_frac*a_conc/(1 (mM))
+    ca_rest = cai/(1 (mM))
     store_states()
     t_solved = -1e300
     t_refreshed = -1e300
+    dt_decay = -1
     A = 0
     B = 0
     An = 0
@@ -372,17 +483,17 @@ BREAKPOINT {
 }
 
 DERIVATIVE states {
-    : (the derivatives use LOCALs and ASSIGNED arrays only: CoreNEURON's NMODL cannot
-    : parse units in them)
-    LOCAL fx, k, am, bm, ah, bh
-    load_states()
+    : (the derivatives use ASSIGNED numbers only: CoreNEURON's NMODL cannot parse
+    : units in them)
+    LOCAL fx, am, bm, ah, bh
     : Fixed step: this state update comes half a step after the BREAKPOINT (stamped
     : t_solved; taken as the fixed step's when it comes between 0.25 and 0.75 dt after
     : it, no float equality of times); there the concentrations take the backward-Euler
-    : step of the neck and head (rates of the BREAKPOINT's solve: the step's start), written as
-    : the rate (c_new - c)/dt, which cnexp's update c + dt c' applies exactly. Under
-    : CVODE (every evaluation at the time of its BREAKPOINT) the exact derivatives, with
-    : their diagonal -qd for CVODE's Newton matrix (the term is 0 in value).
+    : step of the neck and head (the field of the BREAKPOINT's solve: the step's start),
+    : written as the rate (c_new - c)/dt, which cnexp's update c + dt c' applies
+    : exactly. Under CVODE (every evaluation at the time of its BREAKPOINT) the exact
+    : derivatives, with the diagonal -q for CVODE's Newton matrix (the term is 0 in
+    : value).
     fx = 0
     if (t - t_solved > 0.25*dt && t - t_solved < 0.75*dt) {
         fx = 1
@@ -391,91 +502,58 @@ DERIVATIVE states {
         decay_synapses()
     }
     if (refused == 1) {
-        FROM k = 0 TO NS - 1 {
-            dcs[k] = 0
-            qd[k] = 0
-        }
+        zero_rates()
     } else if (fx == 1) {
-        : the link rates and head sources of the BREAKPOINT's solve (the same
-        : concentrations and synaptic states, v of the step's start): one head solve per
-        : fixed step, not two (measured: see the note at the end of backward_euler)
         backward_euler()
     } else {
+        load_states()
         balance_head(v)
         derivatives()
     }
     if (fx == 1) {
-        na0' = dcs[0]
-        na1' = dcs[1]
-        na2' = dcs[2]
-        na3' = dcs[3]
-        na4' = dcs[4]
-        na5' = dcs[5]
-        nah' = dcs[6]
-        k0' = dcs[7]
-        k1' = dcs[8]
-        k2' = dcs[9]
-        k3' = dcs[10]
-        k4' = dcs[11]
-        k5' = dcs[12]
-        kh' = dcs[13]
-        cl0' = dcs[14]
-        cl1' = dcs[15]
-        cl2' = dcs[16]
-        cl3' = dcs[17]
-        cl4' = dcs[18]
-        cl5' = dcs[19]
-        clh' = dcs[20]
-        ca0' = dcs[21]
-        ca1' = dcs[22]
-        ca2' = dcs[23]
-        ca3' = dcs[24]
-        ca4' = dcs[25]
-        ca5' = dcs[26]
-        cah' = dcs[27]
-        an0' = dcs[28]
-        an1' = dcs[29]
-        an2' = dcs[30]
-        an3' = dcs[31]
-        an4' = dcs[32]
-        an5' = dcs[33]
-        anh' = dcs[34]
+        na0' = rna0
+        na1' = rna1
+        na2' = rna2
+        nah' = rnah
+        k0' = rk0
+        k1' = rk1
+        k2' = rk2
+        kh' = rkh
+        cl0' = rcl0
+        cl1' = rcl1
+        cl2' = rcl2
+        clh' = rclh
+        ca0' = rca0
+        ca1' = rca1
+        ca2' = rca2
+        cah' = rcah
+        an0' = ran0
+        an1' = ran1
+        an2' = ran2
+        anh' = ranh
     } else {
-        na0' = dcs[0] - qd[0]*(na0 - c[0])
-        na1' = dcs[1] - qd[1]*(na1 - c[1])
-        na2' = dcs[2] - qd[2]*(na2 - c[2])
-        na3' = dcs[3] - qd[3]*(na3 - c[3])
-        na4' = dcs[4] - qd[4]*(na4 - c[4])
-        na5' = dcs[5] - qd[5]*(na5 - c[5])
-        nah' = dcs[6] - qd[6]*(nah - c[6])
-        k0' = dcs[7] - qd[7]*(k0 - c[7])
-        k1' = dcs[8] - qd[8]*(k1 - c[8])
-        k2' = dcs[9] - qd[9]*(k2 - c[9])
-        k3' = dcs[10] - qd[10]*(k3 - c[10])
-        k4' = dcs[11] - qd[11]*(k4 - c[11])
-        k5' = dcs[12] - qd[12]*(k5 - c[12])
-        kh' = dcs[13] - qd[13]*(kh - c[13])
-        cl0' = dcs[14] - qd[14]*(cl0 - c[14])
-        cl1' = dcs[15] - qd[15]*(cl1 - c[15])
-        cl2' = dcs[16] - qd[16]*(cl2 - c[16])
-        cl3' = dcs[17] - qd[17]*(cl3 - c[17])
-        cl4' = dcs[18] - qd[18]*(cl4 - c[18])
-        cl5' = dcs[19] - qd[19]*(cl5 - c[19])
-        clh' = dcs[20] - qd[20]*(clh - c[20])
-        ca0' = dcs[21] - qd[21]*(ca0 - c[21])
-        ca1' = dcs[22] - qd[22]*(ca1 - c[22])
-        ca2' = dcs[23] - qd[23]*(ca2 - c[23])
-        ca3' = dcs[24] - qd[24]*(ca3 - c[24])
-        ca4' = dcs[25] - qd[25]*(ca4 - c[25])
-        ca5' = dcs[26] - qd[26]*(ca5 - c[26])
-        cah' = dcs[27] - qd[27]*(cah - c[27])
-        an0' = dcs[28] - qd[28]*(an0 - c[28])
-        an1' = dcs[29] - qd[29]*(an1 - c[29])
-        an2' = dcs[30] - qd[30]*(an2 - c[30])
-        an3' = dcs[31] - qd[31]*(an3 - c[31])
-        an4' = dcs[32] - qd[32]*(an4 - c[32])
-        an5' = dcs[33] - qd[33]*(an5 - c[33])
-        anh' = dcs[34] - qd[34]*(anh - c[34])
+        : cells 0 and 2 exchange over a half and a whole link (3 a_mid), cell 1 over
+        : two whole links (2 a_mid)
+        na0' = rna0 - 3*q_na*(na0 - wna0)
+        na1' = rna1 - 2*q_na*(na1 - wna1)
+        na2' = rna2 - 3*q_na*(na2 - wna2)
+        nah' = rnah - qh_na*(nah - wnah)
+        k0' = rk0 - 3*q_k*(k0 - wk0)
+        k1' = rk1 - 2*q_k*(k1 - wk1)
+        k2' = rk2 - 3*q_k*(k2 - wk2)
+        kh' = rkh - qh_k*(kh - wkh)
+        cl0' = rcl0 - 3*q_cl*(cl0 - wcl0)
+        cl1' = rcl1 - 2*q_cl*(cl1 - wcl1)
+        cl2' = rcl2 - 3*q_cl*(cl2 - wcl2)
+        clh' = rclh - qh_cl*(clh - wclh)
+        ca0' = rca0 - 3*q_ca*(ca0 - wca0)
+        ca1' = rca1 - 2*q_ca*(ca1 - wca1)
+        ca2' = rca2 - 3*q_ca*(ca2 - wca2)
+        cah' = rcah - qh_ca*(cah - wcah)
+        an0' = ran0 - 3*q_a*(an0 - wan0)
+        an1' = ran1 - 2*q_a*(an1 - wan1)
+        an2' = ran2 - 3*q_a*(an2 - wan2)
+        anh' = ranh - qh_a*(anh - wanh)
     }
     : synapses: double exponentials; the fixed step's were decayed above (at rest,
     : both states exactly 0: nothing to do)
@@ -516,161 +594,239 @@ NET_RECEIVE(w_ampa (uS), w_nmda (uS)) {
     B = B + w_ampa*factor_ampa
     An = An + w_nmda*factor_nmda
     Bn = Bn + w_nmda*factor_nmda
+    : the next BREAKPOINT solves the head with these conductances
+    t_refreshed = -1e300
 }
 
 PROCEDURE load_states() {
-    : the concentration states into the working array c (species-major: na, k, cl, ca,
-    : anion; cells 0..NC-1, then the head)
-    c[0] = na0
-    c[1] = na1
-    c[2] = na2
-    c[3] = na3
-    c[4] = na4
-    c[5] = na5
-    c[6] = nah
-    c[7] = k0
-    c[8] = k1
-    c[9] = k2
-    c[10] = k3
-    c[11] = k4
-    c[12] = k5
-    c[13] = kh
-    c[14] = cl0
-    c[15] = cl1
-    c[16] = cl2
-    c[17] = cl3
-    c[18] = cl4
-    c[19] = cl5
-    c[20] = clh
-    c[21] = ca0
-    c[22] = ca1
-    c[23] = ca2
-    c[24] = ca3
-    c[25] = ca4
-    c[26] = ca5
-    c[27] = cah
-    c[28] = an0
-    c[29] = an1
-    c[30] = an2
-    c[31] = an3
-    c[32] = an4
-    c[33] = an5
-    c[34] = anh
+    : the concentration states into the working values (cells from the dendrite end,
+    : then the head)
+    wna0 = na0
+    wna1 = na1
+    wna2 = na2
+    wnah = nah
+    wk0 = k0
+    wk1 = k1
+    wk2 = k2
+    wkh = kh
+    wcl0 = cl0
+    wcl1 = cl1
+    wcl2 = cl2
+    wclh = clh
+    wca0 = ca0
+    wca1 = ca1
+    wca2 = ca2
+    wcah = cah
+    if (d_a > 0) {
+        wan0 = an0
+        wan1 = an1
+        wan2 = an2
+        wanh = anh
+    }
 }
 
 PROCEDURE store_states() {
-    : the working array c into the concentration states (INITIAL)
-    na0 = c[0]
-    na1 = c[1]
-    na2 = c[2]
-    na3 = c[3]
-    na4 = c[4]
-    na5 = c[5]
-    nah = c[6]
-    k0 = c[7]
-    k1 = c[8]
-    k2 = c[9]
-    k3 = c[10]
-    k4 = c[11]
-    k5 = c[12]
-    kh = c[13]
-    cl0 = c[14]
-    cl1 = c[15]
-    cl2 = c[16]
-    cl3 = c[17]
-    cl4 = c[18]
-    cl5 = c[19]
-    clh = c[20]
-    ca0 = c[21]
-    ca1 = c[22]
-    ca2 = c[23]
-    ca3 = c[24]
-    ca4 = c[25]
-    ca5 = c[26]
-    cah = c[27]
-    an0 = c[28]
-    an1 = c[29]
-    an2 = c[30]
-    an3 = c[31]
-    an4 = c[32]
-    an5 = c[33]
-    anh = c[34]
+    : the working values into the concentration states (INITIAL)
+    na0 = wna0
+    na1 = wna1
+    na2 = wna2
+    nah = wnah
+    k0 = wk0
+    k1 = wk1
+    k2 = wk2
+    kh = wkh
+    cl0 = wcl0
+    cl1 = wcl1
+    cl2 = wcl2
+    clh = wclh
+    ca0 = wca0
+    ca1 = wca1
+    ca2 = wca2
+    cah = wcah
+    an0 = wan0
+    an1 = wan1
+    an2 = wan2
+    anh = wanh
+}
+
+PROCEDURE zero_rates() {
+    rna0 = 0
+    rna1 = 0
+    rna2 = 0
+    rnah = 0
+    rk0 = 0
+    rk1 = 0
+    rk2 = 0
+    rkh = 0
+    rcl0 = 0
+    rcl1 = 0
+    rcl2 = 0
+    rclh = 0
+    rca0 = 0
+    rca1 = 0
+    rca2 = 0
+    rcah = 0
+    ran0 = 0
+    ran1 = 0
+    ran2 = 0
+    ranh = 0
+}
+
+PROCEDURE be_species(d, z, cd, c0, c1, c2, ch, volh, srch, kp, rtau) {
+    : one backward-Euler step of one species over the three cells and the head (a
+    : tridiagonal system, eliminated from the dendrite end) with the field du0..du3 of
+    : the step's start; new values in nw0, nw1, nw2, nwh. Numbers: d um2/ms, z, c mM,
+    : volh (the head's volume, with the Ca buffer) um3, srch (into the head) mM um3/ms,
+    : kp the pump's rate um3/ms (its rest ca_rest), rtau 1/dt /ms.
+    : Link l carries Q_l = kf_l c_left - kb_l c_right towards the head.
+    LOCAL hz, kf0, kb0, kf1, kb1, kf2, kb2, kf3, kb3, vdt, p0, p1, p2, r0, r1, r2
+    hz = 0.5*z
+    kf0 = d*a_end*(1 - hz*du0)
+    kb0 = d*a_end*(1 + hz*du0)
+    kf1 = d*a_mid*(1 - hz*du1)
+    kb1 = d*a_mid*(1 + hz*du1)
+    kf2 = d*a_mid*(1 - hz*du2)
+    kb2 = d*a_mid*(1 + hz*du2)
+    kf3 = d*a_end*(1 - hz*du3)
+    kb3 = d*a_end*(1 + hz*du3)
+    vdt = vcell*rtau
+    : rows: -kf_j c_(j-1) + (vol rtau + kb_j + kf_(j+1)) c_j - kb_(j+1) c_(j+1) = rhs_j;
+    : p_j the reciprocal pivots
+    p0 = 1/(vdt + kb0 + kf1)
+    r0 = vdt*c0 + kf0*cd
+    p1 = 1/(vdt + kb1 + kf2 - kf1*kb1*p0)
+    r1 = vdt*c1 + kf1*r0*p0
+    p2 = 1/(vdt + kb2 + kf3 - kf2*kb2*p1)
+    r2 = vdt*c2 + kf2*r1*p1
+    nwh = (volh*rtau*ch + srch + kp*ca_rest + kf3*r2*p2)/(volh*rtau + kb3 + kp - kf3*kb3*p2)
+    nw2 = (r2 + kb3*nwh)*p2
+    nw1 = (r1 + kb2*nw2)*p1
+    nw0 = (r0 + kb1*nw1)*p0
+}
+
+PROCEDURE flows_species(d, z, cd, c0, c1, c2, ch, volh, srch, kp) {
+    : the exact time derivatives of one species [mM/ms] in nw0, nw1, nw2, nwh (CVODE);
+    : arguments as be_species
+    LOCAL hz, q0, q1, q2, q3
+    hz = 0.5*z
+    q0 = d*a_end*(cd*(1 - hz*du0) - c0*(1 + hz*du0))
+    q1 = d*a_mid*(c0*(1 - hz*du1) - c1*(1 + hz*du1))
+    q2 = d*a_mid*(c1*(1 - hz*du2) - c2*(1 + hz*du2))
+    q3 = d*a_end*(c2*(1 - hz*du3) - ch*(1 + hz*du3))
+    nw0 = (q0 - q1)/vcell
+    nw1 = (q1 - q2)/vcell
+    nw2 = (q2 - q3)/vcell
+    nwh = (q3 + srch - kp*(ch - ca_rest))/volh
 }
 
 PROCEDURE backward_euler() {
-    : one backward-Euler step of every mobile species (a tridiagonal system over the
-    : cells and the head, Thomas algorithm) with the link rates kf, kb set by
-    : balance_head; dcs = (c_new - c)/dt. wd holds the reciprocal pivots: one division
-    : per node instead of four (measured on the 1000-spine benchmark: ratio to
-    : SpnpSpine mode 2 15.1x -> 14.2x, medians of 3 rounds). (LOCALs: numbers in
-    : um3/ms, mM um3/ms)
-    LOCAL s, j, b, dg, up, r, w, rtau, vol_dt
+    : the fixed step: every mobile species' backward-Euler step (be_species), its rate
+    : (c_new - c)/dt for cnexp, the working values set to the new concentrations; then
+    : the head solved at the step's end (see COMMENT "When it runs")
+    LOCAL rtau
     rtau = 1/(dt/(1 (ms)))
-    FROM s = 0 TO NSP - 1 {
-        b = s*NP
-        if (ds[s] > 0) {
-            FROM j = 0 TO NC {
-                vol_dt = vol[b + j]/(1 (um3))*rtau
-                dg = vol_dt + kb[b + j]/(1 (um3/ms))
-                r = vol_dt*c[b + j]/(1 (mM))
-                if (j < NC) {
-                    dg = dg + kf[b + j + 1]/(1 (um3/ms))
-                    up = -kb[b + j + 1]/(1 (um3/ms))
-                } else {
-                    up = 0
-                    r = r + src[s]/(1 (mM um3/ms))
-                    if (s == 3) {
-                        dg = dg + kpump/(1 (um3/ms))
-                        r = r + kpump*ca_rest/(1 (mM um3/ms))
-                    }
-                }
-                if (j == 0) {
-                    r = r + kf[b]*cdend[s]/(1 (mM um3/ms))
-                } else {
-                    : eliminate the lower diagonal (-kf of this link) with the row above
-                    w = -kf[b + j]/(1 (um3/ms))*wd[j - 1]
-                    dg = dg - w*wu[j - 1]
-                    r = r - w*wr[j - 1]
-                }
-                wd[j] = 1/dg
-                wu[j] = up
-                wr[j] = r
-            }
-            : back substitution
-            wx[NC] = wr[NC]*wd[NC]
-            FROM j = 1 TO NC {
-                wx[NC - j] = (wr[NC - j] - wu[NC - j]*wx[NC - j + 1])*wd[NC - j]
-            }
-            FROM j = 0 TO NC {
-                dcs[b + j] = (wx[j] - c[b + j]/(1 (mM)))*rtau*(1 (mM/ms))
-                c[b + j] = wx[j]*(1 (mM))
-            }
-        } else {
-            FROM j = 0 TO NC {
-                dcs[b + j] = 0
-            }
-        }
+    be_species(d_na/(1 (um2/ms)), 1, nai/(1 (mM)), wna0/(1 (mM)), wna1/(1 (mM)), wna2/(1 (mM)), wnah/(1 (mM)), vhd, ih_na/(1 (nA))/fn, 0, rtau)
+    rna0 = (nw0 - wna0/(1 (mM)))*rtau*(1 (mM/ms))
+    rna1 = (nw1 - wna1/(1 (mM)))*rtau*(1 (mM/ms))
+    rna2 = (nw2 - wna2/(1 (mM)))*rtau*(1 (mM/ms))
+    rnah = (nwh - wnah/(1 (mM)))*rtau*(1 (mM/ms))
+    wna0 = nw0*(1 (mM))
+    wna1 = nw1*(1 (mM))
+    wna2 = nw2*(1 (mM))
+    wnah = nwh*(1 (mM))
+    be_species(d_k/(1 (um2/ms)), 1, ki/(1 (mM)), wk0/(1 (mM)), wk1/(1 (mM)), wk2/(1 (mM)), wkh/(1 (mM)), vhd, ih_k/(1 (nA))/fn, 0, rtau)
+    rk0 = (nw0 - wk0/(1 (mM)))*rtau*(1 (mM/ms))
+    rk1 = (nw1 - wk1/(1 (mM)))*rtau*(1 (mM/ms))
+    rk2 = (nw2 - wk2/(1 (mM)))*rtau*(1 (mM/ms))
+    rkh = (nwh - wkh/(1 (mM)))*rtau*(1 (mM/ms))
+    wk0 = nw0*(1 (mM))
+    wk1 = nw1*(1 (mM))
+    wk2 = nw2*(1 (mM))
+    wkh = nwh*(1 (mM))
+    be_species(d_cl/(1 (um2/ms)), -1, cli/(1 (mM)), wcl0/(1 (mM)), wcl1/(1 (mM)), wcl2/(1 (mM)), wclh/(1 (mM)), vhd, 0, 0, rtau)
+    rcl0 = (nw0 - wcl0/(1 (mM)))*rtau*(1 (mM/ms))
+    rcl1 = (nw1 - wcl1/(1 (mM)))*rtau*(1 (mM/ms))
+    rcl2 = (nw2 - wcl2/(1 (mM)))*rtau*(1 (mM/ms))
+    rclh = (nwh - wclh/(1 (mM)))*rtau*(1 (mM/ms))
+    wcl0 = nw0*(1 (mM))
+    wcl1 = nw1*(1 (mM))
+    wcl2 = nw2*(1 (mM))
+    wclh = nwh*(1 (mM))
+    be_species(d_ca/(1 (um2/ms)), 2, cai/(1 (mM)), wca0/(1 (mM)), wca1/(1 (mM)), wca2/(1 (mM)), wcah/(1 (mM)), vhd_ca, ih_ca/(1 (nA))/(2*fn), kpump, rtau)
+    rca0 = (nw0 - wca0/(1 (mM)))*rtau*(1 (mM/ms))
+    rca1 = (nw1 - wca1/(1 (mM)))*rtau*(1 (mM/ms))
+    rca2 = (nw2 - wca2/(1 (mM)))*rtau*(1 (mM/ms))
+    rcah = (nwh - wcah/(1 (mM)))*rtau*(1 (mM/ms))
+    wca0 = nw0*(1 (mM))
+    wca1 = nw1*(1 (mM))
+    wca2 = nw2*(1 (mM))
+    wcah = nwh*(1 (mM))
+    if (d_a > 0) {
+        be_species(d_a/(1 (um2/ms)), -1, a_conc/(1 (mM)), wan0/(1 (mM)), wan1/(1 (mM)), wan2/(1 (mM)), wanh/(1 (mM)), vhd, 0, 0, rtau)
+        ran0 = (nw0 - wan0/(1 (mM)))*rtau*(1 (mM/ms))
+        ran1 = (nw1 - wan1/(1 (mM)))*rtau*(1 (mM/ms))
+        ran2 = (nw2 - wan2/(1 (mM)))*rtau*(1 (mM/ms))
+        ranh = (nwh - wanh/(1 (mM)))*rtau*(1 (mM/ms))
+        wan0 = nw0*(1 (mM))
+        wan1 = nw1*(1 (mM))
+        wan2 = nw2*(1 (mM))
+        wanh = nwh*(1 (mM))
     }
-    : the head solved at the step's end (this v, the new concentrations): the next
-    : BREAKPOINT, at the same v, reuses it unless an input changed (an event, a played
-    : current): one head solve per step instead of two, and the recorded vhead, ineck
-    : are those of the step's end (measured on the 1000-spine benchmark, with the
-    : synapses decayed before it: 4.26 -> 2.03 head evaluations per step, ratio to
-    : SpnpSpine mode 2 20.5x -> 17.2x)
     balance_head(v)
     t_refreshed = t
-    stamp_inputs(v)
+    v_refreshed = v
+    inj_refreshed = iinj_na + iinj_k + 2*iinj_ca
+    cd_refreshed = nai + ki + cli + 2*cai
+}
+
+PROCEDURE derivatives() {
+    : CVODE: the exact derivatives of every mobile species (flows_species)
+    flows_species(d_na/(1 (um2/ms)), 1, nai/(1 (mM)), wna0/(1 (mM)), wna1/(1 (mM)), wna2/(1 (mM)), wnah/(1 (mM)), vhd, ih_na/(1 (nA))/fn, 0)
+    rna0 = nw0*(1 (mM/ms))
+    rna1 = nw1*(1 (mM/ms))
+    rna2 = nw2*(1 (mM/ms))
+    rnah = nwh*(1 (mM/ms))
+    flows_species(d_k/(1 (um2/ms)), 1, ki/(1 (mM)), wk0/(1 (mM)), wk1/(1 (mM)), wk2/(1 (mM)), wkh/(1 (mM)), vhd, ih_k/(1 (nA))/fn, 0)
+    rk0 = nw0*(1 (mM/ms))
+    rk1 = nw1*(1 (mM/ms))
+    rk2 = nw2*(1 (mM/ms))
+    rkh = nwh*(1 (mM/ms))
+    flows_species(d_cl/(1 (um2/ms)), -1, cli/(1 (mM)), wcl0/(1 (mM)), wcl1/(1 (mM)), wcl2/(1 (mM)), wclh/(1 (mM)), vhd, 0, 0)
+    rcl0 = nw0*(1 (mM/ms))
+    rcl1 = nw1*(1 (mM/ms))
+    rcl2 = nw2*(1 (mM/ms))
+    rclh = nwh*(1 (mM/ms))
+    flows_species(d_ca/(1 (um2/ms)), 2, cai/(1 (mM)), wca0/(1 (mM)), wca1/(1 (mM)), wca2/(1 (mM)), wcah/(1 (mM)), vhd_ca, ih_ca/(1 (nA))/(2*fn), kpump)
+    rca0 = nw0*(1 (mM/ms))
+    rca1 = nw1*(1 (mM/ms))
+    rca2 = nw2*(1 (mM/ms))
+    rcah = nwh*(1 (mM/ms))
+    if (d_a > 0) {
+        flows_species(d_a/(1 (um2/ms)), -1, a_conc/(1 (mM)), wan0/(1 (mM)), wan1/(1 (mM)), wan2/(1 (mM)), wanh/(1 (mM)), vhd, 0, 0)
+        ran0 = nw0*(1 (mM/ms))
+        ran1 = nw1*(1 (mM/ms))
+        ran2 = nw2*(1 (mM/ms))
+        ranh = nwh*(1 (mM/ms))
+    }
 }
 
 PROCEDURE decay_synapses() {
-    : one fixed step of the synaptic states: their exact exponential decay over dt.
+    : one fixed step of the synaptic states: their exact exponential decay over dt, by
+    : factors exp(-dt/tau) cached for the current dt.
     : A state below 1e-290 uS is set to exactly 0: decaying further it would stick as a
     : subnormal number (its decrement rounds to 0) and make every operation on it a slow
     : microcode assist (measured: 47 % of the AMPA A states sat there at the end of the
     : 1000-spine, 5 Hz benchmark; 1e-290 uS is no conductance at all)
+    if (dt != dt_decay) {
+        f_tau1 = exp(-dt/tau1)
+        f_tau2 = exp(-dt/tau2)
+        f_ntau1 = exp(-dt/nmda_tau1)
+        f_ntau2 = exp(-dt/nmda_tau2)
+        dt_decay = dt
+    }
     if (A != 0 || B != 0) {
-        A = A*exp(-dt/tau1)
-        B = B*exp(-dt/tau2)
+        A = A*f_tau1
+        B = B*f_tau2
         if (fabs(A/(1 (uS))) < 1e-290) {
             A = 0
         }
@@ -679,8 +835,8 @@ PROCEDURE decay_synapses() {
         }
     }
     if (An != 0 || Bn != 0) {
-        An = An*exp(-dt/nmda_tau1)
-        Bn = Bn*exp(-dt/nmda_tau2)
+        An = An*f_ntau1
+        Bn = Bn*f_ntau2
         if (fabs(An/(1 (uS))) < 1e-290) {
             An = 0
         }
@@ -690,202 +846,56 @@ PROCEDURE decay_synapses() {
     }
 }
 
-PROCEDURE stamp_inputs(vv (mV)) {
-    : the inputs of a head solve besides the concentration states (compared by
-    : inputs_changed before the solve is reused)
-    inp[0] = vv/(1 (mV))
-    inp[1] = A/(1 (uS))
-    inp[2] = B/(1 (uS))
-    inp[3] = An/(1 (uS))
-    inp[4] = Bn/(1 (uS))
-    inp[5] = m
-    inp[6] = h
-    inp[7] = iinj_na/(1 (nA))
-    inp[8] = iinj_k/(1 (nA))
-    inp[9] = iinj_ca/(1 (nA))
-    inp[10] = gleak/(1 (uS))
-    inp[11] = eleak/(1 (mV))
-    inp[12] = pk_pna
-    inp[13] = mg/(1 (mM))
-    inp[14] = ca_frac
-    inp[15] = gna_head/(1 (uS))
-    inp[16] = ena/(1 (mV))
-    inp[17] = gbz_head/(1 (uS))
-    inp[18] = ebz/(1 (mV))
-    inp[19] = vhalf_bz/(1 (mV))
-    inp[20] = slope_bz/(1 (mV))
-    inp[21] = nai/(1 (mM))
-    inp[22] = nao/(1 (mM))
-    inp[23] = ki/(1 (mM))
-    inp[24] = ko/(1 (mM))
-    inp[25] = cli/(1 (mM))
-    inp[26] = cai/(1 (mM))
-    inp[27] = a_conc/(1 (mM))
-}
-
-FUNCTION inputs_changed(vv (mV)) {
-    : 1 if an input of the last stamped head solve (stamp_inputs) differs now, else 0
-    if (inp[0] != vv/(1 (mV)) ||
-        inp[1] != A/(1 (uS)) ||
-        inp[2] != B/(1 (uS)) ||
-        inp[3] != An/(1 (uS)) ||
-        inp[4] != Bn/(1 (uS)) ||
-        inp[5] != m ||
-        inp[6] != h ||
-        inp[7] != iinj_na/(1 (nA)) ||
-        inp[8] != iinj_k/(1 (nA)) ||
-        inp[9] != iinj_ca/(1 (nA)) ||
-        inp[10] != gleak/(1 (uS)) ||
-        inp[11] != eleak/(1 (mV)) ||
-        inp[12] != pk_pna ||
-        inp[13] != mg/(1 (mM)) ||
-        inp[14] != ca_frac ||
-        inp[15] != gna_head/(1 (uS)) ||
-        inp[16] != ena/(1 (mV)) ||
-        inp[17] != gbz_head/(1 (uS)) ||
-        inp[18] != ebz/(1 (mV)) ||
-        inp[19] != vhalf_bz/(1 (mV)) ||
-        inp[20] != slope_bz/(1 (mV)) ||
-        inp[21] != nai/(1 (mM)) ||
-        inp[22] != nao/(1 (mM)) ||
-        inp[23] != ki/(1 (mM)) ||
-        inp[24] != ko/(1 (mM)) ||
-        inp[25] != cli/(1 (mM)) ||
-        inp[26] != cai/(1 (mM)) ||
-        inp[27] != a_conc/(1 (mM))) {
-        inputs_changed = 1
-    } else {
-        inputs_changed = 0
-    }
-}
-
-PROCEDURE derivatives() {
-    : the time derivatives of the concentrations (CVODE) and their diagonal rates qd.
-    : (LOCALs: numbers in mM um3/ms and um3/ms)
-    LOCAL s, j, b, fin, fout, q
-    FROM s = 0 TO NSP - 1 {
-        b = s*NP
-        FROM j = 0 TO NC {
-            if (j == 0) {
-                fin = (kf[b]*cdend[s] - kb[b]*c[b])/(1 (mM um3/ms))
-            } else {
-                fin = (kf[b + j]*c[b + j - 1] - kb[b + j]*c[b + j])/(1 (mM um3/ms))
-            }
-            q = kb[b + j]/(1 (um3/ms))
-            if (j < NC) {
-                fout = (kf[b + j + 1]*c[b + j] - kb[b + j + 1]*c[b + j + 1])/(1 (mM um3/ms))
-                q = q + kf[b + j + 1]/(1 (um3/ms))
-            } else {
-                fout = -src[s]/(1 (mM um3/ms))
-                if (s == 3) {
-                    fout = fout + kpump*(c[b + j] - ca_rest)/(1 (mM um3/ms))
-                    q = q + kpump/(1 (um3/ms))
-                }
-            }
-            dcs[b + j] = (fin - fout)/(vol[b + j]/(1 (um3)))*(1 (mM/ms))
-            qd[b + j] = q/(vol[b + j]/(1 (um3)))*(1 (/ms))
-        }
-    }
-}
-
 PROCEDURE setup() {
-    LOCAL gam, vn, j, vh
+    LOCAL gam, vn, vh, amid
     vt = R*(celsius + 273.15 (degC))/FARADAY
-    zs[0] = 1
-    zs[1] = 1
-    zs[2] = -1
-    zs[3] = 2
-    zs[4] = -1
-    ds[0] = d_na
-    ds[1] = d_k
-    ds[2] = d_cl
-    ds[3] = d_ca
-    ds[4] = d_a
-    : the species that move (the anion last: immobile unless d_a > 0); the rates of
-    : the others stay 0
-    nmob = NSP - 1
-    if (d_a > 0) {
-        nmob = NSP
-    }
-    FROM j = 0 TO NS - 1 {
-        kf[j] = 0
-        kb[j] = 0
-    }
-    dendrite_values()
+    vtn = vt/(1 (mV))
+    fn = FN/(1 (nA ms/mM um3))
     if (refused == 1) {
         : placeholders that keep the arithmetic finite (a refused spine never solves)
-        gam = 1 (/um)
-        vn = 1 (um3)
-        vh = 1 (um3)
+        gam = 1
+        vn = 1
+        vh = 1
     } else {
-        gam = gamma
+        gam = gamma/(1 (/um))
         if (gam == 0) {
-            gam = neck_len/(PI*neck_diam*neck_diam/4)
+            gam = neck_len/(PI*neck_diam*neck_diam/4)/(1 (/um))
         }
-        vn = neck_vol
+        vn = neck_vol/(1 (um3))
         if (vn == 0) {
-            vn = neck_len*PI*neck_diam*neck_diam/4
+            vn = neck_len*PI*neck_diam*neck_diam/4/(1 (um3))
         }
-        vh = PI*head_diam*head_diam*head_diam/6
+        vh = PI*head_diam*head_diam*head_diam/6/(1 (um3))
     }
     : links: half a cell at each end, a whole cell between cells
-    alink[0] = 2*NC/gam
-    FROM j = 1 TO NC - 1 {
-        alink[j] = NC/gam
-    }
-    alink[NC] = 2*NC/gam
-    FROM j = 0 TO NS - 1 {
-        vol[j] = vn/NC
-    }
-    FROM j = 0 TO NSP - 1 {
-        vol[j*NP + NC] = vh
-    }
-    vol[3*NP + NC] = vh*(1 + ca_buffer)
-    kpump = vh*(1 + ca_buffer)/ca_tau
-}
-
-PROCEDURE dendrite_values() {
-    cdend[0] = nai
-    cdend[1] = ki
-    cdend[2] = cli
-    cdend[3] = cai
-    cdend[4] = a_conc
-}
-
-FUNCTION bern(y (1)) (1) {
-    : y/(1 - exp(-y)), smooth through y = 0 (series there), 0 for y -> -inf
-    if (fabs(y) < 1e-4) {
-        bern = 1 + y/2 + y*y/12
-    } else if (y < -700) {
-        bern = 0
-    } else {
-        bern = y/(1 - exp(-y))
-    }
-}
-
-FUNCTION dbern(y (1)) (1) {
-    : d bern/dy
-    LOCAL e
-    if (fabs(y) < 1e-4) {
-        dbern = 0.5 + y/6
-    } else if (y < -700) {
-        dbern = 0
-    } else if (y > 700) {
-        dbern = 1
-    } else {
-        e = exp(-y)
-        dbern = (1 - e - y*e)/((1 - e)*(1 - e))
-    }
+    a_mid = NC/gam
+    a_end = 2*NC/gam
+    vcell = vn/NC
+    vhd = vh
+    vhd_ca = vh*(1 + ca_buffer)
+    kpump = vhd_ca/(ca_tau/(1 (ms)))
+    amid = a_mid/vcell
+    q_na = d_na*amid/(1 (um2))
+    q_k = d_k*amid/(1 (um2))
+    q_cl = d_cl*amid/(1 (um2))
+    q_ca = d_ca*amid/(1 (um2))
+    q_a = d_a*amid/(1 (um2))
+    qh_na = d_na*a_end/vhd/(1 (um2))
+    qh_k = d_k*a_end/vhd/(1 (um2))
+    qh_cl = d_cl*a_end/vhd/(1 (um2))
+    qh_ca = (d_ca/(1 (um2/ms))*a_end + kpump)/vhd_ca*(1 (/ms))
+    qh_a = d_a*a_end/vhd/(1 (um2))
+    zero_rates()
 }
 
 PROCEDURE head_currents(vh (mV)) {
     : the currents into the head by ion at vhead = vh: ih_na, ih_k, ih_ca [nA] (the
     : pump's apart, in ipump) and their slope conductance gh = -d(sum)/d vh [uS].
     : (LOCALs are plain numbers in mV, mM, uS, nA: modlunit gives LOCALs no units)
-    LOCAL u, cn, ck, no, kout, cnorm, ga, gn, bl, dbl, mono, dmono, pna, pk, dpna, dpk, act, dact, gs, w
+    LOCAL u, e, den, bu, bd, dbu, dbd, cn, ck, no, kout, cnorm, ga, gn, bl, dbl, mono, dmono, pna, pk, dpna, dpk, act, dact, gs, w
     u = vh/vt
-    cn = c[NC]/(1 (mM))
-    ck = c[NP + NC]/(1 (mM))
+    cn = wnah/(1 (mM))
+    ck = wkh/(1 (mM))
     if (cn < 0) { cn = 0 }
     if (ck < 0) { ck = 0 }
     no = nao/(1 (mM))
@@ -904,17 +914,44 @@ PROCEDURE head_currents(vh (mV)) {
     ga = (B - A)/(1 (uS))
     gn = (Bn - An)/(1 (uS))
     if (ga != 0 || gn != 0) {
-        : GHK shape of Na and K (outward positive, per unit conductance) [mV], slopes [1]
-        pna = vt/(1 (mV))*(cn*bern(u) - no*bern(-u))/cnorm
-        dpna = (cn*dbern(u) + no*dbern(-u))/cnorm
-        pk = pk_pna*vt/(1 (mV))*(ck*bern(u) - kout*bern(-u))/cnorm
-        dpk = pk_pna*(ck*dbern(u) + kout*dbern(-u))/cnorm
+        : the GHK shape B(y) = y/(1 - exp(-y)) at y = u and -u, and its slope, from one
+        : exp: with e = exp(-u), B(-u) = e B(u), B'(u) = (1 - e - u e)/(1 - e)^2,
+        : B'(-u) = e (u - 1 + e)/(1 - e)^2 (series at |u| < 1e-4, limits past |u| 700)
+        if (fabs(u) < 1e-4) {
+            bu = 1 + u/2 + u*u/12
+            bd = 1 - u/2 + u*u/12
+            dbu = 0.5 + u/6
+            dbd = 0.5 - u/6
+        } else if (u > 700) {
+            bu = u
+            bd = 0
+            dbu = 1
+            dbd = 0
+        } else if (u < -700) {
+            bu = 0
+            bd = -u
+            dbu = 0
+            dbd = 1
+        } else {
+            e = exp(-u)
+            den = 1/(1 - e)
+            bu = u*den
+            bd = e*bu
+            dbu = (1 - e - u*e)*den*den
+            dbd = e*(u - 1 + e)*den*den
+        }
+        : GHK currents of Na and K (outward positive, per unit conductance) [mV],
+        : slopes [1]
+        pna = vtn*(cn*bu - no*bd)/cnorm
+        dpna = (cn*dbu + no*dbd)/cnorm
+        pk = pk_pna*vtn*(ck*bu - kout*bd)/cnorm
+        dpk = pk_pna*(ck*dbu + kout*dbd)/cnorm
         ih_na = ih_na - ga*pna*(1 (nA))
         ih_k = ih_k - ga*pk*(1 (nA))
         gh_na = gh_na + ga*dpna*(1 (uS))
         gh_k = gh_k + ga*dpk*(1 (uS))
-        : |bern''| <= 1/6 (its maximum, at y = 0), so |d2 (ga pna)/d vh2| <= ga (cn + no)/(6 vt cnorm)
-        hcurv = fabs(ga)*(cn + no + pk_pna*(ck + kout))/(6*vt/(1 (mV))*cnorm)
+        : |B''| <= 1/6 (its maximum, at y = 0), so |d2 (ga pna)/d vh2| <= ga (cn + no)/(6 vt cnorm)
+        hcurv = fabs(ga)*(cn + no + pk_pna*(ck + kout))/(6*vtn*cnorm)
         if (gn != 0) {
             hcurv = -1
             bl = mg_block(vh, mg/(3.57 (mM)))
@@ -949,38 +986,137 @@ PROCEDURE head_currents(vh (mV)) {
 }
 
 PROCEDURE neck_params() {
-    : resistance rneck [MOhm] and EMF eneck [mV] of the neck from the concentrations;
-    : sig and gsum of every link for the field (LOCALs: numbers in mM, um2/ms, um)
-    LOCAL l, s, cl, cr, ss, gg, rr, ee, zd
-    dendrite_values()
-    rr = 0
-    ee = 0
-    FROM l = 0 TO NC {
-        ss = 0
-        gg = 0
-        FROM s = 0 TO nmob - 1 {
-            if (l == 0) {
-                cl = cdend[s]/(1 (mM))
-            } else {
-                cl = c[s*NP + l - 1]/(1 (mM))
-            }
-            cr = c[s*NP + l]/(1 (mM))
-            if (cl < 0) { cl = 0 }
-            if (cr < 0) { cr = 0 }
-            zd = zs[s]*ds[s]/(1 (um2/ms))
-            ss = ss + zs[s]*zd*0.5*(cl + cr)
-            gg = gg + zd*(cr - cl)
-        }
-        if (ss < 1e-12) {
-            ss = 1e-12
-        }
-        sig[l] = ss*(1 (mM um2/ms))
-        gsum[l] = gg*(1 (mM um2/ms))
-        rr = rr + 1/(alink[l]/(1 (um))*ss)
-        ee = ee - gg/ss
+    : resistance rneck [MOhm] and EMF eneck [mV] of the neck from the concentrations,
+    : with 1/sigma and the diffusion sums g of every link for the field. Per node the
+    : sums s = sum z^2 D c and g = sum z D c (concentrations clipped at 0; numbers in
+    : mM um2/ms); a link's sigma is the mean of its nodes' s, its g their difference.
+    LOCAL dna, dk, dcl, dca, da, sd, s0, s1, s2, sh, gd, g0, g1, g2, gh_, y
+    dna = d_na/(1 (um2/ms))
+    dk = d_k/(1 (um2/ms))
+    dcl = d_cl/(1 (um2/ms))
+    dca = d_ca/(1 (um2/ms))
+    y = nai/(1 (mM))
+    if (y < 0) { y = 0 }
+    sd = dna*y
+    gd = dna*y
+    y = ki/(1 (mM))
+    if (y < 0) { y = 0 }
+    sd = sd + dk*y
+    gd = gd + dk*y
+    y = cli/(1 (mM))
+    if (y < 0) { y = 0 }
+    sd = sd + dcl*y
+    gd = gd - dcl*y
+    y = cai/(1 (mM))
+    if (y < 0) { y = 0 }
+    sd = sd + 4*dca*y
+    gd = gd + 2*dca*y
+    y = wna0/(1 (mM))
+    if (y < 0) { y = 0 }
+    s0 = dna*y
+    g0 = dna*y
+    y = wk0/(1 (mM))
+    if (y < 0) { y = 0 }
+    s0 = s0 + dk*y
+    g0 = g0 + dk*y
+    y = wcl0/(1 (mM))
+    if (y < 0) { y = 0 }
+    s0 = s0 + dcl*y
+    g0 = g0 - dcl*y
+    y = wca0/(1 (mM))
+    if (y < 0) { y = 0 }
+    s0 = s0 + 4*dca*y
+    g0 = g0 + 2*dca*y
+    y = wna1/(1 (mM))
+    if (y < 0) { y = 0 }
+    s1 = dna*y
+    g1 = dna*y
+    y = wk1/(1 (mM))
+    if (y < 0) { y = 0 }
+    s1 = s1 + dk*y
+    g1 = g1 + dk*y
+    y = wcl1/(1 (mM))
+    if (y < 0) { y = 0 }
+    s1 = s1 + dcl*y
+    g1 = g1 - dcl*y
+    y = wca1/(1 (mM))
+    if (y < 0) { y = 0 }
+    s1 = s1 + 4*dca*y
+    g1 = g1 + 2*dca*y
+    y = wna2/(1 (mM))
+    if (y < 0) { y = 0 }
+    s2 = dna*y
+    g2 = dna*y
+    y = wk2/(1 (mM))
+    if (y < 0) { y = 0 }
+    s2 = s2 + dk*y
+    g2 = g2 + dk*y
+    y = wcl2/(1 (mM))
+    if (y < 0) { y = 0 }
+    s2 = s2 + dcl*y
+    g2 = g2 - dcl*y
+    y = wca2/(1 (mM))
+    if (y < 0) { y = 0 }
+    s2 = s2 + 4*dca*y
+    g2 = g2 + 2*dca*y
+    y = wnah/(1 (mM))
+    if (y < 0) { y = 0 }
+    sh = dna*y
+    gh_ = dna*y
+    y = wkh/(1 (mM))
+    if (y < 0) { y = 0 }
+    sh = sh + dk*y
+    gh_ = gh_ + dk*y
+    y = wclh/(1 (mM))
+    if (y < 0) { y = 0 }
+    sh = sh + dcl*y
+    gh_ = gh_ - dcl*y
+    y = wcah/(1 (mM))
+    if (y < 0) { y = 0 }
+    sh = sh + 4*dca*y
+    gh_ = gh_ + 2*dca*y
+    if (d_a > 0) {
+        da = d_a/(1 (um2/ms))
+        y = a_conc/(1 (mM))
+        if (y < 0) { y = 0 }
+        sd = sd + da*y
+        gd = gd - da*y
+        y = wan0/(1 (mM))
+        if (y < 0) { y = 0 }
+        s0 = s0 + da*y
+        g0 = g0 - da*y
+        y = wan1/(1 (mM))
+        if (y < 0) { y = 0 }
+        s1 = s1 + da*y
+        g1 = g1 - da*y
+        y = wan2/(1 (mM))
+        if (y < 0) { y = 0 }
+        s2 = s2 + da*y
+        g2 = g2 - da*y
+        y = wanh/(1 (mM))
+        if (y < 0) { y = 0 }
+        sh = sh + da*y
+        gh_ = gh_ - da*y
     }
-    rneck = vt*rr/(FN*(1 (um mM um2/ms)))
-    eneck = vt*ee
+    : links (a floor of 1e-12 on sigma: a neck emptied of every carrier conducts nothing)
+    isg0 = 0.5*(sd + s0)
+    isg1 = 0.5*(s0 + s1)
+    isg2 = 0.5*(s1 + s2)
+    isg3 = 0.5*(s2 + sh)
+    if (isg0 < 1e-12) { isg0 = 1e-12 }
+    if (isg1 < 1e-12) { isg1 = 1e-12 }
+    if (isg2 < 1e-12) { isg2 = 1e-12 }
+    if (isg3 < 1e-12) { isg3 = 1e-12 }
+    isg0 = 1/isg0
+    isg1 = 1/isg1
+    isg2 = 1/isg2
+    isg3 = 1/isg3
+    gs0 = g0 - gd
+    gs1 = g1 - g0
+    gs2 = g2 - g1
+    gs3 = gh_ - g2
+    rneck = vt*((isg0 + isg3)/a_end + (isg1 + isg2)/a_mid)/fn*(1 (MOhm/mV))
+    eneck = -vt*(gs0*isg0 + gs1*isg1 + gs2*isg2 + gs3*isg3)
 }
 
 PROCEDURE neck_law(x (mV)) {
@@ -1002,11 +1138,11 @@ PROCEDURE head_law(vh (mV)) {
 
 PROCEDURE balance_head(vv (mV)) {
     : the head balance (x - eneck)/rneck = ihead(vv + x), x = vhead - vv, by the one
-    : head solver (head_solver.inc) from the last solution; then the link rates of
-    : every link and the head sources. LOCALs: numbers in mV.
-    LOCAL x, l, s, du, b
+    : head solver (head_solver.inc) from the last solution; then the field of every link
+    : and the outputs. LOCALs: numbers in mV, nA.
+    LOCAL x, ifn
     neck_params()
-    ipump = 2*FN*kpump*(c[3*NP + NC] - ca_rest)
+    ipump = 2*fn*kpump*(wcah/(1 (mM)) - ca_rest)*(1 (nA))
     x = solve_head(vv, x_last)
     if (root_status0 == 2) {
         : the accepted final Newton step: each ion's current moves along its own slope
@@ -1027,30 +1163,22 @@ PROCEDURE balance_head(vv (mV)) {
         : at a fold of the head balance: no finite series conductance
         gtot = 1/rneck
     }
-    : the field and the link rates of every species, the head sources
-    FROM l = 0 TO NL - 1 {
-        du = (ineck/(FN*alink[l]) - gsum[l])/sig[l]
-        FROM s = 0 TO nmob - 1 {
-            b = s*NP + l
-            kf[b] = ds[s]*alink[l]*(1 - zs[s]*du/2)
-            kb[b] = ds[s]*alink[l]*(1 + zs[s]*du/2)
-        }
-    }
-    src[0] = ih_na/FN
-    src[1] = ih_k/FN
-    src[2] = 0
-    src[3] = ih_ca/(2*FN)
-    src[4] = 0
+    : the field of every link: du = (I/(F A) - g)/sigma
+    ifn = ineck/(1 (nA))/fn
+    du0 = (ifn/a_end - gs0)*isg0
+    du1 = (ifn/a_mid - gs1)*isg1
+    du2 = (ifn/a_mid - gs2)*isg2
+    du3 = (ifn/a_end - gs3)*isg3
     : outputs (never negative: past a run-out the states may be)
-    nahead = c[NC]
-    khead = c[NP + NC]
-    clhead = c[2*NP + NC]
-    cahead = c[3*NP + NC]
-    ahead = c[4*NP + NC]
+    nahead = wnah
     if (nahead < 0) { nahead = 0 }
+    khead = wkh
     if (khead < 0) { khead = 0 }
+    clhead = wclh
     if (clhead < 0) { clhead = 0 }
+    cahead = wcah
     if (cahead < 0) { cahead = 0 }
+    ahead = wanh
     if (ahead < 0) { ahead = 0 }
     gampa = B - A
     gnmda = Bn - An
@@ -1059,7 +1187,7 @@ PROCEDURE balance_head(vv (mV)) {
 PROCEDURE currents(vv (mV)) {
     : the neck's flows at the dendrite end as ionic currents [nA, outward], their
     : share of di/dv (the transference numbers at the dendrite link times gtot)
-    LOCAL s, q, t0, cl, cr
+    LOCAL gt, hz, dd, cd, c0
     : (stamped for every spine, refused or not: the fixed step's state update half a
     : step later then takes its own branch, whose rates are all 0 for a refused spine)
     t_solved = t
@@ -1079,36 +1207,59 @@ PROCEDURE currents(vv (mV)) {
         vhead = vv
     } else {
         : the solve of the fixed step's state update half a step before (at this v,
-        : these concentrations) is reused when none of its inputs changed since
-        if (t - t_refreshed < 0.25*dt || t - t_refreshed > 0.75*dt || inputs_changed(vv) == 1) {
+        : these concentrations) is reused unless v, an injected current or the dendrite's
+        : concentrations changed since, or an event arrived (NET_RECEIVE clears it)
+        if (t - t_refreshed < 0.25*dt || t - t_refreshed > 0.75*dt || vv != v_refreshed
+            || iinj_na + iinj_k + 2*iinj_ca != inj_refreshed
+            || nai + ki + cli + 2*cai != cd_refreshed) {
             load_states()
             balance_head(vv)
         }
         check_validity()
-        FROM s = 0 TO NSP - 1 {
-            : q: the flow from the dendrite into the neck [mM um3/ms]
-            q = (kf[s*NP]*cdend[s] - kb[s*NP]*c[s*NP])/(1 (mM um3/ms))
-            cl = cdend[s]/(1 (mM))
-            cr = c[s*NP]/(1 (mM))
-            if (cl < 0) { cl = 0 }
-            if (cr < 0) { cr = 0 }
-            t0 = zs[s]*zs[s]*ds[s]/(1 (um2/ms))*0.5*(cl + cr)/(sig[0]/(1 (mM um2/ms)))
-            if (s == 0) {
-                ina = FN*q*(1 (mM um3/ms))
-                g_na = t0*gtot
-            } else if (s == 1) {
-                ik = FN*q*(1 (mM um3/ms))
-                g_k = t0*gtot
-            } else if (s == 2) {
-                icl = -FN*q*(1 (mM um3/ms))
-                g_cl = t0*gtot
-            } else if (s == 3) {
-                ica = 2*FN*q*(1 (mM um3/ms))
-                g_ca = t0*gtot
-            } else {
-                ia = -FN*q*(1 (mM um3/ms))
-                g_a = t0*gtot
-            }
+        : per species: the flow from the dendrite into the neck at the dendrite link's
+        : field (numbers: um3/ms, mM), the current it carries, and the transference
+        : number z^2 D c/sigma of the link (concentrations clipped at 0) times gtot
+        hz = 0.5*du0
+        gt = 0.5*isg0*gtot/(1 (uS))
+        dd = d_na/(1 (um2/ms))
+        cd = nai/(1 (mM))
+        c0 = wna0/(1 (mM))
+        ina = fn*dd*a_end*(cd*(1 - hz) - c0*(1 + hz))*(1 (nA))
+        if (cd < 0) { cd = 0 }
+        if (c0 < 0) { c0 = 0 }
+        g_na = dd*(cd + c0)*gt*(1 (uS))
+        dd = d_k/(1 (um2/ms))
+        cd = ki/(1 (mM))
+        c0 = wk0/(1 (mM))
+        ik = fn*dd*a_end*(cd*(1 - hz) - c0*(1 + hz))*(1 (nA))
+        if (cd < 0) { cd = 0 }
+        if (c0 < 0) { c0 = 0 }
+        g_k = dd*(cd + c0)*gt*(1 (uS))
+        dd = d_cl/(1 (um2/ms))
+        cd = cli/(1 (mM))
+        c0 = wcl0/(1 (mM))
+        icl = -fn*dd*a_end*(cd*(1 + hz) - c0*(1 - hz))*(1 (nA))
+        if (cd < 0) { cd = 0 }
+        if (c0 < 0) { c0 = 0 }
+        g_cl = dd*(cd + c0)*gt*(1 (uS))
+        dd = d_ca/(1 (um2/ms))
+        cd = cai/(1 (mM))
+        c0 = wca0/(1 (mM))
+        ica = 2*fn*dd*a_end*(cd*(1 - 2*hz) - c0*(1 + 2*hz))*(1 (nA))
+        if (cd < 0) { cd = 0 }
+        if (c0 < 0) { c0 = 0 }
+        g_ca = 4*dd*(cd + c0)*gt*(1 (uS))
+        if (d_a > 0) {
+            dd = d_a/(1 (um2/ms))
+            cd = a_conc/(1 (mM))
+            c0 = wan0/(1 (mM))
+            ia = -fn*dd*a_end*(cd*(1 + hz) - c0*(1 - hz))*(1 (nA))
+            if (cd < 0) { cd = 0 }
+            if (c0 < 0) { c0 = 0 }
+            g_a = dd*(cd + c0)*gt*(1 (uS))
+        } else {
+            ia = 0
+            g_a = 0
         }
     }
 }
@@ -1123,23 +1274,34 @@ PROCEDURE set_flag(bit) {
     }
 }
 
+FUNCTION ran_out(fl, c0, c1, c2, ch, site) {
+    : 1 if a watched species (floor fl > 0) is at or below its floor in a cell, the
+    : head or the release site (site: the head's value minus its membrane flux's drop)
+    if (fl > 0 && (c0 <= fl || c1 <= fl || c2 <= fl || ch <= fl || site <= fl)) {
+        ran_out = 1
+    } else {
+        ran_out = 0
+    }
+}
+
 PROCEDURE check_validity() {
-    LOCAL s, j
+    : flag 4: |vhead| > 1000 mV; flag 2: a mobile species ran out (see COMMENT). The
+    : release site: the head's value minus the quasi-steady drop of the species'
+    : membrane flux across the head, c_h + I_s/(z_s F) site_gamma/D_s (numbers: mM)
+    LOCAL sg
     if (vhead > 1000 (mV) || vhead < -1000 (mV)) {
         set_flag(4)
     }
-    FROM s = 0 TO NSP - 1 {
-        if (ds[s] > 0 && cfl[s] > 0) {
-            FROM j = 0 TO NP - 1 {
-                if (c[s*NP + j] <= cfl[s]) {
-                    set_flag(2)
-                }
-            }
-            : the release site: the head's value minus the quasi-steady drop of the
-            : species' membrane flux across the head (src: mM um3/ms into the head)
-            if (site_gamma > 0 && c[s*NP + NC] + src[s]*site_gamma/ds[s] <= cfl[s]) {
-                set_flag(2)
-            }
+    sg = site_gamma/(1 (/um))/fn
+    if (ran_out(fl_na, wna0/(1 (mM)), wna1/(1 (mM)), wna2/(1 (mM)), wnah/(1 (mM)), wnah/(1 (mM)) + ih_na/(1 (nA))*sg/(d_na/(1 (um2/ms)))) == 1
+        || ran_out(fl_k, wk0/(1 (mM)), wk1/(1 (mM)), wk2/(1 (mM)), wkh/(1 (mM)), wkh/(1 (mM)) + ih_k/(1 (nA))*sg/(d_k/(1 (um2/ms)))) == 1
+        || ran_out(fl_cl, wcl0/(1 (mM)), wcl1/(1 (mM)), wcl2/(1 (mM)), wclh/(1 (mM)), wclh/(1 (mM))) == 1
+        || ran_out(fl_ca, wca0/(1 (mM)), wca1/(1 (mM)), wca2/(1 (mM)), wcah/(1 (mM)), wcah/(1 (mM)) + 0.5*ih_ca/(1 (nA))*sg/(d_ca/(1 (um2/ms)))) == 1) {
+        set_flag(2)
+    }
+    if (d_a > 0) {
+        if (ran_out(fl_a, wan0/(1 (mM)), wan1/(1 (mM)), wan2/(1 (mM)), wanh/(1 (mM)), wanh/(1 (mM))) == 1) {
+            set_flag(2)
         }
     }
 }

@@ -19,7 +19,7 @@ from spinepnp.constants import FARADAY
 from spinepnp.ions import IonSpine, cytoplasm, set_cytoplasm
 from spinepnp.pnp import Species, alpha, step
 
-NC = 6                       # the mechanism's neck cells (DEFINE NC in the .mod file)
+NC = 3                       # the mechanism's neck cells (DEFINE NC in the .mod file)
 #: the paper's Table I solution (12/155/167 mM): no Ca (cai = 0), no fixed anion
 PAPER = [Species("na", 1, 1.33, 12.0), Species("k", 1, 1.96, 155.0),
          Species("cl", -1, 2.03, 167.0)]
@@ -209,10 +209,11 @@ def test_binary_salt_reproduces_mode2(h):
                            times=te)
     x1, x2 = v1 - vd, v2 - vd
     # steady state (200 ms): the binary law, exactly in mode 2 (log-mean cells); here
-    # to the two-point links' second-order error, ~(du per link)^2/12 (observed 4e-5)
+    # to the two-point links' second-order error, ~(du per link)^2/12: 3.5 mV over three
+    # cells' links is du ~0.046 per link, 1.8e-4 (observed 1.3e-4)
     law = laws.delta_v(0.05, laws.Cylinder(1.0, 0.05))
     assert x2[-1] == pytest.approx(law, rel=1e-5)     # (observed 3e-6)
-    assert x1[-1] == pytest.approx(law, rel=1e-4)
+    assert x1[-1] == pytest.approx(law, rel=3e-4)
     # transient: 6 cells here, 4 cells of a log-mean law and half a cell of neck volume
     # in the head there; 1e-3 (observed 1e-4)
     assert np.allclose(x1, x2, rtol=1e-3)
