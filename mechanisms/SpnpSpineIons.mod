@@ -87,9 +87,10 @@ unconditionally stable, first order), handed to cnexp as the rate (c_new - c)/dt
 CVODE the block gives the exact derivatives with each node's diffusive exchange rate as
 the diagonal of CVODE's Newton matrix. An immobile anion (d_a = 0) keeps a_conc and
 costs nothing. The states are scalars (na0 na1 na2 nah, k.., cl.., ca.., an..: cells
-from the dendrite end, then the head), copied into working values (wna0 ..), so that
-NEURON's and CoreNEURON's NMODL translate the block alike (a KINETIC scheme, which would
-give CVODE the cells' coupling, is not translated by CoreNEURON's NMODL at this size).
+from the dendrite end, then the head) that the fixed step's backward-Euler step writes
+directly, so that NEURON's and CoreNEURON's NMODL translate the block alike (a KINETIC
+scheme, which would give CVODE the cells' coupling, is not translated by CoreNEURON's
+NMODL at this size).
 Cost of that choice: CVODE's Newton sees only each node's own rate, so while the neck is
 active its steps stay near the cells' diffusion time (h^2/2D, ~40 us for a 1 um neck).
 The head balance is solved by the one head solver of head_solver.inc (this file defines
@@ -147,6 +148,7 @@ NEURON {
     RANGE gna_head, ena, ah0, gbz_head, ebz, vhalf_bz, slope_bz
     RANGE ca_buffer, ca_tau, cfloor_frac, site_gamma
     RANGE vhead, ineck, rneck, eneck, nahead, khead, clhead, cahead, ahead
+    RANGE na0, na1, na2, k0, k1, k2, cl0, cl1, cl2, ca0, ca1, ca2, an0, an1, an2
     RANGE gampa, gnmda, gtot, vt, niter
     RANGE badparam, invalid, tinvalid
 }
@@ -242,7 +244,7 @@ ASSIGNED {
     refused (1)
     factor_ampa (1)
     factor_nmda (1)
-    : --- the internal working values below are plain numbers in the units named (one
+    : --- the internal values below are plain numbers in the units named (one
     : conversion where a state or parameter enters, none in the arithmetic) ---
     : geometry, set at INITIAL: the links' A = 1/gamma [um] (a_end: the half cells at the
     : dendrite and the head, a_mid: between cells), the cell and head volumes [um3], the
@@ -256,57 +258,79 @@ ASSIGNED {
     fn (1)
     vtn (1)
     ca_rest (1)
+    : the neck cells' concentrations (outputs: from the dendrite end), from the states
+    na0 (mM)
+    na1 (mM)
+    na2 (mM)
+    k0 (mM)
+    k1 (mM)
+    k2 (mM)
+    cl0 (mM)
+    cl1 (mM)
+    cl2 (mM)
+    ca0 (mM)
+    ca1 (mM)
+    ca2 (mM)
+    an0 (mM)
+    an1 (mM)
+    an2 (mM)
+    : the straight profile's dendrite end [mM]: the dendrite's values at finitialize
+    ref_na (1)
+    ref_k (1)
+    ref_cl (1)
+    ref_ca (1)
+    ref_an (1)
     : floors [mM] (cfloor_frac of the dendrite's value at finitialize)
     fl_na (1)
     fl_k (1)
     fl_cl (1)
     fl_ca (1)
     fl_a (1)
-    : the concentrations the solves work on: the states' values, or the fixed
-    : step's new values once its backward-Euler step has been taken
-    wna0 (mM)
-    wna1 (mM)
-    wna2 (mM)
+    : CVODE: copies of the concentration states (their diagonal terms q (c - w))
     wnah (mM)
-    wk0 (mM)
-    wk1 (mM)
-    wk2 (mM)
+    wna_m1 (mM)
+    wna_m2 (mM)
+    wna_m3 (mM)
     wkh (mM)
-    wcl0 (mM)
-    wcl1 (mM)
-    wcl2 (mM)
+    wk_m1 (mM)
+    wk_m2 (mM)
+    wk_m3 (mM)
     wclh (mM)
-    wca0 (mM)
-    wca1 (mM)
-    wca2 (mM)
+    wcl_m1 (mM)
+    wcl_m2 (mM)
+    wcl_m3 (mM)
     wcah (mM)
-    wan0 (mM)
-    wan1 (mM)
-    wan2 (mM)
+    wca_m1 (mM)
+    wca_m2 (mM)
+    wca_m3 (mM)
     wanh (mM)
-    : their rates handed to the DERIVATIVE block
-    rna0 (mM/ms)
-    rna1 (mM/ms)
-    rna2 (mM/ms)
+    wan_m1 (mM)
+    wan_m2 (mM)
+    wan_m3 (mM)
+    : CVODE: the concentrations' derivatives
     rnah (mM/ms)
-    rk0 (mM/ms)
-    rk1 (mM/ms)
-    rk2 (mM/ms)
+    rna_m1 (mM/ms)
+    rna_m2 (mM/ms)
+    rna_m3 (mM/ms)
     rkh (mM/ms)
-    rcl0 (mM/ms)
-    rcl1 (mM/ms)
-    rcl2 (mM/ms)
+    rk_m1 (mM/ms)
+    rk_m2 (mM/ms)
+    rk_m3 (mM/ms)
     rclh (mM/ms)
-    rca0 (mM/ms)
-    rca1 (mM/ms)
-    rca2 (mM/ms)
+    rcl_m1 (mM/ms)
+    rcl_m2 (mM/ms)
+    rcl_m3 (mM/ms)
     rcah (mM/ms)
-    ran0 (mM/ms)
-    ran1 (mM/ms)
-    ran2 (mM/ms)
+    rca_m1 (mM/ms)
+    rca_m2 (mM/ms)
+    rca_m3 (mM/ms)
     ranh (mM/ms)
-    : CVODE's diagonal per species: a cell's diffusive exchange with its
-    : neighbours per unit D a_mid/vcell (q_), the head's (qh_)
+    ran_m1 (mM/ms)
+    ran_m2 (mM/ms)
+    ran_m3 (mM/ms)
+    : CVODE's diagonal per species: the modes' rates are 1, 3 and 4 times
+    : q_ = D a_mid/vcell (the eigenvalues of the three cells' exchange), the head's
+    : qh_ = D/(gamma vh) (its exchange through the whole neck; Ca with its pump)
     q_na (/ms)
     q_k (/ms)
     q_cl (/ms)
@@ -331,11 +355,14 @@ ASSIGNED {
     gs1 (1)
     gs2 (1)
     gs3 (1)
-    : results of one species' backward-Euler step or flows (be_species, flows_species)
+    : results of one species' backward-Euler step, flows, cells or modes
     nw0 (1)
     nw1 (1)
     nw2 (1)
     nwh (1)
+    nm1 (1)
+    nm2 (1)
+    nm3 (1)
     : head currents by ion [nA, into the head], the pump's [nA, out], slopes [uS]
     ipump (nA)
     ih_na (nA)
@@ -362,14 +389,15 @@ ASSIGNED {
 }
 
 STATE {
-    : neck cells 0 (dendrite end) .. 2 and the head (h) of each species: na, k, cl,
-    : ca (free) and the fixed anion an. (CVODE's absolute tolerance of each state is
-    : cvode.atol() times the factor <.>: 1e-10 mM and 1e-9 uS at the default 1e-3)
-    na0 (mM) <1e-7> na1 (mM) <1e-7> na2 (mM) <1e-7> nah (mM) <1e-7>
-    k0 (mM) <1e-7> k1 (mM) <1e-7> k2 (mM) <1e-7> kh (mM) <1e-7>
-    cl0 (mM) <1e-7> cl1 (mM) <1e-7> cl2 (mM) <1e-7> clh (mM) <1e-7>
-    ca0 (mM) <1e-7> ca1 (mM) <1e-7> ca2 (mM) <1e-7> cah (mM) <1e-7>
-    an0 (mM) <1e-7> an1 (mM) <1e-7> an2 (mM) <1e-7> anh (mM) <1e-7>
+    : per species (na, k, cl, ca free, the fixed anion an): the head (h) and the neck's
+    : deviation from the straight profile in the three cells' modes (_m1 _m2 _m3; see
+    : COMMENT "Numerics"). (CVODE's absolute tolerance of each state is cvode.atol()
+    : times the factor <.>: 1e-10 mM and 1e-9 uS at the default 1e-3)
+    nah (mM) <1e-7> na_m1 (mM) <1e-7> na_m2 (mM) <1e-7> na_m3 (mM) <1e-7>
+    kh (mM) <1e-7> k_m1 (mM) <1e-7> k_m2 (mM) <1e-7> k_m3 (mM) <1e-7>
+    clh (mM) <1e-7> cl_m1 (mM) <1e-7> cl_m2 (mM) <1e-7> cl_m3 (mM) <1e-7>
+    cah (mM) <1e-7> ca_m1 (mM) <1e-7> ca_m2 (mM) <1e-7> ca_m3 (mM) <1e-7>
+    anh (mM) <1e-7> an_m1 (mM) <1e-7> an_m2 (mM) <1e-7> an_m3 (mM) <1e-7>
     A (uS) <1e-6>
     B (uS) <1e-6>
     An (uS) <1e-6>
@@ -396,43 +424,52 @@ INITIAL {
         refused = 0
     }
     setup()
+    : every node at the dendrite's concentrations (a refused spine's: 0, finite
+    : whatever its inputs): the heads, and the straight profile's ends, at them; no
+    : deviation from the straight profile
     if (refused == 0) {
-        : every node at the dendrite's concentrations
-        wna0 = nai
-        wk0 = ki
-        wcl0 = cli
-        wca0 = cai
-        wan0 = a_conc
+        ref_na = nai/(1 (mM))
+        ref_k = ki/(1 (mM))
+        ref_cl = cli/(1 (mM))
+        ref_ca = cai/(1 (mM))
+        ref_an = a_conc/(1 (mM))
     } else {
-        : (a refused spine's states: 0, finite whatever its inputs)
-        wna0 = 0
-        wk0 = 0
-        wcl0 = 0
-        wca0 = 0
-        wan0 = 0
+        ref_na = 0
+        ref_k = 0
+        ref_cl = 0
+        ref_ca = 0
+        ref_an = 0
     }
-    wna1 = wna0
-    wna2 = wna0
-    wnah = wna0
-    wk1 = wk0
-    wk2 = wk0
-    wkh = wk0
-    wcl1 = wcl0
-    wcl2 = wcl0
-    wclh = wcl0
-    wca1 = wca0
-    wca2 = wca0
-    wcah = wca0
-    wan1 = wan0
-    wan2 = wan0
-    wanh = wan0
+    nah = ref_na*(1 (mM))
+    kh = ref_k*(1 (mM))
+    clh = ref_cl*(1 (mM))
+    cah = ref_ca*(1 (mM))
+    anh = ref_an*(1 (mM))
+    na_m1 = 0
+    na_m2 = 0
+    na_m3 = 0
+    k_m1 = 0
+    k_m2 = 0
+    k_m3 = 0
+    cl_m1 = 0
+    cl_m2 = 0
+    cl_m3 = 0
+    ca_m1 = 0
+    ca_m2 = 0
+    ca_m3 = 0
+    an_m1 = 0
+    an_m2 = 0
+    an_m3 = 0
+    an0 = anh
+    an1 = anh
+    an2 = anh
+    neck_cells()
     fl_na = cfloor_frac*nai/(1 (mM))
     fl_k = cfloor_frac*ki/(1 (mM))
     fl_cl = cfloor_frac*cli/(1 (mM))
     fl_ca = cfloor_frac*cai/(1 (mM))
     fl_a = cfloor_frac*a_conc/(1 (mM))
     ca_rest = cai/(1 (mM))
-    store_states()
     t_solved = -1e300
     t_refreshed = -1e300
     dt_decay = -1
@@ -490,10 +527,10 @@ DERIVATIVE states {
     : t_solved; taken as the fixed step's when it comes between 0.25 and 0.75 dt after
     : it, no float equality of times); there the concentrations take the backward-Euler
     : step of the neck and head (the field of the BREAKPOINT's solve: the step's start),
-    : written as the rate (c_new - c)/dt, which cnexp's update c + dt c' applies
-    : exactly. Under CVODE (every evaluation at the time of its BREAKPOINT) the exact
-    : derivatives, with the diagonal -q for CVODE's Newton matrix (the term is 0 in
-    : value).
+    : written into the states by backward_euler, with derivatives 0 for cnexp. Under
+    : CVODE (every evaluation at the time of its BREAKPOINT) the exact derivatives, with
+    : the diagonal -q for CVODE's Newton matrix: the term q (c - w), w a copy of the
+    : state c, is 0 in value.
     fx = 0
     if (t - t_solved > 0.25*dt && t - t_solved < 0.75*dt) {
         fx = 1
@@ -501,59 +538,63 @@ DERIVATIVE states {
         : step's end sees them as the next BREAKPOINT will
         decay_synapses()
     }
-    if (refused == 1) {
-        zero_rates()
-    } else if (fx == 1) {
-        backward_euler()
+    if (fx == 1) {
+        if (refused == 0) {
+            backward_euler()
+        }
     } else {
         load_states()
-        balance_head(v)
-        derivatives()
+        if (refused == 1) {
+            zero_rates()
+        } else {
+            neck_cells()
+            balance_head(v)
+            derivatives()
+        }
     }
     if (fx == 1) {
-        na0' = rna0
-        na1' = rna1
-        na2' = rna2
-        nah' = rnah
-        k0' = rk0
-        k1' = rk1
-        k2' = rk2
-        kh' = rkh
-        cl0' = rcl0
-        cl1' = rcl1
-        cl2' = rcl2
-        clh' = rclh
-        ca0' = rca0
-        ca1' = rca1
-        ca2' = rca2
-        cah' = rcah
-        an0' = ran0
-        an1' = ran1
-        an2' = ran2
-        anh' = ranh
+        nah' = 0
+        na_m1' = 0
+        na_m2' = 0
+        na_m3' = 0
+        kh' = 0
+        k_m1' = 0
+        k_m2' = 0
+        k_m3' = 0
+        clh' = 0
+        cl_m1' = 0
+        cl_m2' = 0
+        cl_m3' = 0
+        cah' = 0
+        ca_m1' = 0
+        ca_m2' = 0
+        ca_m3' = 0
+        anh' = 0
+        an_m1' = 0
+        an_m2' = 0
+        an_m3' = 0
     } else {
-        : cells 0 and 2 exchange over a half and a whole link (3 a_mid), cell 1 over
-        : two whole links (2 a_mid)
-        na0' = rna0 - 3*q_na*(na0 - wna0)
-        na1' = rna1 - 2*q_na*(na1 - wna1)
-        na2' = rna2 - 3*q_na*(na2 - wna2)
+        : the modes relax at 1, 3 and 4 times q (their eigenvalues), the head at qh
         nah' = rnah - qh_na*(nah - wnah)
-        k0' = rk0 - 3*q_k*(k0 - wk0)
-        k1' = rk1 - 2*q_k*(k1 - wk1)
-        k2' = rk2 - 3*q_k*(k2 - wk2)
+        na_m1' = rna_m1 - q_na*(na_m1 - wna_m1)
+        na_m2' = rna_m2 - 3*q_na*(na_m2 - wna_m2)
+        na_m3' = rna_m3 - 4*q_na*(na_m3 - wna_m3)
         kh' = rkh - qh_k*(kh - wkh)
-        cl0' = rcl0 - 3*q_cl*(cl0 - wcl0)
-        cl1' = rcl1 - 2*q_cl*(cl1 - wcl1)
-        cl2' = rcl2 - 3*q_cl*(cl2 - wcl2)
+        k_m1' = rk_m1 - q_k*(k_m1 - wk_m1)
+        k_m2' = rk_m2 - 3*q_k*(k_m2 - wk_m2)
+        k_m3' = rk_m3 - 4*q_k*(k_m3 - wk_m3)
         clh' = rclh - qh_cl*(clh - wclh)
-        ca0' = rca0 - 3*q_ca*(ca0 - wca0)
-        ca1' = rca1 - 2*q_ca*(ca1 - wca1)
-        ca2' = rca2 - 3*q_ca*(ca2 - wca2)
+        cl_m1' = rcl_m1 - q_cl*(cl_m1 - wcl_m1)
+        cl_m2' = rcl_m2 - 3*q_cl*(cl_m2 - wcl_m2)
+        cl_m3' = rcl_m3 - 4*q_cl*(cl_m3 - wcl_m3)
         cah' = rcah - qh_ca*(cah - wcah)
-        an0' = ran0 - 3*q_a*(an0 - wan0)
-        an1' = ran1 - 2*q_a*(an1 - wan1)
-        an2' = ran2 - 3*q_a*(an2 - wan2)
+        ca_m1' = rca_m1 - q_ca*(ca_m1 - wca_m1)
+        ca_m2' = rca_m2 - 3*q_ca*(ca_m2 - wca_m2)
+        ca_m3' = rca_m3 - 4*q_ca*(ca_m3 - wca_m3)
         anh' = ranh - qh_a*(anh - wanh)
+        an_m1' = ran_m1 - q_a*(an_m1 - wan_m1)
+        an_m2' = ran_m2 - 3*q_a*(an_m2 - wan_m2)
+        an_m3' = ran_m3 - 4*q_a*(an_m3 - wan_m3)
     }
     : synapses: double exponentials; the fixed step's were decayed above (at rest,
     : both states exactly 0: nothing to do)
@@ -599,77 +640,50 @@ NET_RECEIVE(w_ampa (uS), w_nmda (uS)) {
 }
 
 PROCEDURE load_states() {
-    : the concentration states into the working values (cells from the dendrite end,
-    : then the head)
-    wna0 = na0
-    wna1 = na1
-    wna2 = na2
+    : CVODE: the copies w of the states (their diagonal terms)
     wnah = nah
-    wk0 = k0
-    wk1 = k1
-    wk2 = k2
+    wna_m1 = na_m1
+    wna_m2 = na_m2
+    wna_m3 = na_m3
     wkh = kh
-    wcl0 = cl0
-    wcl1 = cl1
-    wcl2 = cl2
+    wk_m1 = k_m1
+    wk_m2 = k_m2
+    wk_m3 = k_m3
     wclh = clh
-    wca0 = ca0
-    wca1 = ca1
-    wca2 = ca2
+    wcl_m1 = cl_m1
+    wcl_m2 = cl_m2
+    wcl_m3 = cl_m3
     wcah = cah
-    if (d_a > 0) {
-        wan0 = an0
-        wan1 = an1
-        wan2 = an2
-        wanh = anh
-    }
-}
-
-PROCEDURE store_states() {
-    : the working values into the concentration states (INITIAL)
-    na0 = wna0
-    na1 = wna1
-    na2 = wna2
-    nah = wnah
-    k0 = wk0
-    k1 = wk1
-    k2 = wk2
-    kh = wkh
-    cl0 = wcl0
-    cl1 = wcl1
-    cl2 = wcl2
-    clh = wclh
-    ca0 = wca0
-    ca1 = wca1
-    ca2 = wca2
-    cah = wcah
-    an0 = wan0
-    an1 = wan1
-    an2 = wan2
-    anh = wanh
+    wca_m1 = ca_m1
+    wca_m2 = ca_m2
+    wca_m3 = ca_m3
+    wanh = anh
+    wan_m1 = an_m1
+    wan_m2 = an_m2
+    wan_m3 = an_m3
 }
 
 PROCEDURE zero_rates() {
-    rna0 = 0
-    rna1 = 0
-    rna2 = 0
     rnah = 0
-    rk0 = 0
-    rk1 = 0
-    rk2 = 0
+    rna_m1 = 0
+    rna_m2 = 0
+    rna_m3 = 0
     rkh = 0
-    rcl0 = 0
-    rcl1 = 0
-    rcl2 = 0
+    rk_m1 = 0
+    rk_m2 = 0
+    rk_m3 = 0
     rclh = 0
-    rca0 = 0
-    rca1 = 0
-    rca2 = 0
+    rcl_m1 = 0
+    rcl_m2 = 0
+    rcl_m3 = 0
     rcah = 0
-    ran0 = 0
-    ran1 = 0
-    ran2 = 0
+    rca_m1 = 0
+    rca_m2 = 0
+    rca_m3 = 0
     ranh = 0
+    ran_m1 = 0
+    ran_m2 = 0
+    ran_m3 = 0
 }
 
 PROCEDURE be_species(d, z, cd, c0, c1, c2, ch, volh, srch, kp, rtau) {
@@ -720,57 +734,58 @@ PROCEDURE flows_species(d, z, cd, c0, c1, c2, ch, volh, srch, kp) {
 }
 
 PROCEDURE backward_euler() {
-    : the fixed step: every mobile species' backward-Euler step (be_species), its rate
-    : (c_new - c)/dt for cnexp, the working values set to the new concentrations; then
-    : the head solved at the step's end (see COMMENT "When it runs")
+    : the fixed step: every mobile species' backward-Euler step over its cells and head
+    : (be_species), the new cells kept and turned into the states (modes_species; their
+    : derivatives are 0 in this branch, so cnexp's update leaves them); then the head
+    : solved at the step's end (see COMMENT "When it runs")
     LOCAL rtau
     rtau = 1/(dt/(1 (ms)))
-    be_species(d_na/(1 (um2/ms)), 1, nai/(1 (mM)), wna0/(1 (mM)), wna1/(1 (mM)), wna2/(1 (mM)), wnah/(1 (mM)), vhd, ih_na/(1 (nA))/fn, 0, rtau)
-    rna0 = (nw0 - wna0/(1 (mM)))*rtau*(1 (mM/ms))
-    rna1 = (nw1 - wna1/(1 (mM)))*rtau*(1 (mM/ms))
-    rna2 = (nw2 - wna2/(1 (mM)))*rtau*(1 (mM/ms))
-    rnah = (nwh - wnah/(1 (mM)))*rtau*(1 (mM/ms))
-    wna0 = nw0*(1 (mM))
-    wna1 = nw1*(1 (mM))
-    wna2 = nw2*(1 (mM))
-    wnah = nwh*(1 (mM))
-    be_species(d_k/(1 (um2/ms)), 1, ki/(1 (mM)), wk0/(1 (mM)), wk1/(1 (mM)), wk2/(1 (mM)), wkh/(1 (mM)), vhd, ih_k/(1 (nA))/fn, 0, rtau)
-    rk0 = (nw0 - wk0/(1 (mM)))*rtau*(1 (mM/ms))
-    rk1 = (nw1 - wk1/(1 (mM)))*rtau*(1 (mM/ms))
-    rk2 = (nw2 - wk2/(1 (mM)))*rtau*(1 (mM/ms))
-    rkh = (nwh - wkh/(1 (mM)))*rtau*(1 (mM/ms))
-    wk0 = nw0*(1 (mM))
-    wk1 = nw1*(1 (mM))
-    wk2 = nw2*(1 (mM))
-    wkh = nwh*(1 (mM))
-    be_species(d_cl/(1 (um2/ms)), -1, cli/(1 (mM)), wcl0/(1 (mM)), wcl1/(1 (mM)), wcl2/(1 (mM)), wclh/(1 (mM)), vhd, 0, 0, rtau)
-    rcl0 = (nw0 - wcl0/(1 (mM)))*rtau*(1 (mM/ms))
-    rcl1 = (nw1 - wcl1/(1 (mM)))*rtau*(1 (mM/ms))
-    rcl2 = (nw2 - wcl2/(1 (mM)))*rtau*(1 (mM/ms))
-    rclh = (nwh - wclh/(1 (mM)))*rtau*(1 (mM/ms))
-    wcl0 = nw0*(1 (mM))
-    wcl1 = nw1*(1 (mM))
-    wcl2 = nw2*(1 (mM))
-    wclh = nwh*(1 (mM))
-    be_species(d_ca/(1 (um2/ms)), 2, cai/(1 (mM)), wca0/(1 (mM)), wca1/(1 (mM)), wca2/(1 (mM)), wcah/(1 (mM)), vhd_ca, ih_ca/(1 (nA))/(2*fn), kpump, rtau)
-    rca0 = (nw0 - wca0/(1 (mM)))*rtau*(1 (mM/ms))
-    rca1 = (nw1 - wca1/(1 (mM)))*rtau*(1 (mM/ms))
-    rca2 = (nw2 - wca2/(1 (mM)))*rtau*(1 (mM/ms))
-    rcah = (nwh - wcah/(1 (mM)))*rtau*(1 (mM/ms))
-    wca0 = nw0*(1 (mM))
-    wca1 = nw1*(1 (mM))
-    wca2 = nw2*(1 (mM))
-    wcah = nwh*(1 (mM))
+    be_species(d_na/(1 (um2/ms)), 1, nai/(1 (mM)), na0/(1 (mM)), na1/(1 (mM)), na2/(1 (mM)), nah/(1 (mM)), vhd, ih_na/(1 (nA))/fn, 0, rtau)
+    na0 = nw0*(1 (mM))
+    na1 = nw1*(1 (mM))
+    na2 = nw2*(1 (mM))
+    nah = nwh*(1 (mM))
+    modes_species(ref_na, nwh, nw0, nw1, nw2)
+    na_m1 = nm1*(1 (mM))
+    na_m2 = nm2*(1 (mM))
+    na_m3 = nm3*(1 (mM))
+    be_species(d_k/(1 (um2/ms)), 1, ki/(1 (mM)), k0/(1 (mM)), k1/(1 (mM)), k2/(1 (mM)), kh/(1 (mM)), vhd, ih_k/(1 (nA))/fn, 0, rtau)
+    k0 = nw0*(1 (mM))
+    k1 = nw1*(1 (mM))
+    k2 = nw2*(1 (mM))
+    kh = nwh*(1 (mM))
+    modes_species(ref_k, nwh, nw0, nw1, nw2)
+    k_m1 = nm1*(1 (mM))
+    k_m2 = nm2*(1 (mM))
+    k_m3 = nm3*(1 (mM))
+    be_species(d_cl/(1 (um2/ms)), -1, cli/(1 (mM)), cl0/(1 (mM)), cl1/(1 (mM)), cl2/(1 (mM)), clh/(1 (mM)), vhd, 0, 0, rtau)
+    cl0 = nw0*(1 (mM))
+    cl1 = nw1*(1 (mM))
+    cl2 = nw2*(1 (mM))
+    clh = nwh*(1 (mM))
+    modes_species(ref_cl, nwh, nw0, nw1, nw2)
+    cl_m1 = nm1*(1 (mM))
+    cl_m2 = nm2*(1 (mM))
+    cl_m3 = nm3*(1 (mM))
+    be_species(d_ca/(1 (um2/ms)), 2, cai/(1 (mM)), ca0/(1 (mM)), ca1/(1 (mM)), ca2/(1 (mM)), cah/(1 (mM)), vhd_ca, ih_ca/(1 (nA))/(2*fn), kpump, rtau)
+    ca0 = nw0*(1 (mM))
+    ca1 = nw1*(1 (mM))
+    ca2 = nw2*(1 (mM))
+    cah = nwh*(1 (mM))
+    modes_species(ref_ca, nwh, nw0, nw1, nw2)
+    ca_m1 = nm1*(1 (mM))
+    ca_m2 = nm2*(1 (mM))
+    ca_m3 = nm3*(1 (mM))
     if (d_a > 0) {
-        be_species(d_a/(1 (um2/ms)), -1, a_conc/(1 (mM)), wan0/(1 (mM)), wan1/(1 (mM)), wan2/(1 (mM)), wanh/(1 (mM)), vhd, 0, 0, rtau)
-        ran0 = (nw0 - wan0/(1 (mM)))*rtau*(1 (mM/ms))
-        ran1 = (nw1 - wan1/(1 (mM)))*rtau*(1 (mM/ms))
-        ran2 = (nw2 - wan2/(1 (mM)))*rtau*(1 (mM/ms))
-        ranh = (nwh - wanh/(1 (mM)))*rtau*(1 (mM/ms))
-        wan0 = nw0*(1 (mM))
-        wan1 = nw1*(1 (mM))
-        wan2 = nw2*(1 (mM))
-        wanh = nwh*(1 (mM))
+        be_species(d_a/(1 (um2/ms)), -1, a_conc/(1 (mM)), an0/(1 (mM)), an1/(1 (mM)), an2/(1 (mM)), anh/(1 (mM)), vhd, 0, 0, rtau)
+        an0 = nw0*(1 (mM))
+        an1 = nw1*(1 (mM))
+        an2 = nw2*(1 (mM))
+        anh = nwh*(1 (mM))
+        modes_species(ref_an, nwh, nw0, nw1, nw2)
+        an_m1 = nm1*(1 (mM))
+        an_m2 = nm2*(1 (mM))
+        an_m3 = nm3*(1 (mM))
     }
     balance_head(v)
     t_refreshed = t
@@ -780,34 +795,95 @@ PROCEDURE backward_euler() {
 }
 
 PROCEDURE derivatives() {
-    : CVODE: the exact derivatives of every mobile species (flows_species)
-    flows_species(d_na/(1 (um2/ms)), 1, nai/(1 (mM)), wna0/(1 (mM)), wna1/(1 (mM)), wna2/(1 (mM)), wnah/(1 (mM)), vhd, ih_na/(1 (nA))/fn, 0)
-    rna0 = nw0*(1 (mM/ms))
-    rna1 = nw1*(1 (mM/ms))
-    rna2 = nw2*(1 (mM/ms))
+    : CVODE: the exact derivatives of every mobile species' cells and head
+    : (flows_species), turned into the modes' (modes_species: the same linear map)
+    flows_species(d_na/(1 (um2/ms)), 1, nai/(1 (mM)), na0/(1 (mM)), na1/(1 (mM)), na2/(1 (mM)), nah/(1 (mM)), vhd, ih_na/(1 (nA))/fn, 0)
     rnah = nwh*(1 (mM/ms))
-    flows_species(d_k/(1 (um2/ms)), 1, ki/(1 (mM)), wk0/(1 (mM)), wk1/(1 (mM)), wk2/(1 (mM)), wkh/(1 (mM)), vhd, ih_k/(1 (nA))/fn, 0)
-    rk0 = nw0*(1 (mM/ms))
-    rk1 = nw1*(1 (mM/ms))
-    rk2 = nw2*(1 (mM/ms))
+    modes_species(0, nwh, nw0, nw1, nw2)
+    rna_m1 = nm1*(1 (mM/ms))
+    rna_m2 = nm2*(1 (mM/ms))
+    rna_m3 = nm3*(1 (mM/ms))
+    flows_species(d_k/(1 (um2/ms)), 1, ki/(1 (mM)), k0/(1 (mM)), k1/(1 (mM)), k2/(1 (mM)), kh/(1 (mM)), vhd, ih_k/(1 (nA))/fn, 0)
     rkh = nwh*(1 (mM/ms))
-    flows_species(d_cl/(1 (um2/ms)), -1, cli/(1 (mM)), wcl0/(1 (mM)), wcl1/(1 (mM)), wcl2/(1 (mM)), wclh/(1 (mM)), vhd, 0, 0)
-    rcl0 = nw0*(1 (mM/ms))
-    rcl1 = nw1*(1 (mM/ms))
-    rcl2 = nw2*(1 (mM/ms))
+    modes_species(0, nwh, nw0, nw1, nw2)
+    rk_m1 = nm1*(1 (mM/ms))
+    rk_m2 = nm2*(1 (mM/ms))
+    rk_m3 = nm3*(1 (mM/ms))
+    flows_species(d_cl/(1 (um2/ms)), -1, cli/(1 (mM)), cl0/(1 (mM)), cl1/(1 (mM)), cl2/(1 (mM)), clh/(1 (mM)), vhd, 0, 0)
     rclh = nwh*(1 (mM/ms))
-    flows_species(d_ca/(1 (um2/ms)), 2, cai/(1 (mM)), wca0/(1 (mM)), wca1/(1 (mM)), wca2/(1 (mM)), wcah/(1 (mM)), vhd_ca, ih_ca/(1 (nA))/(2*fn), kpump)
-    rca0 = nw0*(1 (mM/ms))
-    rca1 = nw1*(1 (mM/ms))
-    rca2 = nw2*(1 (mM/ms))
+    modes_species(0, nwh, nw0, nw1, nw2)
+    rcl_m1 = nm1*(1 (mM/ms))
+    rcl_m2 = nm2*(1 (mM/ms))
+    rcl_m3 = nm3*(1 (mM/ms))
+    flows_species(d_ca/(1 (um2/ms)), 2, cai/(1 (mM)), ca0/(1 (mM)), ca1/(1 (mM)), ca2/(1 (mM)), cah/(1 (mM)), vhd_ca, ih_ca/(1 (nA))/(2*fn), kpump)
     rcah = nwh*(1 (mM/ms))
+    modes_species(0, nwh, nw0, nw1, nw2)
+    rca_m1 = nm1*(1 (mM/ms))
+    rca_m2 = nm2*(1 (mM/ms))
+    rca_m3 = nm3*(1 (mM/ms))
     if (d_a > 0) {
-        flows_species(d_a/(1 (um2/ms)), -1, a_conc/(1 (mM)), wan0/(1 (mM)), wan1/(1 (mM)), wan2/(1 (mM)), wanh/(1 (mM)), vhd, 0, 0)
-        ran0 = nw0*(1 (mM/ms))
-        ran1 = nw1*(1 (mM/ms))
-        ran2 = nw2*(1 (mM/ms))
+        flows_species(d_a/(1 (um2/ms)), -1, a_conc/(1 (mM)), an0/(1 (mM)), an1/(1 (mM)), an2/(1 (mM)), anh/(1 (mM)), vhd, 0, 0)
         ranh = nwh*(1 (mM/ms))
+        modes_species(0, nwh, nw0, nw1, nw2)
+        ran_m1 = nm1*(1 (mM/ms))
+        ran_m2 = nm2*(1 (mM/ms))
+        ran_m3 = nm3*(1 (mM/ms))
     }
+}
+
+PROCEDURE neck_cells() {
+    : the neck cells' concentrations from the states (cells_species)
+    cells_species(ref_na, nah/(1 (mM)), na_m1/(1 (mM)), na_m2/(1 (mM)), na_m3/(1 (mM)))
+    na0 = nw0*(1 (mM))
+    na1 = nw1*(1 (mM))
+    na2 = nw2*(1 (mM))
+    cells_species(ref_k, kh/(1 (mM)), k_m1/(1 (mM)), k_m2/(1 (mM)), k_m3/(1 (mM)))
+    k0 = nw0*(1 (mM))
+    k1 = nw1*(1 (mM))
+    k2 = nw2*(1 (mM))
+    cells_species(ref_cl, clh/(1 (mM)), cl_m1/(1 (mM)), cl_m2/(1 (mM)), cl_m3/(1 (mM)))
+    cl0 = nw0*(1 (mM))
+    cl1 = nw1*(1 (mM))
+    cl2 = nw2*(1 (mM))
+    cells_species(ref_ca, cah/(1 (mM)), ca_m1/(1 (mM)), ca_m2/(1 (mM)), ca_m3/(1 (mM)))
+    ca0 = nw0*(1 (mM))
+    ca1 = nw1*(1 (mM))
+    ca2 = nw2*(1 (mM))
+    if (d_a > 0) {
+        cells_species(ref_an, anh/(1 (mM)), an_m1/(1 (mM)), an_m2/(1 (mM)), an_m3/(1 (mM)))
+        an0 = nw0*(1 (mM))
+        an1 = nw1*(1 (mM))
+        an2 = nw2*(1 (mM))
+    } else {
+        an0 = anh
+        an1 = anh
+        an2 = anh
+    }
+}
+
+PROCEDURE cells_species(ref, ch, m1, m2, m3) {
+    : one species' cells nw0 nw1 nw2 from its head ch and modes m1 m2 m3 [numbers, mM]:
+    : c_j = ref + x_j (ch - ref) + m1 v1_j + m2 v2_j + m3 v3_j, x_j = (1/6, 1/2, 5/6),
+    : v1 = (1, 2, 1), v2 = (1, 0, -1), v3 = (1, -1, 1)
+    LOCAL dq
+    dq = (ch - ref)/6
+    nw0 = ref + dq + m1 + m2 + m3
+    nw1 = ref + 3*dq + 2*m1 - m3
+    nw2 = ref + 5*dq + m1 - m2 + m3
+}
+
+PROCEDURE modes_species(ref, ch, c0, c1, c2) {
+    : the inverse of cells_species: one species' modes nm1 nm2 nm3 from its cells and
+    : head [numbers, mM], the deviation e_j = c_j - ref - x_j (ch - ref) projected on
+    : the orthogonal v_k: m_k = (v_k . e)/(v_k . v_k)
+    LOCAL dq, e0, e1, e2
+    dq = (ch - ref)/6
+    e0 = c0 - ref - dq
+    e1 = c1 - ref - 3*dq
+    e2 = c2 - ref - 5*dq
+    nm1 = (e0 + 2*e1 + e2)/6
+    nm2 = (e0 - e2)/2
+    nm3 = (e0 - e1 + e2)/3
 }
 
 PROCEDURE decay_synapses() {
@@ -880,11 +956,11 @@ PROCEDURE setup() {
     q_cl = d_cl*amid/(1 (um2))
     q_ca = d_ca*amid/(1 (um2))
     q_a = d_a*amid/(1 (um2))
-    qh_na = d_na*a_end/vhd/(1 (um2))
-    qh_k = d_k*a_end/vhd/(1 (um2))
-    qh_cl = d_cl*a_end/vhd/(1 (um2))
-    qh_ca = (d_ca/(1 (um2/ms))*a_end + kpump)/vhd_ca*(1 (/ms))
-    qh_a = d_a*a_end/vhd/(1 (um2))
+    qh_na = d_na*a_end/(6*vhd)/(1 (um2))
+    qh_k = d_k*a_end/(6*vhd)/(1 (um2))
+    qh_cl = d_cl*a_end/(6*vhd)/(1 (um2))
+    qh_ca = (d_ca/(1 (um2/ms))*a_end/6 + kpump)/vhd_ca*(1 (/ms))
+    qh_a = d_a*a_end/(6*vhd)/(1 (um2))
     zero_rates()
 }
 
@@ -894,8 +970,8 @@ PROCEDURE head_currents(vh (mV)) {
     : (LOCALs are plain numbers in mV, mM, uS, nA: modlunit gives LOCALs no units)
     LOCAL u, e, den, bu, bd, dbu, dbd, cn, ck, no, kout, cnorm, ga, gn, bl, dbl, mono, dmono, pna, pk, dpna, dpk, act, dact, gs, w
     u = vh/vt
-    cn = wnah/(1 (mM))
-    ck = wkh/(1 (mM))
+    cn = nah/(1 (mM))
+    ck = kh/(1 (mM))
     if (cn < 0) { cn = 0 }
     if (ck < 0) { ck = 0 }
     no = nao/(1 (mM))
@@ -1011,67 +1087,67 @@ PROCEDURE neck_params() {
     if (y < 0) { y = 0 }
     sd = sd + 4*dca*y
     gd = gd + 2*dca*y
-    y = wna0/(1 (mM))
+    y = na0/(1 (mM))
     if (y < 0) { y = 0 }
     s0 = dna*y
     g0 = dna*y
-    y = wk0/(1 (mM))
+    y = k0/(1 (mM))
     if (y < 0) { y = 0 }
     s0 = s0 + dk*y
     g0 = g0 + dk*y
-    y = wcl0/(1 (mM))
+    y = cl0/(1 (mM))
     if (y < 0) { y = 0 }
     s0 = s0 + dcl*y
     g0 = g0 - dcl*y
-    y = wca0/(1 (mM))
+    y = ca0/(1 (mM))
     if (y < 0) { y = 0 }
     s0 = s0 + 4*dca*y
     g0 = g0 + 2*dca*y
-    y = wna1/(1 (mM))
+    y = na1/(1 (mM))
     if (y < 0) { y = 0 }
     s1 = dna*y
     g1 = dna*y
-    y = wk1/(1 (mM))
+    y = k1/(1 (mM))
     if (y < 0) { y = 0 }
     s1 = s1 + dk*y
     g1 = g1 + dk*y
-    y = wcl1/(1 (mM))
+    y = cl1/(1 (mM))
     if (y < 0) { y = 0 }
     s1 = s1 + dcl*y
     g1 = g1 - dcl*y
-    y = wca1/(1 (mM))
+    y = ca1/(1 (mM))
     if (y < 0) { y = 0 }
     s1 = s1 + 4*dca*y
     g1 = g1 + 2*dca*y
-    y = wna2/(1 (mM))
+    y = na2/(1 (mM))
     if (y < 0) { y = 0 }
     s2 = dna*y
     g2 = dna*y
-    y = wk2/(1 (mM))
+    y = k2/(1 (mM))
     if (y < 0) { y = 0 }
     s2 = s2 + dk*y
     g2 = g2 + dk*y
-    y = wcl2/(1 (mM))
+    y = cl2/(1 (mM))
     if (y < 0) { y = 0 }
     s2 = s2 + dcl*y
     g2 = g2 - dcl*y
-    y = wca2/(1 (mM))
+    y = ca2/(1 (mM))
     if (y < 0) { y = 0 }
     s2 = s2 + 4*dca*y
     g2 = g2 + 2*dca*y
-    y = wnah/(1 (mM))
+    y = nah/(1 (mM))
     if (y < 0) { y = 0 }
     sh = dna*y
     gh_ = dna*y
-    y = wkh/(1 (mM))
+    y = kh/(1 (mM))
     if (y < 0) { y = 0 }
     sh = sh + dk*y
     gh_ = gh_ + dk*y
-    y = wclh/(1 (mM))
+    y = clh/(1 (mM))
     if (y < 0) { y = 0 }
     sh = sh + dcl*y
     gh_ = gh_ - dcl*y
-    y = wcah/(1 (mM))
+    y = cah/(1 (mM))
     if (y < 0) { y = 0 }
     sh = sh + 4*dca*y
     gh_ = gh_ + 2*dca*y
@@ -1081,19 +1157,19 @@ PROCEDURE neck_params() {
         if (y < 0) { y = 0 }
         sd = sd + da*y
         gd = gd - da*y
-        y = wan0/(1 (mM))
+        y = an0/(1 (mM))
         if (y < 0) { y = 0 }
         s0 = s0 + da*y
         g0 = g0 - da*y
-        y = wan1/(1 (mM))
+        y = an1/(1 (mM))
         if (y < 0) { y = 0 }
         s1 = s1 + da*y
         g1 = g1 - da*y
-        y = wan2/(1 (mM))
+        y = an2/(1 (mM))
         if (y < 0) { y = 0 }
         s2 = s2 + da*y
         g2 = g2 - da*y
-        y = wanh/(1 (mM))
+        y = anh/(1 (mM))
         if (y < 0) { y = 0 }
         sh = sh + da*y
         gh_ = gh_ - da*y
@@ -1142,7 +1218,7 @@ PROCEDURE balance_head(vv (mV)) {
     : and the outputs. LOCALs: numbers in mV, nA.
     LOCAL x, ifn
     neck_params()
-    ipump = 2*fn*kpump*(wcah/(1 (mM)) - ca_rest)*(1 (nA))
+    ipump = 2*fn*kpump*(cah/(1 (mM)) - ca_rest)*(1 (nA))
     x = solve_head(vv, x_last)
     if (root_status0 == 2) {
         : the accepted final Newton step: each ion's current moves along its own slope
@@ -1170,15 +1246,15 @@ PROCEDURE balance_head(vv (mV)) {
     du2 = (ifn/a_mid - gs2)*isg2
     du3 = (ifn/a_end - gs3)*isg3
     : outputs (never negative: past a run-out the states may be)
-    nahead = wnah
+    nahead = nah
     if (nahead < 0) { nahead = 0 }
-    khead = wkh
+    khead = kh
     if (khead < 0) { khead = 0 }
-    clhead = wclh
+    clhead = clh
     if (clhead < 0) { clhead = 0 }
-    cahead = wcah
+    cahead = cah
     if (cahead < 0) { cahead = 0 }
-    ahead = wanh
+    ahead = anh
     if (ahead < 0) { ahead = 0 }
     gampa = B - A
     gnmda = Bn - An
@@ -1212,7 +1288,7 @@ PROCEDURE currents(vv (mV)) {
         if (t - t_refreshed < 0.25*dt || t - t_refreshed > 0.75*dt || vv != v_refreshed
             || iinj_na + iinj_k + 2*iinj_ca != inj_refreshed
             || nai + ki + cli + 2*cai != cd_refreshed) {
-            load_states()
+            neck_cells()
             balance_head(vv)
         }
         check_validity()
@@ -1223,28 +1299,28 @@ PROCEDURE currents(vv (mV)) {
         gt = 0.5*isg0*gtot/(1 (uS))
         dd = d_na/(1 (um2/ms))
         cd = nai/(1 (mM))
-        c0 = wna0/(1 (mM))
+        c0 = na0/(1 (mM))
         ina = fn*dd*a_end*(cd*(1 - hz) - c0*(1 + hz))*(1 (nA))
         if (cd < 0) { cd = 0 }
         if (c0 < 0) { c0 = 0 }
         g_na = dd*(cd + c0)*gt*(1 (uS))
         dd = d_k/(1 (um2/ms))
         cd = ki/(1 (mM))
-        c0 = wk0/(1 (mM))
+        c0 = k0/(1 (mM))
         ik = fn*dd*a_end*(cd*(1 - hz) - c0*(1 + hz))*(1 (nA))
         if (cd < 0) { cd = 0 }
         if (c0 < 0) { c0 = 0 }
         g_k = dd*(cd + c0)*gt*(1 (uS))
         dd = d_cl/(1 (um2/ms))
         cd = cli/(1 (mM))
-        c0 = wcl0/(1 (mM))
+        c0 = cl0/(1 (mM))
         icl = -fn*dd*a_end*(cd*(1 + hz) - c0*(1 - hz))*(1 (nA))
         if (cd < 0) { cd = 0 }
         if (c0 < 0) { c0 = 0 }
         g_cl = dd*(cd + c0)*gt*(1 (uS))
         dd = d_ca/(1 (um2/ms))
         cd = cai/(1 (mM))
-        c0 = wca0/(1 (mM))
+        c0 = ca0/(1 (mM))
         ica = 2*fn*dd*a_end*(cd*(1 - 2*hz) - c0*(1 + 2*hz))*(1 (nA))
         if (cd < 0) { cd = 0 }
         if (c0 < 0) { c0 = 0 }
@@ -1252,7 +1328,7 @@ PROCEDURE currents(vv (mV)) {
         if (d_a > 0) {
             dd = d_a/(1 (um2/ms))
             cd = a_conc/(1 (mM))
-            c0 = wan0/(1 (mM))
+            c0 = an0/(1 (mM))
             ia = -fn*dd*a_end*(cd*(1 + hz) - c0*(1 - hz))*(1 (nA))
             if (cd < 0) { cd = 0 }
             if (c0 < 0) { c0 = 0 }
@@ -1274,34 +1350,52 @@ PROCEDURE set_flag(bit) {
     }
 }
 
-FUNCTION ran_out(fl, c0, c1, c2, ch, site) {
-    : 1 if a watched species (floor fl > 0) is at or below its floor in a cell, the
-    : head or the release site (site: the head's value minus its membrane flux's drop)
-    if (fl > 0 && (c0 <= fl || c1 <= fl || c2 <= fl || ch <= fl || site <= fl)) {
-        ran_out = 1
-    } else {
-        ran_out = 0
-    }
-}
-
 PROCEDURE check_validity() {
-    : flag 4: |vhead| > 1000 mV; flag 2: a mobile species ran out (see COMMENT). The
-    : release site: the head's value minus the quasi-steady drop of the species'
-    : membrane flux across the head, c_h + I_s/(z_s F) site_gamma/D_s (numbers: mM)
-    LOCAL sg
+    : flag 4: |vhead| > 1000 mV; flag 2: a watched species (floor fl_ > 0) at or below its
+    : floor in a cell, the head or the release site (see COMMENT): the head's value minus
+    : the quasi-steady drop of the species' membrane flux across the head,
+    : c_h + I_s/(z_s F) site_gamma/D_s (numbers: mM; Cl and the anion have no membrane
+    : current)
+    LOCAL sg, ran_out
     if (vhead > 1000 (mV) || vhead < -1000 (mV)) {
         set_flag(4)
     }
     sg = site_gamma/(1 (/um))/fn
-    if (ran_out(fl_na, wna0/(1 (mM)), wna1/(1 (mM)), wna2/(1 (mM)), wnah/(1 (mM)), wnah/(1 (mM)) + ih_na/(1 (nA))*sg/(d_na/(1 (um2/ms)))) == 1
-        || ran_out(fl_k, wk0/(1 (mM)), wk1/(1 (mM)), wk2/(1 (mM)), wkh/(1 (mM)), wkh/(1 (mM)) + ih_k/(1 (nA))*sg/(d_k/(1 (um2/ms)))) == 1
-        || ran_out(fl_cl, wcl0/(1 (mM)), wcl1/(1 (mM)), wcl2/(1 (mM)), wclh/(1 (mM)), wclh/(1 (mM))) == 1
-        || ran_out(fl_ca, wca0/(1 (mM)), wca1/(1 (mM)), wca2/(1 (mM)), wcah/(1 (mM)), wcah/(1 (mM)) + 0.5*ih_ca/(1 (nA))*sg/(d_ca/(1 (um2/ms)))) == 1) {
-        set_flag(2)
-    }
-    if (d_a > 0) {
-        if (ran_out(fl_a, wan0/(1 (mM)), wan1/(1 (mM)), wan2/(1 (mM)), wanh/(1 (mM)), wanh/(1 (mM))) == 1) {
-            set_flag(2)
+    ran_out = 0
+    if (fl_na > 0) {
+        if (na0 <= fl_na*(1 (mM)) || na1 <= fl_na*(1 (mM)) || na2 <= fl_na*(1 (mM))
+            || nah <= fl_na*(1 (mM))
+            || nah/(1 (mM)) + ih_na/(1 (nA))*sg/(d_na/(1 (um2/ms))) <= fl_na) {
+            ran_out = 1
         }
+    }
+    if (fl_k > 0) {
+        if (k0 <= fl_k*(1 (mM)) || k1 <= fl_k*(1 (mM)) || k2 <= fl_k*(1 (mM))
+            || kh <= fl_k*(1 (mM))
+            || kh/(1 (mM)) + ih_k/(1 (nA))*sg/(d_k/(1 (um2/ms))) <= fl_k) {
+            ran_out = 1
+        }
+    }
+    if (fl_cl > 0) {
+        if (cl0 <= fl_cl*(1 (mM)) || cl1 <= fl_cl*(1 (mM)) || cl2 <= fl_cl*(1 (mM))
+            || clh <= fl_cl*(1 (mM))) {
+            ran_out = 1
+        }
+    }
+    if (fl_ca > 0) {
+        if (ca0 <= fl_ca*(1 (mM)) || ca1 <= fl_ca*(1 (mM)) || ca2 <= fl_ca*(1 (mM))
+            || cah <= fl_ca*(1 (mM))
+            || cah/(1 (mM)) + 0.5*ih_ca/(1 (nA))*sg/(d_ca/(1 (um2/ms))) <= fl_ca) {
+            ran_out = 1
+        }
+    }
+    if (d_a > 0 && fl_a > 0) {
+        if (an0 <= fl_a*(1 (mM)) || an1 <= fl_a*(1 (mM)) || an2 <= fl_a*(1 (mM))
+            || anh <= fl_a*(1 (mM))) {
+            ran_out = 1
+        }
+    }
+    if (ran_out == 1) {
+        set_flag(2)
     }
 }

@@ -16,7 +16,15 @@
 
 from __future__ import annotations
 
+import os
 import platform
+
+# The benchmarks time this process's CPU (time.process_time), which counts every thread:
+# OpenBLAS's idle worker threads (started by any numpy import) spin and add their CPU
+# time to the run being timed (measured: the same 200-spine ion run took 0.24-0.37 s CPU
+# with them, 0.24-0.26 s without). One BLAS thread, set before numpy is imported.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 __all__ = ["cpu_name"]
 
