@@ -280,6 +280,11 @@ ASSIGNED {
     ref_cl (1)
     ref_ca (1)
     ref_an (1)
+    : K from electroneutrality (elim_k = 1, see COMMENT "Numerics"): the charge of every
+    : cell and of the head [mM] without K, conserved
+    elim_k (1)
+    qk_cell (1)
+    qk_head (1)
     : floors [mM] (cfloor_frac of the dendrite's value at finitialize)
     fl_na (1)
     fl_k (1)
@@ -391,13 +396,15 @@ ASSIGNED {
 STATE {
     : per species (na, k, cl, ca free, the fixed anion an): the head (h) and the neck's
     : deviation from the straight profile in the three cells' modes (_m1 _m2 _m3; see
-    : COMMENT "Numerics"). (CVODE's absolute tolerance of each state is cvode.atol()
-    : times the factor <.>: 1e-10 mM and 1e-9 uS at the default 1e-3)
-    nah (mM) <1e-7> na_m1 (mM) <1e-7> na_m2 (mM) <1e-7> na_m3 (mM) <1e-7>
-    kh (mM) <1e-7> k_m1 (mM) <1e-7> k_m2 (mM) <1e-7> k_m3 (mM) <1e-7>
-    clh (mM) <1e-7> cl_m1 (mM) <1e-7> cl_m2 (mM) <1e-7> cl_m3 (mM) <1e-7>
-    cah (mM) <1e-7> ca_m1 (mM) <1e-7> ca_m2 (mM) <1e-7> ca_m3 (mM) <1e-7>
-    anh (mM) <1e-7> an_m1 (mM) <1e-7> an_m2 (mM) <1e-7> an_m3 (mM) <1e-7>
+    : COMMENT "Numerics"). CVODE's absolute tolerance of each state is cvode.atol()
+    : times the factor <.>: at the default atol 1e-3, 1e-6 mM for Na, K, Cl and the
+    : anion (1e-7 of a cytoplasm's K), 1e-9 mM for Ca (1e-5 of its 100 nM rest) and
+    : 1e-9 uS for the synapses
+    nah (mM) <1e-3> na_m1 (mM) <1e-3> na_m2 (mM) <1e-3> na_m3 (mM) <1e-3>
+    kh (mM) <1e-3> k_m1 (mM) <1e-3> k_m2 (mM) <1e-3> k_m3 (mM) <1e-3>
+    clh (mM) <1e-3> cl_m1 (mM) <1e-3> cl_m2 (mM) <1e-3> cl_m3 (mM) <1e-3>
+    cah (mM) <1e-6> ca_m1 (mM) <1e-6> ca_m2 (mM) <1e-6> ca_m3 (mM) <1e-6>
+    anh (mM) <1e-3> an_m1 (mM) <1e-3> an_m2 (mM) <1e-3> an_m3 (mM) <1e-3>
     A (uS) <1e-6>
     B (uS) <1e-6>
     An (uS) <1e-6>
@@ -422,6 +429,12 @@ INITIAL {
         refused = 1
     } else {
         refused = 0
+    }
+    : K follows from electroneutrality where it is the main carrier of charge (see
+    : COMMENT "Numerics")
+    elim_k = 0
+    if (refused == 0 && ki > nai && ki > cli && ki > 2*cai) {
+        elim_k = 1
     }
     setup()
     : every node at the dendrite's concentrations (a refused spine's: 0, finite
@@ -463,6 +476,10 @@ INITIAL {
     an0 = anh
     an1 = anh
     an2 = anh
+    : each node's charge without K, kept from here on where K follows from
+    : electroneutrality (elim_k, set before setup; the head's counts the buffer's bound Ca)
+    qk_cell = ref_k + ref_na - ref_cl - ref_an + 2*ref_ca
+    qk_head = ref_k + ref_na - ref_cl - ref_an + 2*(1 + ca_buffer)*ref_ca
     neck_cells()
     fl_na = cfloor_frac*nai/(1 (mM))
     fl_k = cfloor_frac*ki/(1 (mM))
@@ -749,15 +766,6 @@ PROCEDURE backward_euler() {
     na_m1 = nm1*(1 (mM))
     na_m2 = nm2*(1 (mM))
     na_m3 = nm3*(1 (mM))
-    be_species(d_k/(1 (um2/ms)), 1, ki/(1 (mM)), k0/(1 (mM)), k1/(1 (mM)), k2/(1 (mM)), kh/(1 (mM)), vhd, ih_k/(1 (nA))/fn, 0, rtau)
-    k0 = nw0*(1 (mM))
-    k1 = nw1*(1 (mM))
-    k2 = nw2*(1 (mM))
-    kh = nwh*(1 (mM))
-    modes_species(ref_k, nwh, nw0, nw1, nw2)
-    k_m1 = nm1*(1 (mM))
-    k_m2 = nm2*(1 (mM))
-    k_m3 = nm3*(1 (mM))
     be_species(d_cl/(1 (um2/ms)), -1, cli/(1 (mM)), cl0/(1 (mM)), cl1/(1 (mM)), cl2/(1 (mM)), clh/(1 (mM)), vhd, 0, 0, rtau)
     cl0 = nw0*(1 (mM))
     cl1 = nw1*(1 (mM))
@@ -787,6 +795,24 @@ PROCEDURE backward_euler() {
         an_m2 = nm2*(1 (mM))
         an_m3 = nm3*(1 (mM))
     }
+    : K: its own step, or from electroneutrality (then its states from those cells)
+    if (elim_k == 1) {
+        k_from_charge()
+        modes_species(ref_k, kh/(1 (mM)), k0/(1 (mM)), k1/(1 (mM)), k2/(1 (mM)))
+        k_m1 = nm1*(1 (mM))
+        k_m2 = nm2*(1 (mM))
+        k_m3 = nm3*(1 (mM))
+    } else {
+        be_species(d_k/(1 (um2/ms)), 1, ki/(1 (mM)), k0/(1 (mM)), k1/(1 (mM)), k2/(1 (mM)), kh/(1 (mM)), vhd, ih_k/(1 (nA))/fn, 0, rtau)
+        k0 = nw0*(1 (mM))
+        k1 = nw1*(1 (mM))
+        k2 = nw2*(1 (mM))
+        kh = nwh*(1 (mM))
+        modes_species(ref_k, nwh, nw0, nw1, nw2)
+        k_m1 = nm1*(1 (mM))
+        k_m2 = nm2*(1 (mM))
+        k_m3 = nm3*(1 (mM))
+    }
     balance_head(v)
     t_refreshed = t
     v_refreshed = v
@@ -796,26 +822,39 @@ PROCEDURE backward_euler() {
 
 PROCEDURE derivatives() {
     : CVODE: the exact derivatives of every mobile species' cells and head
-    : (flows_species), turned into the modes' (modes_species: the same linear map)
+    : (flows_species), turned into the modes' (modes_species: the same linear map);
+    : with elim_k, K's from the others' by electroneutrality (LOCALs: the charge
+    : rates of the others per node, mM/ms)
+    LOCAL q0, q1, q2, qh
+    q0 = 0
+    q1 = 0
+    q2 = 0
+    qh = 0
     flows_species(d_na/(1 (um2/ms)), 1, nai/(1 (mM)), na0/(1 (mM)), na1/(1 (mM)), na2/(1 (mM)), nah/(1 (mM)), vhd, ih_na/(1 (nA))/fn, 0)
+    q0 = q0 + 1*nw0
+    q1 = q1 + 1*nw1
+    q2 = q2 + 1*nw2
+    qh = qh + 1*nwh
     rnah = nwh*(1 (mM/ms))
     modes_species(0, nwh, nw0, nw1, nw2)
     rna_m1 = nm1*(1 (mM/ms))
     rna_m2 = nm2*(1 (mM/ms))
     rna_m3 = nm3*(1 (mM/ms))
-    flows_species(d_k/(1 (um2/ms)), 1, ki/(1 (mM)), k0/(1 (mM)), k1/(1 (mM)), k2/(1 (mM)), kh/(1 (mM)), vhd, ih_k/(1 (nA))/fn, 0)
-    rkh = nwh*(1 (mM/ms))
-    modes_species(0, nwh, nw0, nw1, nw2)
-    rk_m1 = nm1*(1 (mM/ms))
-    rk_m2 = nm2*(1 (mM/ms))
-    rk_m3 = nm3*(1 (mM/ms))
     flows_species(d_cl/(1 (um2/ms)), -1, cli/(1 (mM)), cl0/(1 (mM)), cl1/(1 (mM)), cl2/(1 (mM)), clh/(1 (mM)), vhd, 0, 0)
+    q0 = q0 - 1*nw0
+    q1 = q1 - 1*nw1
+    q2 = q2 - 1*nw2
+    qh = qh - 1*nwh
     rclh = nwh*(1 (mM/ms))
     modes_species(0, nwh, nw0, nw1, nw2)
     rcl_m1 = nm1*(1 (mM/ms))
     rcl_m2 = nm2*(1 (mM/ms))
     rcl_m3 = nm3*(1 (mM/ms))
     flows_species(d_ca/(1 (um2/ms)), 2, cai/(1 (mM)), ca0/(1 (mM)), ca1/(1 (mM)), ca2/(1 (mM)), cah/(1 (mM)), vhd_ca, ih_ca/(1 (nA))/(2*fn), kpump)
+    q0 = q0 + 2*nw0
+    q1 = q1 + 2*nw1
+    q2 = q2 + 2*nw2
+    qh = qh + 2*(1 + ca_buffer)*nwh
     rcah = nwh*(1 (mM/ms))
     modes_species(0, nwh, nw0, nw1, nw2)
     rca_m1 = nm1*(1 (mM/ms))
@@ -823,11 +862,30 @@ PROCEDURE derivatives() {
     rca_m3 = nm3*(1 (mM/ms))
     if (d_a > 0) {
         flows_species(d_a/(1 (um2/ms)), -1, a_conc/(1 (mM)), an0/(1 (mM)), an1/(1 (mM)), an2/(1 (mM)), anh/(1 (mM)), vhd, 0, 0)
+        q0 = q0 - 1*nw0
+        q1 = q1 - 1*nw1
+        q2 = q2 - 1*nw2
+        qh = qh - 1*nwh
         ranh = nwh*(1 (mM/ms))
         modes_species(0, nwh, nw0, nw1, nw2)
         ran_m1 = nm1*(1 (mM/ms))
         ran_m2 = nm2*(1 (mM/ms))
         ran_m3 = nm3*(1 (mM/ms))
+    }
+    if (elim_k == 1) {
+        : the node's charge stays: K's rate is minus the others' charge rate
+        rkh = -qh*(1 (mM/ms))
+        modes_species(0, -qh, -q0, -q1, -q2)
+        rk_m1 = nm1*(1 (mM/ms))
+        rk_m2 = nm2*(1 (mM/ms))
+        rk_m3 = nm3*(1 (mM/ms))
+    } else {
+        flows_species(d_k/(1 (um2/ms)), 1, ki/(1 (mM)), k0/(1 (mM)), k1/(1 (mM)), k2/(1 (mM)), kh/(1 (mM)), vhd, ih_k/(1 (nA))/fn, 0)
+        rkh = nwh*(1 (mM/ms))
+        modes_species(0, nwh, nw0, nw1, nw2)
+        rk_m1 = nm1*(1 (mM/ms))
+        rk_m2 = nm2*(1 (mM/ms))
+        rk_m3 = nm3*(1 (mM/ms))
     }
 }
 
@@ -837,10 +895,6 @@ PROCEDURE neck_cells() {
     na0 = nw0*(1 (mM))
     na1 = nw1*(1 (mM))
     na2 = nw2*(1 (mM))
-    cells_species(ref_k, kh/(1 (mM)), k_m1/(1 (mM)), k_m2/(1 (mM)), k_m3/(1 (mM)))
-    k0 = nw0*(1 (mM))
-    k1 = nw1*(1 (mM))
-    k2 = nw2*(1 (mM))
     cells_species(ref_cl, clh/(1 (mM)), cl_m1/(1 (mM)), cl_m2/(1 (mM)), cl_m3/(1 (mM)))
     cl0 = nw0*(1 (mM))
     cl1 = nw1*(1 (mM))
@@ -859,6 +913,23 @@ PROCEDURE neck_cells() {
         an1 = anh
         an2 = anh
     }
+    if (elim_k == 1) {
+        k_from_charge()
+    } else {
+        cells_species(ref_k, kh/(1 (mM)), k_m1/(1 (mM)), k_m2/(1 (mM)), k_m3/(1 (mM)))
+        k0 = nw0*(1 (mM))
+        k1 = nw1*(1 (mM))
+        k2 = nw2*(1 (mM))
+    }
+}
+
+PROCEDURE k_from_charge() {
+    : K in every cell and the head from the other ions and the node's conserved charge
+    : (elim_k = 1): z-weighted sum of all ions = qk_cell (qk_head with bound Ca)
+    k0 = (qk_cell - na0/(1 (mM)) + cl0/(1 (mM)) + an0/(1 (mM)) - 2*ca0/(1 (mM)))*(1 (mM))
+    k1 = (qk_cell - na1/(1 (mM)) + cl1/(1 (mM)) + an1/(1 (mM)) - 2*ca1/(1 (mM)))*(1 (mM))
+    k2 = (qk_cell - na2/(1 (mM)) + cl2/(1 (mM)) + an2/(1 (mM)) - 2*ca2/(1 (mM)))*(1 (mM))
+    kh = (qk_head - nah/(1 (mM)) + clh/(1 (mM)) + anh/(1 (mM)) - 2*(1 + ca_buffer)*cah/(1 (mM)))*(1 (mM))
 }
 
 PROCEDURE cells_species(ref, ch, m1, m2, m3) {
@@ -961,6 +1032,10 @@ PROCEDURE setup() {
     qh_cl = d_cl*a_end/(6*vhd)/(1 (um2))
     qh_ca = (d_ca/(1 (um2/ms))*a_end/6 + kpump)/vhd_ca*(1 (/ms))
     qh_a = d_a*a_end/(6*vhd)/(1 (um2))
+    if (elim_k == 1) {
+        q_k = 0
+        qh_k = 0
+    }
     zero_rates()
 }
 

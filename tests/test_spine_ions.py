@@ -72,9 +72,12 @@ def play(h, sp, attr, wave, t_stop, dt=5e-3):
     return tv, iv
 
 
-def run_cvode(h, t_stop, recs, times=None, atol=1e-3, v0=0.0):
+def run_cvode(h, t_stop, recs, times=None, atol=1e-7, v0=0.0):
     """CVODE run to t_stop; returns the recorded values at ``times`` (default: t_stop)
-    as arrays (CVODE's interpolation at exactly those times)."""
+    as arrays (CVODE's interpolation at exactly those times). The default atol 1e-7
+    gives the concentrations 1e-10 mM (their states' factor 1e-3; Ca 1e-13 mM), the
+    accuracy the comparisons below are written for; the mechanism's default (1e-3)
+    is for models."""
     times = np.array([t_stop] if times is None else times, dtype=float)
     h.celsius = 20.0
     cv = h.CVode()
@@ -231,12 +234,12 @@ def closed_system_moles(h):
     keep.dur1 = 0                                 # clamp off: the pool's v floats
     cyt = rxd.Region([dend], nrn_region="i")
     conc = {s.name: s.conc for s in cytoplasm()}
-    ions = {n: rxd.Species(cyt, name=n, charge=z, initial=conc[n], d=0, atolscale=1e-9)
+    ions = {n: rxd.Species(cyt, name=n, charge=z, initial=conc[n], d=0, atolscale=1e-5)
             for n, z in (("na", 1), ("k", 1), ("cl", -1), ("ca", 2))}
     h.celsius = 20.0
     cv = h.CVode()
     cv.active(1)
-    cv.atol(1e-3)
+    cv.atol(1e-7)                 # 1e-10 mM in the spine (its states' factor 1e-3)
     h.finitialize(0.0)
 
     def moles():
@@ -386,7 +389,7 @@ def test_fixed_step_converges_to_cvode_first_order(h):
         h.celsius = 20.0
         if dt is None:
             vh, na = run_cvode(h, 5.0, [sp._ref_vhead, sp._ref_nahead], times=te,
-                               atol=1e-5, v0=-70.0)
+                               atol=1e-9, v0=-70.0)
             t = te
         else:
             h.cvode_active(0)
@@ -579,3 +582,57 @@ def test_head_rings_carry_sodium(h):
     # 1e-3: the head's concentrations lag its flux by its ~us filling time
     assert seg.ina * seg.area() * 1e-2 == pytest.approx(expect, rel=1e-3)
     assert abs(seg.ik * seg.area() * 1e-2) < 1e-3 * abs(expect)
+
+
+# ------------------------------------------------------------------ CVODE's cost
+
+def _cvode_steps(h, kind, neck_vol):
+    """CVODE steps (fadvance calls, default tolerances) for one 1 nS AMPA event at 5 ms
+    into the README's spine on a passive dendrite, 50 ms: SpnpSpine mode 1 or
+    SpnpSpineIons in cytoplasm."""
+    from neuron_helpers import passive_dendrite
+    from spinepnp.ions import insert_ions
+    dend = passive_dendrite(h)
+    if kind == "ions":
+        insert_ions([dend])
+        sp = h.SpnpSpineIons(dend(0.5))
+        set_cytoplasm([dend])
+    else:
+        sp = h.SpnpSpine(dend(0.5))
+        sp.mode = 1
+    sp.neck_vol = neck_vol
+    stim = h.NetStim()
+    stim.start, stim.number = 5.0, 1
+    nc = h.NetCon(stim, sp)
+    nc.weight[0] = 0.001
+    h.celsius = 20.0
+    cv = h.CVode()
+    cv.active(1)
+    cv.atol(1e-3)
+    h.finitialize(-70.0)
+    steps = 0
+    while h.t < 50.0 - 1e-9:
+        h.fadvance()
+        steps += 1
+    cv.active(0)
+    nc.active(False)
+    return steps, sp.invalid
+
+
+@pytest.mark.parametrize("neck_vol", [0.0, 3.8e-4], ids=["readme", "small-neck"])
+def test_cvode_steps_near_mode1(h, neck_vol):
+    """Under CVODE the ion spine costs a small multiple of SpnpSpine mode 1's steps (the
+    mechanism issue's bound for mode 2 is 3x). Its states are the modes of the
+    neck's deviation from the straight profile and K follows from electroneutrality
+    (see the mechanism's COMMENT): with the cells and K as states, CVODE's diagonal
+    Newton matrix missed the neck's and the field's coupling and took 5012 and 49317
+    steps against mode 1's 204 (this protocol with three events, 2026-12-02).
+    Measured here (2026-12-02): README spine 228 vs 88 steps (2.6x); the 20x smaller
+    neck 310 vs 88 (3.5x: its modes are 20x faster, and what is left off the
+    diagonal, the head's and the field's coupling, weighs more). Bounds: the issue's
+    3x, and 5x for the small neck."""
+    n1, _ = _cvode_steps(h, "mode1", neck_vol)
+    ni, invalid = _cvode_steps(h, "ions", neck_vol)
+    print(f"neck_vol {neck_vol}: CVODE steps mode 1 {n1}, ions {ni}")
+    assert invalid == 0
+    assert ni <= (3 if neck_vol == 0 else 5) * n1, (n1, ni)
