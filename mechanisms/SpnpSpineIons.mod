@@ -78,21 +78,32 @@ and uses the mean of the two concentrations:
 
 the same finite volumes as the Python reference spinepnp.ions.IonSpine (with
 head_gamma = 0: give gamma for a junction's access), linear in I, conserving each
-species' moles to round-off. Three cells, as mode 2's neck: against six, the time at
-which head Na runs out in the -50 pA full-PNP protocol moves by < 1 % (bound 5 %; the
-tests against the full PNP solver hold it). The field is set at every evaluation from
-the solved head. NEURON's fixed step takes a backward-Euler step of every mobile
-species (the field of the step's start, a tridiagonal solve over cells and head:
-unconditionally stable, first order), handed to cnexp as the rate (c_new - c)/dt; under
-CVODE the block gives the exact derivatives with each node's diffusive exchange rate as
-the diagonal of CVODE's Newton matrix. An immobile anion (d_a = 0) keeps a_conc and
-costs nothing. The states are scalars (na0 na1 na2 nah, k.., cl.., ca.., an..: cells
-from the dendrite end, then the head) that the fixed step's backward-Euler step writes
-directly, so that NEURON's and CoreNEURON's NMODL translate the block alike (a KINETIC
-scheme, which would give CVODE the cells' coupling, is not translated by CoreNEURON's
-NMODL at this size).
-Cost of that choice: CVODE's Newton sees only each node's own rate, so while the neck is
-active its steps stay near the cells' diffusion time (h^2/2D, ~40 us for a 1 um neck).
+species' moles to round-off. Three cells, as mode 2's neck (measured against six: the
+-50 pA full-PNP protocol's Na run-out at 1.5275 against 1.528 ms, the full PNP's 1.517;
+head potentials within 0.13 % of the full PNP's).
+States. Per species the head c_h and the neck's deviation from the straight profile
+between the dendrite's value at finitialize, ref, and the head, e_j = c_j - ref -
+x_j (c_h - ref) at the cell centres x_j = (1/6, 1/2, 5/6), in the three cells' modes
+    e = m1 (1, 2, 1) + m2 (1, 0, -1) + m3 (1, -1, 1),
+the eigenvectors of the cells' exchange (rates 1, 3 and 4 times D A_cell/V_cell); the
+cells na0 na1 na2 (k.., cl.., ca.., an..) are outputs. Why: NEURON's CVODE uses only
+the diagonal of a DERIVATIVE block's Jacobian; the modes put the neck's diffusion on it.
+K follows from electroneutrality where it carries most of the charge (ki above nai, cli
+and 2 cai at finitialize, as in a cytoplasm): each node keeps its charge (the neck's
+flows carry the same current through every link, the head balance makes the head's
+in = out), so K = (that charge) - na + cl + an - 2 ca (the head's Ca counted with its
+bound share), and its states follow the others'. This removes the one direction in which
+the species' coupling through the field is not small, the conserved charge itself (a
+zero eigenvalue: a diagonal Newton matrix cannot resolve it), and one species' step.
+Measured, one README spine, three AMPA events, default tolerances: CVODE steps 5164 with
+the modes, 3112 with the tolerances below, 443 with K from electroneutrality (mode 1:
+204, mode 2: 208). In a binary salt (K absent) every species is integrated.
+Fixed step: a backward-Euler step of every integrated species (the field of the step's
+start, a tridiagonal solve over cells and head: unconditionally stable, first order),
+written into the states with derivatives 0 for cnexp; under CVODE the exact
+derivatives. An immobile anion (d_a = 0) keeps a_conc and costs nothing. All states are
+scalars, so that NEURON's and CoreNEURON's NMODL translate the block alike (a KINETIC
+scheme is not translated by CoreNEURON's NMODL at this size).
 The head balance is solved by the one head solver of head_solver.inc (this file defines
 its neck_law and head_law; hcurv = -1 passes on "no bound").
 When it runs: every BREAKPOINT (the currents) solves the head, sets the field and checks
@@ -125,7 +136,7 @@ Refused parameters (badparam, spinepnp.validity.BADPARAM_IONS): checked at
 finitialize; a refused spine prints one line and delivers no current.
 Outputs: vhead (mV), ineck (nA, head -> dendrite), rneck (MOhm) and eneck (mV), the
 neck's instantaneous resistance and diffusion EMF, nahead, khead, clhead, cahead (mM,
-free Ca), ahead (mM), gampa, gnmda (uS), gtot (uS, di/dv handed to NEURON).
+free Ca), ahead (mM), the neck cells na0 na1 na2 .. an0 an1 an2 (mM, from the dendrite end), gampa, gnmda (uS), gtot (uS, di/dv handed to NEURON).
 Sources: the electro-diffusion I-V paper (eq 10-14, the multi-species neck), Jahr &
 Stevens, J Neurosci 10:3178 (1990); buffer and extrusion defaults: Sabatini, Oertner
 & Svoboda, Neuron 33:439 (2002) (capacity ~20, decay ~12 ms).
