@@ -6,7 +6,7 @@ def test_bench_spine_quick(mechanisms, capsys):
     from spinepnp.bench import spine as bench_spine
     assert bench_spine.main(["--quick"]) == 0
     out = capsys.readouterr().out
-    for variant in bench_spine.VARIANTS:
+    for variant in bench_spine.DEFAULT_VARIANTS:
         assert variant in out
     assert "ratios" in out and "target spine1 <= 1.00x exp2syn" in out
     assert "target spine1 <= 0.55x explicit" in out and "target spine2 <= 0.90x explicit" in out
@@ -31,3 +31,16 @@ def test_bench_spine_rejects_a_negative_nmda_weight(capsys):
     with pytest.raises(SystemExit):
         bench_spine.main(["--quick", "--nmda", "-1"])
     assert "--nmda" in capsys.readouterr().err
+
+
+def test_bench_spine_ions_floor(mechanisms, capsys):
+    """The floor variant (SpnpSpineIons' NEURON interface, no physics) compiles from the
+    mechanism's own NEURON and STATE blocks, runs and is printed against mode 2."""
+    from spinepnp.bench import spine as bench_spine
+    text = bench_spine.ions_floor_mod()
+    assert "POINT_PROCESS SpnpIonsFloor" in text and "na_m1' = 0" in text
+    assert bench_spine.main(["--quick", "--variants", "spine2", "ions-floor"]) == 0
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if ln.strip().startswith("ions-floor ")
+                and "spine2 (" in ln)
+    assert "x spine2 (" in line

@@ -29,6 +29,12 @@ NMDA: ``--nmda W`` gives every SpnpSpine NetCon an NMDA weight W [uS] as well (t
 baselines have no NMDA synapse: NEURON has none built in), so the ratios then show what
 NMDA input costs the spine; the targets below are for AMPA input (the default, W = 0).
 
+``ions-floor`` (on request, not in the default list): a point process with
+SpnpSpineIons' NEURON interface (its USEIONs, currents, CONDUCTANCE hints and states)
+and no physics, its derivatives 0 (:func:`ions_floor_mod`, generated from
+SpnpSpineIons.mod and compiled on first use): what NEURON itself spends on such a spine
+per step, the floor under any SpnpSpineIons, printed against mode 2.
+
 Targets (:data:`TARGETS`), checked on the median of the per-round ratios: mode 1 at most
 1.0x baseline a and 0.55x baseline b, mode 2 at most 0.9x baseline b (issue 13);
 SpnpSpineIons at most 2x mode 2 (issue 16).
@@ -43,9 +49,14 @@ import platform
 import sys
 import time
 
-VARIANTS = ("exp2syn", "explicit", "spine0", "spine1", "spine1-lag", "spine2", "ions")
+VARIANTS = ("exp2syn", "explicit", "spine0", "spine1", "spine1-lag", "spine2", "ions",
+            "ions-floor")
+#: the variants run when none are named (the floor compiles a mechanism: on request)
+DEFAULT_VARIANTS = VARIANTS[:-1]
 #: variants that are a drop-in point process (SpnpSpine or SpnpSpineIons)
 POINT_VARIANTS = ("spine0", "spine1", "spine1-lag", "spine2", "ions")
+#: variants on a dendrite with NEURON's Na, K, Cl and Ca ions
+ION_VARIANTS = ("ions", "ions-floor")
 #: the baselines each ratio is printed against
 BASELINES = ("exp2syn", "explicit", "spine2")
 #: (variant, baseline, largest median ratio variant/baseline)
@@ -67,7 +78,7 @@ def build(h, variant, nspines=1000, length=1000.0, rate=5.0, weight=0.0005, seed
     for seg in dend:
         seg.pas.g, seg.pas.e = 1e-4, -70.0
     keep = {"dend": dend, "secs": [], "syn": [], "stim": [], "nc": [], "rng": []}
-    if variant == "ions":
+    if variant in ION_VARIANTS:
         insert_ions([dend])       # before the spines (see spinepnp.ions.insert_ions)
     # explicit spine geometry: neck 1 um x 0.1 um with Ra giving the law's R0 (75 MOhm)
     ra_neck = 58.9
@@ -89,6 +100,8 @@ def build(h, variant, nspines=1000, length=1000.0, rate=5.0, weight=0.0005, seed
             keep["secs"] += [neck, head]
             syn = h.Exp2Syn(head(0.5))
             syn.tau1, syn.tau2, syn.e = 0.2, 2.0, 0.0
+        elif variant == "ions-floor":
+            syn = h.SpnpIonsFloor(dend(x))
         else:
             if variant == "ions":
                 # AMPA's reversal follows from its Na/K shares; the leak's from its ion
@@ -110,10 +123,78 @@ def build(h, variant, nspines=1000, length=1000.0, rate=5.0, weight=0.0005, seed
         keep["stim"].append(ns)
         keep["nc"].append(nc)
         keep["rng"].append(rng)
-    if variant == "ions":
+    if variant in ION_VARIANTS:
         # the spines' boundary concentrations: the dendrite's (now present) ions
         set_cytoplasm([dend])
     return keep
+
+
+def ions_floor_mod() -> str:
+    """NMODL of ``SpnpIonsFloor``: SpnpSpineIons' NEURON interface without its physics.
+
+    Generated from mechanisms/SpnpSpineIons.mod, so that it keeps the same USEION and
+    NONSPECIFIC_CURRENT lines, the same STATEs (their derivatives 0, cnexp) and the same
+    CONDUCTANCE hints; every current is 0 and NET_RECEIVE adds the AMPA weight to A."""
+    import re
+    from ..loader import mod_dir
+    text = (mod_dir() / "SpnpSpineIons.mod").read_text()
+    text = re.sub(r"(?ms)^\s*COMMENT\b.*?^\s*ENDCOMMENT\b", "", text)
+    text = "\n".join(line.split(":", 1)[0] for line in text.splitlines())
+
+    def block(name):
+        return re.search(rf"(?s)^{name}\s*\{{(.*?)^\}}", text, re.M).group(1)
+    neuron = block("NEURON")
+    ions = [ln.strip() for ln in neuron.splitlines()
+            if ln.strip().startswith(("USEION", "NONSPECIFIC_CURRENT"))]
+    variables = set()
+    written = []
+    for ln in ions:
+        if ln.startswith("NONSPECIFIC_CURRENT"):
+            names = [n.strip() for n in ln.split(None, 1)[1].split(",")]
+            variables.update(names)
+            written += names
+            continue
+        m = re.search(r"READ\s+([\w\s,]+?)(?:\s+WRITE|\s+VALENCE|$)", ln)
+        variables.update(n.strip() for n in (m.group(1).split(",") if m else []))
+        m = re.search(r"WRITE\s+([\w\s,]+?)(?:\s+VALENCE|$)", ln)
+        names = [n.strip() for n in (m.group(1).split(",") if m else [])]
+        variables.update(names)
+        written += names
+    states = re.findall(r"\b([A-Za-z_]\w*)\s*\(", block("STATE"))
+    hints = [ln.strip() for ln in block("BREAKPOINT").splitlines()
+             if ln.strip().startswith("CONDUCTANCE")]
+    gs = [ln.split()[1] for ln in hints]
+    lines = ["NEURON {", "    THREADSAFE", "    POINT_PROCESS SpnpIonsFloor"]
+    lines += ["    " + ln for ln in ions] + ["    RANGE " + ", ".join(gs), "}",
+                                              "ASSIGNED {", "    v"]
+    lines += [f"    {n}" for n in sorted(variables) + gs] + ["}", "STATE {"]
+    lines += [f"    {n}" for n in states] + ["}", "BREAKPOINT {",
+                                              "    SOLVE states METHOD cnexp"]
+    lines += [f"    {n} = 0" for n in written + gs] + ["    " + ln for ln in hints]
+    lines += ["}", "DERIVATIVE states {"] + [f"    {n}' = 0" for n in states] + ["}"]
+    lines += ["NET_RECEIVE(w_ampa, w_nmda) {", "    A = A + w_ampa", "}", ""]
+    return "\n".join(lines)
+
+
+def load_ions_floor(h) -> None:
+    """Compile (once, in spinepnp's cache) and load ``SpnpIonsFloor``."""
+    import hashlib
+    import subprocess
+    from ..loader import _nrnivmodl, cache_root
+    if hasattr(h, "SpnpIonsFloor"):
+        return
+    text = ions_floor_mod()
+    where = cache_root() / ("ions-floor-" + hashlib.sha256(text.encode()).hexdigest()[:16])
+    libs = list(where.glob("*/libnrnmech.so")) + list(where.glob("*/.libs/libnrnmech.so"))
+    if not libs:
+        where.mkdir(parents=True, exist_ok=True)
+        (where / "SpnpIonsFloor.mod").write_text(text)
+        proc = subprocess.run([_nrnivmodl()], cwd=where, capture_output=True, text=True)
+        libs = list(where.glob("*/libnrnmech.so")) + list(where.glob("*/.libs/libnrnmech.so"))
+        if proc.returncode != 0 or not libs:
+            raise RuntimeError("nrnivmodl failed on the generated SpnpIonsFloor.mod in "
+                               f"{where}:\n{proc.stdout}\n{proc.stderr}")
+    h.nrn_load_dll(str(libs[0]))
 
 
 def time_run(h, tstop, dt=0.025, cvode=False):
@@ -145,7 +226,8 @@ def main(argv=None):
                    help="NMDA weight of the SpnpSpine variants' inputs [uS] (baselines: none)")
     p.add_argument("--repeat", type=int, default=7,
                    help="rounds; each times every variant once (best kept)")
-    p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
+    p.add_argument("--variants", nargs="+", default=list(DEFAULT_VARIANTS),
+                   choices=VARIANTS)
     a = p.parse_args(argv)
     if not (math.isfinite(a.nmda) and a.nmda >= 0):
         p.error(f"--nmda {a.nmda}: give an NMDA weight >= 0 [uS]")
@@ -157,6 +239,8 @@ def main(argv=None):
     load_mechanisms()
     from neuron import h
     h.load_file("stdrun.hoc")
+    if "ions-floor" in a.variants:
+        load_ions_floor(h)
 
     import os
     import neuron
@@ -218,7 +302,7 @@ def main(argv=None):
     for variant in a.variants:
         parts = []
         for base in BASELINES:
-            if base == "spine2" and variant != "ions":
+            if base == "spine2" and variant not in ION_VARIANTS:
                 continue                 # baseline c is for the multi-species spine only
             if base in walls and variant != base:
                 best, med = ratios(variant, base)
