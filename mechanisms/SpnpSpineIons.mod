@@ -580,28 +580,9 @@ DERIVATIVE states {
             derivatives()
         }
     }
-    if (fx == 1) {
-        nah' = 0
-        na_m1' = 0
-        na_m2' = 0
-        na_m3' = 0
-        kh' = 0
-        k_m1' = 0
-        k_m2' = 0
-        k_m3' = 0
-        clh' = 0
-        cl_m1' = 0
-        cl_m2' = 0
-        cl_m3' = 0
-        cah' = 0
-        ca_m1' = 0
-        ca_m2' = 0
-        ca_m3' = 0
-        anh' = 0
-        an_m1' = 0
-        an_m2' = 0
-        an_m3' = 0
-    } else {
+    if (fx == 0) {
+        : (the fixed step wrote the concentration states itself: they have no
+        : derivative in its branch)
         : the modes relax at 1, 3 and 4 times q (their eigenvalues), the head at qh
         nah' = rnah - qh_na*(nah - wnah)
         na_m1' = rna_m1 - q_na*(na_m1 - wna_m1)

@@ -33,14 +33,20 @@ def test_bench_spine_rejects_a_negative_nmda_weight(capsys):
     assert "--nmda" in capsys.readouterr().err
 
 
-def test_bench_spine_ions_floor(mechanisms, capsys):
-    """The floor variant (SpnpSpineIons' NEURON interface, no physics) compiles from the
-    mechanism's own NEURON and STATE blocks, runs and is printed against mode 2."""
+def test_bench_spine_floors(mechanisms, capsys):
+    """The floors (SpnpSpine's and SpnpSpineIons' NEURON interface, no physics) compile
+    from the mechanisms' own NEURON and STATE blocks, run and are printed against
+    mode 2."""
     from spinepnp.bench import spine as bench_spine
-    text = bench_spine.ions_floor_mod()
+    text = bench_spine.floor_mod("SpnpSpineIons", "SpnpIonsFloor")
     assert "POINT_PROCESS SpnpIonsFloor" in text and "na_m1' = 0" in text
-    assert bench_spine.main(["--quick", "--variants", "spine2", "ions-floor"]) == 0
+    assert "USEION cl READ cli WRITE icl VALENCE -1" in text
+    text = bench_spine.floor_mod("SpnpSpine", "SpnpSpineFloor")
+    assert "NONSPECIFIC_CURRENT i" in text and "cmode1' = 0" in text
+    assert bench_spine.main(["--quick", "--variants", "spine2", "spine-floor",
+                             "ions-floor"]) == 0
     out = capsys.readouterr().out
-    line = next(ln for ln in out.splitlines() if ln.strip().startswith("ions-floor ")
-                and "spine2 (" in ln)
-    assert "x spine2 (" in line
+    for variant in ("spine-floor", "ions-floor"):
+        line = next(ln for ln in out.splitlines() if ln.strip().startswith(variant + " ")
+                    and "spine2 (" in ln)
+        assert "x spine2 (" in line

@@ -29,11 +29,12 @@ NMDA: ``--nmda W`` gives every SpnpSpine NetCon an NMDA weight W [uS] as well (t
 baselines have no NMDA synapse: NEURON has none built in), so the ratios then show what
 NMDA input costs the spine; the targets below are for AMPA input (the default, W = 0).
 
-``ions-floor`` (on request, not in the default list): a point process with
-SpnpSpineIons' NEURON interface (its USEIONs, currents, CONDUCTANCE hints and states)
-and no physics, its derivatives 0 (:func:`ions_floor_mod`, generated from
-SpnpSpineIons.mod and compiled on first use): what NEURON itself spends on such a spine
-per step, the floor under any SpnpSpineIons, printed against mode 2.
+``spine-floor``, ``ions-floor`` (on request, not in the default list): point processes
+with SpnpSpine's and SpnpSpineIons' NEURON interface (USEIONs, currents, CONDUCTANCE
+hints and states) and no physics, their derivatives 0 (:func:`floor_mod`, generated
+from the .mod files and compiled on first use): what NEURON itself spends per step on
+such a spine. Against mode 2 they split each spine's cost into NEURON's share and its
+physics.
 
 Targets (:data:`TARGETS`), checked on the median of the per-round ratios: mode 1 at most
 1.0x baseline a and 0.55x baseline b, mode 2 at most 0.9x baseline b (issue 13);
@@ -50,9 +51,12 @@ import sys
 import time
 
 VARIANTS = ("exp2syn", "explicit", "spine0", "spine1", "spine1-lag", "spine2", "ions",
-            "ions-floor")
-#: the variants run when none are named (the floor compiles a mechanism: on request)
-DEFAULT_VARIANTS = VARIANTS[:-1]
+            "spine-floor", "ions-floor")
+#: the floors: (variant, mechanism whose interface it has, its point process)
+FLOORS = {"spine-floor": ("SpnpSpine", "SpnpSpineFloor"),
+          "ions-floor": ("SpnpSpineIons", "SpnpIonsFloor")}
+#: the variants run when none are named (the floors compile mechanisms: on request)
+DEFAULT_VARIANTS = VARIANTS[:-2]
 #: variants that are a drop-in point process (SpnpSpine or SpnpSpineIons)
 POINT_VARIANTS = ("spine0", "spine1", "spine1-lag", "spine2", "ions")
 #: variants on a dendrite with NEURON's Na, K, Cl and Ca ions
@@ -100,8 +104,8 @@ def build(h, variant, nspines=1000, length=1000.0, rate=5.0, weight=0.0005, seed
             keep["secs"] += [neck, head]
             syn = h.Exp2Syn(head(0.5))
             syn.tau1, syn.tau2, syn.e = 0.2, 2.0, 0.0
-        elif variant == "ions-floor":
-            syn = h.SpnpIonsFloor(dend(x))
+        elif variant in FLOORS:
+            syn = getattr(h, FLOORS[variant][1])(dend(x))
         else:
             if variant == "ions":
                 # AMPA's reversal follows from its Na/K shares; the leak's from its ion
@@ -129,22 +133,22 @@ def build(h, variant, nspines=1000, length=1000.0, rate=5.0, weight=0.0005, seed
     return keep
 
 
-def ions_floor_mod() -> str:
-    """NMODL of ``SpnpIonsFloor``: SpnpSpineIons' NEURON interface without its physics.
+def floor_mod(mechanism: str, name: str) -> str:
+    """NMODL of the point process ``name``: ``mechanism``'s NEURON interface without its
+    physics.
 
-    Generated from mechanisms/SpnpSpineIons.mod, so that it keeps the same USEION and
+    Generated from mechanisms/<mechanism>.mod, so that it keeps the same USEION and
     NONSPECIFIC_CURRENT lines, the same STATEs (their derivatives 0, cnexp) and the same
     CONDUCTANCE hints; every current is 0 and NET_RECEIVE adds the AMPA weight to A."""
     import re
     from ..loader import mod_dir
-    text = (mod_dir() / "SpnpSpineIons.mod").read_text()
+    text = (mod_dir() / f"{mechanism}.mod").read_text()
     text = re.sub(r"(?ms)^\s*COMMENT\b.*?^\s*ENDCOMMENT\b", "", text)
     text = "\n".join(line.split(":", 1)[0] for line in text.splitlines())
 
-    def block(name):
-        return re.search(rf"(?s)^{name}\s*\{{(.*?)^\}}", text, re.M).group(1)
-    neuron = block("NEURON")
-    ions = [ln.strip() for ln in neuron.splitlines()
+    def block(title):
+        return re.search(rf"(?s)^{title}\s*\{{(.*?)^\}}", text, re.M).group(1)
+    ions = [ln.strip() for ln in block("NEURON").splitlines()
             if ln.strip().startswith(("USEION", "NONSPECIFIC_CURRENT"))]
     variables = set()
     written = []
@@ -164,7 +168,7 @@ def ions_floor_mod() -> str:
     hints = [ln.strip() for ln in block("BREAKPOINT").splitlines()
              if ln.strip().startswith("CONDUCTANCE")]
     gs = [ln.split()[1] for ln in hints]
-    lines = ["NEURON {", "    THREADSAFE", "    POINT_PROCESS SpnpIonsFloor"]
+    lines = ["NEURON {", "    THREADSAFE", f"    POINT_PROCESS {name}"]
     lines += ["    " + ln for ln in ions] + ["    RANGE " + ", ".join(gs), "}",
                                               "ASSIGNED {", "    v"]
     lines += [f"    {n}" for n in sorted(variables) + gs] + ["}", "STATE {"]
@@ -176,25 +180,27 @@ def ions_floor_mod() -> str:
     return "\n".join(lines)
 
 
-def load_ions_floor(h) -> None:
-    """Compile (once, in spinepnp's cache) and load ``SpnpIonsFloor``."""
+def load_floor(h, variant: str) -> None:
+    """Compile (once, in spinepnp's cache) and load the floor ``variant``'s mechanism."""
     import hashlib
     import subprocess
     from ..loader import _nrnivmodl, cache_root
-    if hasattr(h, "SpnpIonsFloor"):
+    mechanism, name = FLOORS[variant]
+    if hasattr(h, name):
         return
-    text = ions_floor_mod()
-    where = cache_root() / ("ions-floor-" + hashlib.sha256(text.encode()).hexdigest()[:16])
-    libs = list(where.glob("*/libnrnmech.so")) + list(where.glob("*/.libs/libnrnmech.so"))
-    if not libs:
+    text = floor_mod(mechanism, name)
+    where = cache_root() / (f"{variant}-" + hashlib.sha256(text.encode()).hexdigest()[:16])
+
+    def libraries():
+        return list(where.glob("*/libnrnmech.so")) + list(where.glob("*/.libs/libnrnmech.so"))
+    if not libraries():
         where.mkdir(parents=True, exist_ok=True)
-        (where / "SpnpIonsFloor.mod").write_text(text)
+        (where / f"{name}.mod").write_text(text)
         proc = subprocess.run([_nrnivmodl()], cwd=where, capture_output=True, text=True)
-        libs = list(where.glob("*/libnrnmech.so")) + list(where.glob("*/.libs/libnrnmech.so"))
-        if proc.returncode != 0 or not libs:
-            raise RuntimeError("nrnivmodl failed on the generated SpnpIonsFloor.mod in "
+        if proc.returncode != 0 or not libraries():
+            raise RuntimeError(f"nrnivmodl failed on the generated {name}.mod in "
                                f"{where}:\n{proc.stdout}\n{proc.stderr}")
-    h.nrn_load_dll(str(libs[0]))
+    h.nrn_load_dll(str(libraries()[0]))
 
 
 def time_run(h, tstop, dt=0.025, cvode=False):
@@ -239,8 +245,9 @@ def main(argv=None):
     load_mechanisms()
     from neuron import h
     h.load_file("stdrun.hoc")
-    if "ions-floor" in a.variants:
-        load_ions_floor(h)
+    for variant in a.variants:
+        if variant in FLOORS:
+            load_floor(h, variant)
 
     import os
     import neuron
@@ -302,8 +309,8 @@ def main(argv=None):
     for variant in a.variants:
         parts = []
         for base in BASELINES:
-            if base == "spine2" and variant not in ION_VARIANTS:
-                continue                 # baseline c is for the multi-species spine only
+            if base == "spine2" and variant not in ION_VARIANTS + ("spine-floor",):
+                continue                 # baseline c: for the ion spine and the floors
             if base in walls and variant != base:
                 best, med = ratios(variant, base)
                 parts.append(f"{best:.2f}x {base} ({med:.2f}x)")
