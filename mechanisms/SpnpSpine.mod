@@ -685,9 +685,8 @@ DERIVATIVE states {
                     : and neck_modes_from_cells written out: as calls they cost 8.6 % more
                     : of the spine's instructions (callgrind) and bench spine mode 2 went
                     : from 0.84x to 0.97-0.98x the explicit spines (+16 %, 400 ms, two
-                    : interleaved runs of 3 rounds, quiet, 2026-12-02)). The literal s
-                    : (not half_sqrt2): with the CONSTANT here CoreNEURON's results moved
-                    : 6.8e-6 mV from NEURON's (test_coreneuron_equals_neuron, 2026-12-02).
+                    : interleaved runs of 3 rounds, quiet, 2026-12-02)). s = sqrt(2)/2 as a
+                    : literal, as everywhere (neck_salt.inc: CoreNEURON truncates CONSTANTs).
                     tau = dt
                     kn = tau*decay_neck
                     kd = tau*decay_head
@@ -722,12 +721,12 @@ DERIVATIVE states {
                     : CVODE, equal cells: the law in the modes, whose linear coupling is
                     : (nearly) diagonal, the only part of the Jacobian CVODE sees (ch's rate
                     : written with ch itself: dch'/dch = -kh/4, as c3 follows ch)
-                    u = half_sqrt2*(y1 + y3)
+                    u = 0.70710678118654752*(y1 + y3)
                     ceq = salt_per_current*inw
                     rh = kh*(u - y2 - dq + ceq)
-                    cmode1' = kc*mode_rate1*cmode1 - mode_feed1*rh
-                    cmode2' = kc*mode_rate2*cmode2 - mode_feed2*rh
-                    cmode3' = kc*mode_rate3*cmode3 - mode_feed3*rh
+                    cmode1' = kc*(-2 + 1.4142135623730950)*cmode1 - (1 + 1.4142135623730950)/4*rh
+                    cmode2' = kc*(-2)*cmode2 - (-0.25)*rh
+                    cmode3' = kc*(-2 - 1.4142135623730950)*cmode3 - (1.4142135623730950 - 1)/4*rh
                     ch' = kh*(u - y2 - 0.25*(ch - conc) + ceq)
                     neck_cells()
                     neck2(c1, c2, c3, yh)
@@ -738,7 +737,7 @@ DERIVATIVE states {
                 : ring's inward current irn feeds c2 with t- irn/F, the head gets
                 : t- (inw - irn)/F. Rates from kc, kh (equal cells) by the cells'
                 : gammas and volumes (proportional to gamma, as for equal cells).
-                u = half_sqrt2*(y1 + y3)
+                u = 0.70710678118654752*(y1 + y3)
                 fr = ring_frac
                 wa = kc/(2*fr)
                 wb = kc/(2*(1 - fr))
@@ -775,10 +774,10 @@ DERIVATIVE states {
                     d1 = r1 - 0.25*rh
                     d2 = r2 - 0.5*rh
                     d3 = r3 - 0.75*rh
-                    w = half_sqrt2*(d1 + d3)
-                    cmode1' = kc*mode_rate1*cmode1 + (0.5*(w + d2) - kc*mode_rate1*y1)
-                    cmode2' = kc*mode_rate2*cmode2 + (0.5*(d1 - d3) - kc*mode_rate2*y2)
-                    cmode3' = kc*mode_rate3*cmode3 + (0.5*(w - d2) - kc*mode_rate3*y3)
+                    w = 0.70710678118654752*(d1 + d3)
+                    cmode1' = kc*(-2 + 1.4142135623730950)*cmode1 + (0.5*(w + d2) - kc*(-2 + 1.4142135623730950)*y1)
+                    cmode2' = kc*(-2)*cmode2 + (0.5*(d1 - d3) - kc*(-2)*y2)
+                    cmode3' = kc*(-2 - 1.4142135623730950)*cmode3 + (0.5*(w - d2) - kc*(-2 - 1.4142135623730950)*y3)
                     ch' = -0.25*wb/q*ch + (rh + 0.25*wb/q*yh)
                 }
                 neck2r()

@@ -78,3 +78,22 @@ def test_comment_stripping():
            "? VERBATIM\n")
     code = _code_without_comments(src)
     assert "VERBATIM" not in code and "THREADSAFE" in code
+
+
+def test_constants_survive_coreneuron():
+    """Every NMODL CONSTANT is exact in 6 significant digits: CoreNEURON's NMODL (NEURON
+    9.0.2) writes a CONSTANT's value into its C++ with 6 (``double half_sqrt2{0.707107};``
+    for 0.70710678118654752), so a longer one would differ between NEURON and
+    CoreNEURON. Such values belong in the code as literals, which it keeps whole."""
+    files = sorted(MECH_DIR.glob("*.mod")) + sorted(MECH_DIR.glob("*.inc"))
+    seen = 0
+    for f in files:
+        code = _code_without_comments(f.read_text())
+        for block in re.findall(r"(?s)\bCONSTANT\s*\{(.*?)\}", code):
+            for name, value in re.findall(r"(\w+)\s*=\s*([-+0-9.eE]+)", block):
+                seen += 1
+                v = float(value)
+                assert float(f"{v:.6g}") == v, (
+                    f"{f.name}: CONSTANT {name} = {value} is not exact in 6 digits; "
+                    f"CoreNEURON would use {v:.6g}: write it as a literal where it is used")
+    assert seen > 0                        # (the parser found the solver's constants)
