@@ -267,7 +267,6 @@ ASSIGNED {
     vhd_ca (1)
     kpump (1)
     fn (1)
-    vtn (1)
     ca_rest (1)
     : the neck cells' concentrations (outputs: from the dendrite end), from the states
     na0 (mM)
@@ -394,8 +393,13 @@ ASSIGNED {
     t_solved (ms)
     t_refreshed (ms)
     v_refreshed (mV)
-    inj_refreshed (nA)
-    cd_refreshed (mM)
+    na_inj_refreshed (nA)
+    k_inj_refreshed (nA)
+    ca_inj_refreshed (nA)
+    nai_refreshed (mM)
+    ki_refreshed (mM)
+    cli_refreshed (mM)
+    cai_refreshed (mM)
     : cached synaptic decay factors exp(-dt/tau) for dt_decay
     dt_decay (ms)
     f_tau1 (1)
@@ -484,9 +488,6 @@ INITIAL {
     an_m1 = 0
     an_m2 = 0
     an_m3 = 0
-    an0 = anh
-    an1 = anh
-    an2 = anh
     : each node's charge without K, kept from here on where K follows from
     : electroneutrality (elim_k, set before setup; the head's counts the buffer's bound Ca)
     qk_cell = ref_k + ref_na - ref_cl - ref_an + 2*ref_ca
@@ -727,15 +728,20 @@ PROCEDURE be_species(d, z, cd, c0, c1, c2, ch, volh, srch, kp, rtau) {
     nw0 = (r0 + kb1*nw1)*p0
 }
 
+FUNCTION link_flow(d, z, a, du, cl, cr) {
+    : the Nernst-Planck flow [mM um3/ms] of one species (d um2/ms, valence z) through a
+    : link of factor a [um] and field du from the node with cl to the node with cr [mM]
+    link_flow = d*a*(cl*(1 - 0.5*z*du) - cr*(1 + 0.5*z*du))
+}
+
 PROCEDURE flows_species(d, z, cd, c0, c1, c2, ch, volh, srch, kp) {
     : the exact time derivatives of one species [mM/ms] in nw0, nw1, nw2, nwh (CVODE);
     : arguments as be_species
-    LOCAL hz, q0, q1, q2, q3
-    hz = 0.5*z
-    q0 = d*a_end*(cd*(1 - hz*du0) - c0*(1 + hz*du0))
-    q1 = d*a_mid*(c0*(1 - hz*du1) - c1*(1 + hz*du1))
-    q2 = d*a_mid*(c1*(1 - hz*du2) - c2*(1 + hz*du2))
-    q3 = d*a_end*(c2*(1 - hz*du3) - ch*(1 + hz*du3))
+    LOCAL q0, q1, q2, q3
+    q0 = link_flow(d, z, a_end, du0, cd, c0)
+    q1 = link_flow(d, z, a_mid, du1, c0, c1)
+    q2 = link_flow(d, z, a_mid, du2, c1, c2)
+    q3 = link_flow(d, z, a_end, du3, c2, ch)
     nw0 = (q0 - q1)/vcell
     nw1 = (q1 - q2)/vcell
     nw2 = (q2 - q3)/vcell
@@ -808,8 +814,13 @@ PROCEDURE backward_euler() {
     balance_head(v)
     t_refreshed = t
     v_refreshed = v
-    inj_refreshed = iinj_na + iinj_k + 2*iinj_ca
-    cd_refreshed = nai + ki + cli + 2*cai
+    na_inj_refreshed = iinj_na
+    k_inj_refreshed = iinj_k
+    ca_inj_refreshed = iinj_ca
+    nai_refreshed = nai
+    ki_refreshed = ki
+    cli_refreshed = cli
+    cai_refreshed = cai
 }
 
 PROCEDURE derivatives() {
@@ -988,7 +999,6 @@ PROCEDURE decay_synapses() {
 PROCEDURE setup() {
     LOCAL gam, vn, vh, amid
     vt = R*(celsius + 273.15 (degC))/FARADAY
-    vtn = vt/(1 (mV))
     fn = FN/(1 (nA ms/mM um3))
     if (refused == 1) {
         : placeholders that keep the arithmetic finite (a refused spine never solves)
@@ -1085,16 +1095,16 @@ PROCEDURE head_currents(vh (mV)) {
         }
         : GHK currents of Na and K (outward positive, per unit conductance) [mV],
         : slopes [1]
-        pna = vtn*(cn*bu - no*bd)/cnorm
+        pna = vt/(1 (mV))*(cn*bu - no*bd)/cnorm
         dpna = (cn*dbu + no*dbd)/cnorm
-        pk = pk_pna*vtn*(ck*bu - kout*bd)/cnorm
+        pk = pk_pna*vt/(1 (mV))*(ck*bu - kout*bd)/cnorm
         dpk = pk_pna*(ck*dbu + kout*dbd)/cnorm
         ih_na = ih_na - ga*pna*(1 (nA))
         ih_k = ih_k - ga*pk*(1 (nA))
         gh_na = gh_na + ga*dpna*(1 (uS))
         gh_k = gh_k + ga*dpk*(1 (uS))
         : |B''| <= 1/6 (its maximum, at y = 0), so |d2 (ga pna)/d vh2| <= ga (cn + no)/(6 vt cnorm)
-        hcurv = fabs(ga)*(cn + no + pk_pna*(ck + kout))/(6*vtn*cnorm)
+        hcurv = fabs(ga)*(cn + no + pk_pna*(ck + kout))/(6*vt/(1 (mV))*cnorm)
         if (gn != 0) {
             hcurv = -1
             bl = mg_block(vh, mg/(3.57 (mM)))
@@ -1330,7 +1340,7 @@ PROCEDURE balance_head(vv (mV)) {
 PROCEDURE currents(vv (mV)) {
     : the neck's flows at the dendrite end as ionic currents [nA, outward], their
     : share of di/dv (the transference numbers at the dendrite link times gtot)
-    LOCAL gt, hz, dd, cd, c0
+    LOCAL gt, dd, cd, c0
     : (stamped for every spine, refused or not: the fixed step's state update half a
     : step later then takes its own branch, whose rates are all 0 for a refused spine)
     t_solved = t
@@ -1353,42 +1363,42 @@ PROCEDURE currents(vv (mV)) {
         : these concentrations) is reused unless v, an injected current or the dendrite's
         : concentrations changed since, or an event arrived (NET_RECEIVE clears it)
         if (t - t_refreshed < 0.25*dt || t - t_refreshed > 0.75*dt || vv != v_refreshed
-            || iinj_na + iinj_k + 2*iinj_ca != inj_refreshed
-            || nai + ki + cli + 2*cai != cd_refreshed) {
+            || iinj_na != na_inj_refreshed || iinj_k != k_inj_refreshed
+            || iinj_ca != ca_inj_refreshed || nai != nai_refreshed || ki != ki_refreshed
+            || cli != cli_refreshed || cai != cai_refreshed) {
             neck_cells()
             balance_head(vv)
         }
         check_validity()
-        : per species: the flow from the dendrite into the neck at the dendrite link's
-        : field (numbers: um3/ms, mM), the current it carries, and the transference
-        : number z^2 D c/sigma of the link (concentrations clipped at 0) times gtot
-        hz = 0.5*du0
+        : per species: the current carried by its flow from the dendrite into the neck
+        : (link_flow; numbers: um2/ms, mM), and the transference number z^2 D c/sigma
+        : of the link (concentrations clipped at 0) times gtot
         gt = 0.5*isg0*gtot/(1 (uS))
         dd = d_na/(1 (um2/ms))
         cd = nai/(1 (mM))
         c0 = na0/(1 (mM))
-        ina = fn*dd*a_end*(cd*(1 - hz) - c0*(1 + hz))*(1 (nA))
+        ina = fn*link_flow(dd, 1, a_end, du0, cd, c0)*(1 (nA))
         if (cd < 0) { cd = 0 }
         if (c0 < 0) { c0 = 0 }
         g_na = dd*(cd + c0)*gt*(1 (uS))
         dd = d_k/(1 (um2/ms))
         cd = ki/(1 (mM))
         c0 = k0/(1 (mM))
-        ik = fn*dd*a_end*(cd*(1 - hz) - c0*(1 + hz))*(1 (nA))
+        ik = fn*link_flow(dd, 1, a_end, du0, cd, c0)*(1 (nA))
         if (cd < 0) { cd = 0 }
         if (c0 < 0) { c0 = 0 }
         g_k = dd*(cd + c0)*gt*(1 (uS))
         dd = d_cl/(1 (um2/ms))
         cd = cli/(1 (mM))
         c0 = cl0/(1 (mM))
-        icl = -fn*dd*a_end*(cd*(1 + hz) - c0*(1 - hz))*(1 (nA))
+        icl = -fn*link_flow(dd, -1, a_end, du0, cd, c0)*(1 (nA))
         if (cd < 0) { cd = 0 }
         if (c0 < 0) { c0 = 0 }
         g_cl = dd*(cd + c0)*gt*(1 (uS))
         dd = d_ca/(1 (um2/ms))
         cd = cai/(1 (mM))
         c0 = ca0/(1 (mM))
-        ica = 2*fn*dd*a_end*(cd*(1 - 2*hz) - c0*(1 + 2*hz))*(1 (nA))
+        ica = 2*fn*link_flow(dd, 2, a_end, du0, cd, c0)*(1 (nA))
         if (cd < 0) { cd = 0 }
         if (c0 < 0) { c0 = 0 }
         g_ca = 4*dd*(cd + c0)*gt*(1 (uS))
@@ -1396,7 +1406,7 @@ PROCEDURE currents(vv (mV)) {
             dd = d_a/(1 (um2/ms))
             cd = a_conc/(1 (mM))
             c0 = an0/(1 (mM))
-            ia = -fn*dd*a_end*(cd*(1 + hz) - c0*(1 - hz))*(1 (nA))
+            ia = -fn*link_flow(dd, -1, a_end, du0, cd, c0)*(1 (nA))
             if (cd < 0) { cd = 0 }
             if (c0 < 0) { c0 = 0 }
             g_a = dd*(cd + c0)*gt*(1 (uS))

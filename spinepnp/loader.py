@@ -107,11 +107,15 @@ def opt_flags() -> str:
 
 
 def _build_key(files: list[Path], coreneuron: bool) -> str:
+    return _sources_key([(f.name, f.read_bytes()) for f in files], coreneuron)
+
+
+def _sources_key(sources: list[tuple[str, bytes]], coreneuron: bool) -> str:
     h = hashlib.sha256()
-    for f in files:
-        h.update(f.name.encode())
+    for name, data in sources:
+        h.update(name.encode())
         h.update(b"\0")
-        h.update(f.read_bytes())
+        h.update(data)
         h.update(b"\0")
     h.update(f"neuron={_neuron_version()};{platform.machine()};"
              f"py={sys.version_info[:2]};core={coreneuron};flags={opt_flags()}".encode())
@@ -179,8 +183,24 @@ def build(coreneuron: bool = False, force: bool = False, verbose: bool = False) 
     MechanismBuildError
         If nrnivmodl fails (the message quotes its output) or is missing.
     """
-    files = source_files()
-    key = _build_key(files, coreneuron)
+    return _build_cached([(f.name, f.read_bytes()) for f in source_files()], coreneuron,
+                         force, verbose, f"{len(mod_files())} mechanisms from {mod_dir()}")
+
+
+def build_text(name: str, text: str) -> Path:
+    """Compile one generated mechanism, ``<name>.mod`` with the NMODL ``text`` (cached
+    and compiled like the shipped mechanisms, with the same extra flags), and return its
+    library (load it with ``h.nrn_load_dll``)."""
+    built = _build_cached([(f"{name}.mod", text.encode())], False, False, False,
+                          f"the generated {name}.mod")
+    return _arch_dir(built) / "libnrnmech.so"
+
+
+def _build_cached(sources: list[tuple[str, bytes]], coreneuron: bool, force: bool,
+                  verbose: bool, origin: str) -> Path:
+    """Build ``sources`` ((file name, contents) pairs) into the cache under a lock,
+    atomically; ``origin`` names them in errors."""
+    key = _sources_key(sources, coreneuron)
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)
     final = root / key
@@ -199,8 +219,8 @@ def build(coreneuron: bool = False, force: bool = False, verbose: bool = False) 
                 shutil.rmtree(final, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=root))
         try:
-            for f in files:
-                shutil.copy2(f, tmp / f.name)
+            for name, data in sources:
+                (tmp / name).write_bytes(data)
             flags = opt_flags()
             proc = _run_nrnivmodl(tmp, coreneuron, flags, final, verbose)
             if proc.returncode != 0 and _flags_rejected(proc.stdout, flags):
@@ -215,9 +235,9 @@ def build(coreneuron: bool = False, force: bool = False, verbose: bool = False) 
             if proc.returncode != 0:
                 tail = "\n".join(proc.stdout.splitlines()[-60:])
                 raise MechanismBuildError(
-                    f"nrnivmodl failed (exit {proc.returncode}) building "
-                    f"{len(mod_files())} mechanisms from {mod_dir()}:\n{tail}\nFix the .mod file named "
-                    "above, or check that a C++ compiler and make are installed.")
+                    f"nrnivmodl failed (exit {proc.returncode}) building {origin}:\n"
+                    f"{tail}\nFix the .mod file named above, or check that a C++ "
+                    "compiler and make are installed.")
             _arch_dir(tmp)
             (tmp / FLAGS_FILE).write_text(flags + "\n")
             if final.exists():

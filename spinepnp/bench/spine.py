@@ -61,6 +61,8 @@ DEFAULT_VARIANTS = VARIANTS[:-2]
 POINT_VARIANTS = ("spine0", "spine1", "spine1-lag", "spine2", "ions")
 #: variants on a dendrite with NEURON's Na, K, Cl and Ca ions
 ION_VARIANTS = ("ions", "ions-floor")
+#: variants whose ratio to mode 2 is printed (baseline c)
+MODE2_RATIO_VARIANTS = ("ions",) + tuple(FLOORS)
 #: the baselines each ratio is printed against
 BASELINES = ("exp2syn", "explicit", "spine2")
 #: (variant, baseline, largest median ratio variant/baseline)
@@ -181,26 +183,12 @@ def floor_mod(mechanism: str, name: str) -> str:
 
 
 def load_floor(h, variant: str) -> None:
-    """Compile (once, in spinepnp's cache) and load the floor ``variant``'s mechanism."""
-    import hashlib
-    import subprocess
-    from ..loader import _nrnivmodl, cache_root
+    """Compile (once, in spinepnp's cache, with the shipped mechanisms' flags) and load
+    the floor ``variant``'s mechanism."""
+    from ..loader import build_text
     mechanism, name = FLOORS[variant]
-    if hasattr(h, name):
-        return
-    text = floor_mod(mechanism, name)
-    where = cache_root() / (f"{variant}-" + hashlib.sha256(text.encode()).hexdigest()[:16])
-
-    def libraries():
-        return list(where.glob("*/libnrnmech.so")) + list(where.glob("*/.libs/libnrnmech.so"))
-    if not libraries():
-        where.mkdir(parents=True, exist_ok=True)
-        (where / f"{name}.mod").write_text(text)
-        proc = subprocess.run([_nrnivmodl()], cwd=where, capture_output=True, text=True)
-        if proc.returncode != 0 or not libraries():
-            raise RuntimeError(f"nrnivmodl failed on the generated {name}.mod in "
-                               f"{where}:\n{proc.stdout}\n{proc.stderr}")
-    h.nrn_load_dll(str(libraries()[0]))
+    if not hasattr(h, name):
+        h.nrn_load_dll(str(build_text(name, floor_mod(mechanism, name))))
 
 
 def time_run(h, tstop, dt=0.025, cvode=False):
@@ -309,7 +297,7 @@ def main(argv=None):
     for variant in a.variants:
         parts = []
         for base in BASELINES:
-            if base == "spine2" and variant not in ION_VARIANTS + ("spine-floor",):
+            if base == "spine2" and variant not in MODE2_RATIO_VARIANTS:
                 continue                 # baseline c: for the ion spine and the floors
             if base in walls and variant != base:
                 best, med = ratios(variant, base)
